@@ -1,0 +1,43 @@
+// SCRAM secrets (RFC 5802) and their RFC 5803 "authPassword" text form.
+// The server stores only these, never a password. Pure functions; any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace auth {
+
+enum class ScramHash { sha1, sha256 };
+
+struct ScramSecret {
+    ScramHash hash = ScramHash::sha1;
+    std::string salt;        // raw bytes
+    std::uint32_t iterations = 4096;
+    std::string stored_key;  // raw bytes, H(ClientKey)
+    std::string server_key;  // raw bytes, HMAC(SaltedPassword, "Server Key")
+
+    friend bool operator==(const ScramSecret&, const ScramSecret&) = default;
+};
+
+std::string_view mechanism_name(ScramHash);  // "SCRAM-SHA-1" / "SCRAM-SHA-256"
+
+// SaltedPassword = Hi(password, salt, i); the derived keys from it.
+ScramSecret derive_scram_secret(ScramHash, std::string_view password, std::string_view salt,
+                                std::uint32_t iterations);
+// One secret per supported hash, each with a fresh random 16-byte salt.
+std::vector<ScramSecret> make_scram_secrets(std::string_view password, std::uint32_t iterations);
+
+// "SCRAM-SHA-1$4096:<b64 salt>$<b64 StoredKey>:<b64 ServerKey>" (RFC 5803 §3).
+std::string to_auth_password(const ScramSecret&);
+std::optional<ScramSecret> parse_auth_password(std::string_view);
+
+// True when `password` yields this secret's StoredKey (constant-time compare).
+bool verify_password(const ScramSecret&, std::string_view password);
+
+std::string base64_encode(std::string_view raw);
+std::optional<std::string> base64_decode(std::string_view text);
+
+}  // namespace auth

@@ -1,0 +1,116 @@
+// Config: the typed xmqd configuration, read from one TOML file.
+//
+// Every key has a default (default_config() is what `xmqd` runs on with no
+// file); unknown keys, wrong types and invalid values are errors naming the
+// file, line and key. A loaded Config is an immutable value shared read-only
+// by all threads; a reload builds a new one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xmpp/result.hpp"
+
+namespace conf {
+
+struct HostConfig {
+    std::string domain;  // normalised (IDNA, lower case)
+};
+
+enum class ListenerKind {
+    c2s,      // plain TCP, STARTTLS offered (required when auth.require_tls)
+    c2s_tls,  // direct TLS, XEP-0368
+};
+
+struct ListenerConfig {
+    ListenerKind kind = ListenerKind::c2s;
+    std::string address = "::";  // "::" listens on IPv6 and IPv4
+    std::uint16_t port = 0;
+};
+
+struct TlsConfig {
+    // Empty certificate and key: a self-signed pair for the first host is
+    // generated under data_dir on first start and reused afterwards.
+    std::string certificate;
+    std::string key;
+    std::string ciphers;       // TLS 1.2 cipher list (OpenSSL syntax)
+    std::string ciphersuites;  // TLS 1.3 suites
+};
+
+struct AuthConfig {
+    bool require_tls = true;         // no SASL mechanism before TLS
+    bool allow_plain = true;         // PLAIN, on encrypted streams only
+    unsigned max_failures = 3;       // failed SASL attempts before the stream closes
+    unsigned scram_iterations = 4096;
+};
+
+struct LimitsConfig {
+    std::size_t max_stanza_bytes = 256 * 1024;
+    std::size_t max_depth = 64;
+    std::size_t max_attributes = 64;
+    std::chrono::seconds idle_timeout{600};      // authenticated stream with no input
+    std::chrono::seconds preauth_timeout{60};    // until the session is bound
+    std::size_t max_output_bytes = 4 * 1024 * 1024;  // per-connection pending output
+};
+
+enum class QueueType { any, all };
+enum class Balance { round_robin, least_load };
+
+struct QueueConfig {
+    std::string route;  // normalised domain, a subdomain of a served host
+    QueueType type = QueueType::any;
+    Balance balance = Balance::round_robin;
+    std::vector<std::string> publish;    // JID patterns; empty = users of the parent host
+    std::vector<std::string> subscribe;  // same
+};
+
+struct XmqConfig {
+    unsigned check_expires_time = 10;  // seconds between sweeps
+    unsigned max_load = 90;
+    std::vector<QueueConfig> queues;
+};
+
+enum class LogLevel { debug, info, warning, error };
+
+struct LogConfig {
+    LogLevel level = LogLevel::info;
+};
+
+struct Config {
+    std::string source = "<defaults>";  // path of the file it came from
+    std::vector<HostConfig> hosts;      // default: one host, "localhost"
+    std::string data_dir = "data";      // SQLite database and generated certificate
+    std::vector<ListenerConfig> listeners;  // default: c2s on 5222, c2s_tls on 5223
+    unsigned workers = 0;               // 0 = one per core
+    TlsConfig tls;
+    AuthConfig auth;
+    LimitsConfig limits;
+    LogConfig log;
+    XmqConfig xmq;  // default: queue1.<first host> any, queue2.<first host> all
+
+    bool serves_host(std::string_view domain) const;
+};
+
+struct ConfigError {
+    std::string file;
+    unsigned line = 0;    // 0 when unknown (whole-file errors)
+    unsigned column = 0;
+    std::string key;      // dotted path, e.g. "xmq.queues[1].type"
+    std::string message;
+    // "file:line:column: key: message"
+    std::string to_string() const;
+};
+
+using ConfigResult = xmpp::Result<Config, std::vector<ConfigError>>;
+
+// The embedded defaults.
+Config default_config();
+// Parses and validates; `name` is used in error messages.
+ConfigResult load_config_string(std::string_view toml_text, std::string_view name);
+ConfigResult load_config_file(const std::string& path);
+
+std::string_view to_string(LogLevel);
+
+}  // namespace conf

@@ -1,0 +1,28 @@
+// Serializer: Element trees to XML text, with the escaping XMPP needs.
+// Pure functions; callable from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "xmpp/element.hpp"
+
+namespace xmpp {
+
+// Escapes &, <, > (text) and also ', " (attribute values).
+void escape_text(std::string_view in, std::string& out);
+void escape_attr(std::string_view in, std::string& out);
+
+// Appends the XML of `e` to `out`. `parent_ns` is the default namespace in
+// scope where `e` is written (jabber:client inside a c2s stream); an xmlns
+// attribute is emitted only when e.xmlns() differs from it.
+void serialize(const Element& e, std::string& out, std::string_view parent_ns = "jabber:client");
+std::string to_string(const Element& e, std::string_view parent_ns = "jabber:client");
+
+// The server's stream header for a c2s stream (RFC 6120 §4.7), with the XML
+// declaration. `to` may be empty (omitted).
+std::string stream_header(std::string_view from, std::string_view to, std::string_view id,
+                          std::string_view version = "1.0", std::string_view lang = "en");
+inline constexpr std::string_view stream_close = "</stream:stream>";
+
+}  // namespace xmpp
