@@ -1,0 +1,171 @@
+#include "server/admin_commands.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+#include "auth/scram.hpp"
+#include "server/store/database.hpp"
+#include "server/store/sqlite_account_store.hpp"
+#include "server/tls_context.hpp"
+#include "xmpp/jid.hpp"
+
+namespace server {
+
+namespace {
+
+// The account named on the command line, checked against the served hosts.
+std::optional<xmpp::Jid> account_jid(const CommandLine& line, const conf::Config& config) {
+    if (line.arguments.size() != 1) {
+        std::cerr << "xmqd " << line.command << ": expected one JID (user@domain)\n";
+        return std::nullopt;
+    }
+    auto jid = xmpp::Jid::parse(line.arguments[0]);
+    if (!jid || jid->local().empty() || !jid->is_bare()) {
+        std::cerr << "xmqd " << line.command << ": bad JID '" << line.arguments[0] << "' (expected user@domain)\n";
+        return std::nullopt;
+    }
+    if (!config.serves_host(jid->domain())) {
+        std::cerr << "xmqd " << line.command << ": unknown domain '" << jid->domain() << "' (not in the hosts of "
+                  << config.source << ")\n";
+        return std::nullopt;
+    }
+    return jid;
+}
+
+std::optional<std::string> read_password(const CommandLine& line) {
+    std::string password;
+    if (line.password) {
+        password = *line.password;
+    } else if (!std::getline(std::cin, password)) {
+        std::cerr << "xmqd " << line.command << ": no password given (--password or a line on stdin)\n";
+        return std::nullopt;
+    }
+    if (password.empty()) {
+        std::cerr << "xmqd " << line.command << ": the password must not be empty\n";
+        return std::nullopt;
+    }
+    return password;
+}
+
+std::unique_ptr<store::Database> open_store(const conf::Config& config) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    auto db = store::Database::open(config.data_dir);
+    if (!db) {
+        std::cerr << "xmqd: storage: " << db.error() << "\n";
+        return nullptr;
+    }
+    return std::move(db.value());
+}
+
+int add_user(const CommandLine& line, const conf::Config& config) {
+    auto jid = account_jid(line, config);
+    if (!jid) return 2;
+    auto password = read_password(line);
+    if (!password) return 2;
+    auto db = open_store(config);
+    if (!db) return 1;
+    store::SqliteAccountStore accounts(*db);
+    auth::Account account{jid->local(), jid->domain(),
+                          auth::make_scram_secrets(*password, config.auth.scram_iterations)};
+    switch (accounts.create(account)) {
+    case auth::StoreStatus::ok:
+        std::cout << "created " << jid->bare_string() << "\n";
+        return 0;
+    case auth::StoreStatus::exists:
+        std::cerr << "xmqd adduser: user " << jid->bare_string() << " exists\n";
+        return 1;
+    default:
+        std::cerr << "xmqd adduser: storage error\n";
+        return 1;
+    }
+}
+
+int delete_user(const CommandLine& line, const conf::Config& config) {
+    auto jid = account_jid(line, config);
+    if (!jid) return 2;
+    auto db = open_store(config);
+    if (!db) return 1;
+    store::SqliteAccountStore accounts(*db);
+    switch (accounts.remove(jid->local(), jid->domain())) {
+    case auth::StoreStatus::ok:
+        std::cout << "deleted " << jid->bare_string() << "\n";
+        return 0;
+    case auth::StoreStatus::not_found:
+        std::cerr << "xmqd deluser: no such user " << jid->bare_string() << "\n";
+        return 1;
+    default:
+        std::cerr << "xmqd deluser: storage error\n";
+        return 1;
+    }
+}
+
+int change_password(const CommandLine& line, const conf::Config& config) {
+    auto jid = account_jid(line, config);
+    if (!jid) return 2;
+    auto password = read_password(line);
+    if (!password) return 2;
+    auto db = open_store(config);
+    if (!db) return 1;
+    store::SqliteAccountStore accounts(*db);
+    switch (accounts.set_secrets(jid->local(), jid->domain(),
+                                 auth::make_scram_secrets(*password, config.auth.scram_iterations))) {
+    case auth::StoreStatus::ok:
+        std::cout << "password changed for " << jid->bare_string() << "\n";
+        return 0;
+    case auth::StoreStatus::not_found:
+        std::cerr << "xmqd passwd: no such user " << jid->bare_string() << "\n";
+        return 1;
+    default:
+        std::cerr << "xmqd passwd: storage error\n";
+        return 1;
+    }
+}
+
+int list_users(const CommandLine& line, const conf::Config& config) {
+    std::string domain;
+    if (line.arguments.size() > 1) {
+        std::cerr << "xmqd users: expected at most one DOMAIN\n";
+        return 2;
+    }
+    if (line.arguments.size() == 1) {
+        auto normalized = xmpp::Jid::normalize_domain(line.arguments[0]);
+        if (!normalized || !config.serves_host(*normalized)) {
+            std::cerr << "xmqd users: unknown domain '" << line.arguments[0] << "'\n";
+            return 2;
+        }
+        domain = *normalized;
+    }
+    auto db = open_store(config);
+    if (!db) return 1;
+    store::SqliteAccountStore accounts(*db);
+    for (const auto& jid : accounts.list(domain)) std::cout << jid << "\n";
+    return 0;
+}
+
+int check(const conf::Config& config) {
+    auto tls = make_tls_context(config);
+    if (!tls) {
+        std::cerr << config.source << ": tls: " << tls.error() << "\n";
+        return 1;
+    }
+    std::cout << config.source << ": configuration OK\n";
+    return 0;
+}
+
+}  // namespace
+
+bool is_admin_command(const std::string& command) {
+    return command == "adduser" || command == "deluser" || command == "passwd" || command == "users" ||
+           command == "check";
+}
+
+int run_admin_command(const CommandLine& line, const conf::Config& config) {
+    if (line.command == "adduser") return add_user(line, config);
+    if (line.command == "deluser") return delete_user(line, config);
+    if (line.command == "passwd") return change_password(line, config);
+    if (line.command == "users") return list_users(line, config);
+    return check(config);
+}
+
+}  // namespace server

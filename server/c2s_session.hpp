@@ -1,0 +1,129 @@
+// C2sSession: one client-to-server XMPP stream (RFC 6120), from the first
+// byte to the close, over any Transport.
+//
+// The reader coroutine feeds bytes to the StreamParser, whose events are
+// queued and then handled in order (handling may await storage or a TLS
+// handshake, which a parser callback cannot). Negotiation (stream header,
+// STARTTLS, SASL, resource binding) is in c2s_negotiation.cpp; bound stanzas
+// go to the Router. Output is appended to one buffer that a writer coroutine
+// flushes with one write per wake-up, so stanzas queued together leave in one
+// TLS record. A watchdog enforces the pre-auth and idle timeouts.
+//
+// Lives on one worker for its whole life; deliver() and close_with() may be
+// called from any thread and hop onto that worker.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "auth/sasl_server.hpp"
+#include "server/client_session.hpp"
+#include "server/services.hpp"
+#include "server/transport.hpp"
+#include "xmpp/stream_parser.hpp"
+
+namespace server {
+
+class C2sSession final : public ClientSession,
+                         public xmpp::StreamHandler,
+                         public std::enable_shared_from_this<C2sSession> {
+public:
+    // `direct_tls`: the transport must complete a TLS handshake before XMPP.
+    C2sSession(Services& services, asio::any_io_executor executor, std::unique_ptr<Transport> transport,
+               bool direct_tls);
+    ~C2sSession() override;
+
+    void start();
+
+    void deliver(std::string xml) override;
+    void close_with(xmpp::StreamError condition, std::string text) override;
+
+    std::uint64_t id() const { return id_; }
+
+private:
+    struct StreamOpen {
+        xmpp::StreamHeader header;
+    };
+    struct StreamClose {};
+    struct ParseError {
+        xmpp::StreamError condition;
+        std::string text;
+    };
+    using Event = std::variant<StreamOpen, xmpp::Element, StreamClose, ParseError>;
+
+    // xmpp::StreamHandler: the parser's events, queued.
+    void on_stream_open(const xmpp::StreamHeader& header) override;
+    void on_stanza(xmpp::Element&& stanza) override;
+    void on_stream_close() override;
+    void on_stream_error(xmpp::StreamError condition, std::string_view text) override;
+
+    asio::awaitable<void> read_loop();
+    asio::awaitable<void> write_loop();
+    asio::awaitable<void> watchdog();
+    asio::awaitable<void> handle(Event event);
+    asio::awaitable<void> flush();
+    void finish();
+
+    void send_raw(std::string_view xml);
+    void send(const xmpp::Element& stanza);
+    // Sends the stream error (after a header if none was sent) and closes.
+    void fail(xmpp::StreamError condition, std::string_view text = {});
+    void close_stream();
+
+    // Negotiation (c2s_negotiation.cpp).
+    void open_stream(const xmpp::StreamHeader& header);
+    void send_features();
+    asio::awaitable<void> negotiate(xmpp::Element&& stanza);
+    asio::awaitable<void> start_tls();
+    asio::awaitable<void> sasl_auth(const xmpp::Element& auth);
+    asio::awaitable<void> sasl_response(const xmpp::Element& response);
+    asio::awaitable<void> sasl_run(std::string_view message, bool first);
+    void sasl_failure(auth::SaslFailure failure);
+    void bind_resource(const xmpp::Element& iq);
+    void restart_stream();
+
+    // Bound stanzas (c2s_session.cpp).
+    void handle_bound(xmpp::Element&& stanza);
+
+    std::chrono::steady_clock::time_point deadline() const;
+
+    Services& services_;
+    std::shared_ptr<const conf::Config> config_;
+    asio::any_io_executor executor_;
+    std::unique_ptr<Transport> transport_;
+    bool direct_tls_;
+    std::uint64_t id_;
+    xmpp::StreamParser parser_;
+    std::deque<Event> events_;
+
+    std::string pending_;  // output not yet handed to the transport
+    std::string writing_;  // output being written
+    bool write_waiting_ = false;
+    asio::steady_timer wake_writer_;
+    asio::steady_timer flushed_;
+    asio::steady_timer watchdog_;
+
+    bool header_sent_ = false;
+    bool closing_ = false;  // no more input handled; close once output is flushed
+    bool finished_ = false;
+    bool writer_done_ = false;
+    std::chrono::steady_clock::time_point started_;
+    std::chrono::steady_clock::time_point last_input_;
+    std::chrono::steady_clock::time_point closing_since_;
+
+    std::string host_;  // the virtual host this stream is for
+    std::unique_ptr<auth::SaslServer> sasl_;
+    bool sasl_unused_ = false;  // sasl_ was made for the features and not started yet
+    std::string sasl_mechanism_;
+    unsigned auth_failures_ = 0;
+    std::optional<std::string> user_;  // authenticated localpart
+    std::optional<xmpp::Jid> jid_;     // bound full JID
+};
+
+}  // namespace server

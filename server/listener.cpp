@@ -1,0 +1,70 @@
+#include "server/listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "server/c2s_session.hpp"
+#include "server/log.hpp"
+#include "server/tcp_transport.hpp"
+
+namespace server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+Listener::Listener(Services& services, WorkerPool& workers, asio::io_context& control, conf::ListenerConfig config)
+    : services_(services), workers_(workers), control_(control), config_(std::move(config)), acceptor_(control) {}
+
+std::optional<std::string> Listener::bind() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(config_.address, ec);
+    if (ec) return "invalid address " + config_.address;
+    tcp::endpoint endpoint(address, config_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && address.is_v6() && address.to_v6().is_unspecified())
+        acceptor_.set_option(asio::ip::v6_only(false), ec);  // "::" takes IPv4 too
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return "cannot listen on " + describe() + ": " + ec.message();
+    return std::nullopt;
+}
+
+void Listener::start() { asio::co_spawn(control_, accept_loop(), asio::detached); }
+
+void Listener::stop() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+}
+
+std::string Listener::describe() const {
+    const char* kind = config_.kind == conf::ListenerKind::c2s ? "c2s" : "c2s_tls";
+    const bool v6 = config_.address.find(':') != std::string::npos;
+    return std::string(kind) + " " + (v6 ? "[" + config_.address + "]" : config_.address) + ":" +
+           std::to_string(config_.port);
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+    const bool direct_tls = config_.kind == conf::ListenerKind::c2s_tls;
+    asio::steady_timer backoff(control_);
+    while (acceptor_.is_open()) {
+        auto& worker = workers_.next();
+        auto [ec, socket] = co_await acceptor_.async_accept(worker, asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+        if (ec) {
+            // Out of descriptors or memory: wait instead of spinning.
+            XLOG(warning) << "accept on " << describe() << ": " << ec.message();
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+            continue;
+        }
+        auto transport = std::make_unique<TcpTransport>(std::move(socket), services_.tls.load());
+        auto session = std::make_shared<C2sSession>(services_, worker.get_executor(), std::move(transport), direct_tls);
+        session->start();
+    }
+}
+
+}  // namespace server

@@ -1,0 +1,211 @@
+#include "server/server.hpp"
+
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "auth/sasl_server.hpp"
+#include "server/listener.hpp"
+#include "server/log.hpp"
+#include "server/module_host.hpp"
+#include "server/modules/modules.hpp"
+#include "server/router.hpp"
+#include "server/session_manager.hpp"
+#include "server/storage_executor.hpp"
+#include "server/store/database.hpp"
+#include "server/store/sqlite_account_store.hpp"
+#include "server/tls_context.hpp"
+#include "server/worker_pool.hpp"
+#include "xmq/engine.hpp"
+
+namespace server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::vector<std::string> host_names(const conf::Config& config) {
+    std::vector<std::string> hosts;
+    for (const auto& h : config.hosts) hosts.push_back(h.domain);
+    return hosts;
+}
+
+}  // namespace
+
+struct Server::Impl {
+    Impl(std::shared_ptr<const conf::Config> config, std::string path)
+        : config_path(std::move(path)), workers(config->workers), router(services) {
+        services.config.store(std::move(config));
+    }
+
+    int run();
+    void wait_for_signal();
+    void shutdown();
+    void reload();
+    asio::awaitable<void> sweep_queues();
+    asio::awaitable<void> wait_for_sessions_then_stop();
+
+    std::string config_path;
+    Services services;
+    WorkerPool workers;
+    asio::io_context control{1};
+    SessionManager sessions;
+    ModuleHost modules;
+    Router router;
+    std::unique_ptr<StorageExecutor> storage;
+    std::unique_ptr<store::Database> database;
+    std::unique_ptr<store::SqliteAccountStore> accounts;
+    std::unique_ptr<xmq::Engine> xmq;
+    std::vector<std::unique_ptr<Listener>> listeners;
+    asio::signal_set signals{control, SIGTERM, SIGINT, SIGHUP};
+    bool stopping = false;
+};
+
+Server::Server(std::shared_ptr<const conf::Config> config, std::string config_path)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(config_path))) {}
+
+Server::~Server() = default;
+
+int Server::run() { return impl_->run(); }
+
+int Server::Impl::run() {
+    auto config = services.current_config();
+    set_log_level(config->log.level);
+
+    if (auto err = auth::SaslServer::global_init()) {
+        XLOG(error) << "SASL: " << *err;
+        return 1;
+    }
+    std::error_code fs_error;
+    std::filesystem::create_directories(config->data_dir, fs_error);
+    auto db = store::Database::open(config->data_dir);
+    if (!db) {
+        XLOG(error) << "storage: " << db.error();
+        return 1;
+    }
+    database = std::move(db.value());
+    accounts = std::make_unique<store::SqliteAccountStore>(*database);
+    auto tls = make_tls_context(*config);
+    if (!tls) {
+        XLOG(error) << "TLS: " << tls.error();
+        return 1;
+    }
+    services.tls.store(tls.value());
+    storage = std::make_unique<StorageExecutor>();
+    xmq = std::make_unique<xmq::Engine>(config->xmq, host_names(*config));
+
+    services.sessions = &sessions;
+    services.modules = &modules;
+    services.router = &router;
+    services.storage = storage.get();
+    services.accounts = accounts.get();
+    services.xmq = xmq.get();
+    modules::register_all(modules, services);
+
+    for (const auto& lc : config->listeners) {
+        auto listener = std::make_unique<Listener>(services, workers, control, lc);
+        if (auto err = listener->bind()) {
+            XLOG(error) << *err;
+            return 1;
+        }
+        listeners.push_back(std::move(listener));
+    }
+    workers.start();
+    std::string bound;
+    for (auto& l : listeners) {
+        l->start();
+        bound += (bound.empty() ? "" : ", ") + l->describe();
+    }
+
+    wait_for_signal();
+    asio::co_spawn(control, sweep_queues(), asio::detached);
+
+    std::string hosts;
+    for (const auto& h : config->hosts) hosts += (hosts.empty() ? "" : ", ") + h.domain;
+    XLOG(info) << "xmqd ready: hosts " << hosts << "; listening on " << bound << "; " << workers.size()
+               << " workers; data in " << config->data_dir;
+    sd_notify(0, "READY=1");
+
+    control.run();
+    workers.stop();
+    storage->stop();
+    XLOG(info) << "xmqd stopped";
+    return 0;
+}
+
+void Server::Impl::wait_for_signal() {
+    signals.async_wait([this](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo != SIGHUP) return shutdown();
+        reload();
+        wait_for_signal();
+    });
+}
+
+void Server::Impl::shutdown() {
+    if (stopping) return;
+    stopping = true;
+    sd_notify(0, "STOPPING=1");
+    XLOG(info) << "shutting down: closing " << sessions.size() << " sessions";
+    for (auto& l : listeners) l->stop();
+    sessions.for_each([](const std::shared_ptr<ClientSession>& s) {
+        s->close_with(xmpp::StreamError::system_shutdown, "The server is shutting down");
+    });
+    asio::co_spawn(control, wait_for_sessions_then_stop(), asio::detached);
+}
+
+asio::awaitable<void> Server::Impl::wait_for_sessions_then_stop() {
+    // Give streams a moment to take their <system-shutdown/> before the workers stop.
+    asio::steady_timer timer(control);
+    for (int i = 0; i < 30 && sessions.size() > 0; ++i) {
+        timer.expires_after(std::chrono::milliseconds(100));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    control.stop();
+}
+
+void Server::Impl::reload() {
+    if (config_path.empty()) {
+        XLOG(info) << "SIGHUP: running on embedded defaults, nothing to reload";
+        return;
+    }
+    sd_notify(0, "RELOADING=1");
+    auto loaded = conf::load_config_file(config_path);
+    if (!loaded) {
+        for (const auto& e : loaded.error()) XLOG(error) << "reload refused: " << e.to_string();
+        sd_notify(0, "READY=1");
+        return;
+    }
+    auto fresh = std::make_shared<const conf::Config>(std::move(loaded.value()));
+    auto tls = make_tls_context(*fresh);
+    if (!tls) {
+        XLOG(error) << "reload refused: TLS: " << tls.error();
+        sd_notify(0, "READY=1");
+        return;
+    }
+    services.tls.store(tls.value());
+    set_log_level(fresh->log.level);
+    xmq->reconfigure(fresh->xmq, host_names(*fresh));
+    services.config.store(fresh);
+    XLOG(info) << "configuration reloaded from " << config_path;
+    sd_notify(0, "READY=1");
+}
+
+asio::awaitable<void> Server::Impl::sweep_queues() {
+    asio::steady_timer timer(control);
+    while (!stopping) {
+        timer.expires_after(xmq->sweep_interval());
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (stopping) break;
+        if (auto removed = xmq->sweep()) XLOG(debug) << "xmq: " << removed << " expired subscriptions removed";
+    }
+}
+
+}  // namespace server

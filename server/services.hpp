@@ -1,0 +1,38 @@
+// Services: the shared parts of a running server that sessions, the router
+// and modules reach. Owned by Server, which outlives every session. The
+// config and TLS context are swapped whole on reload, so readers take a
+// snapshot (atomic shared_ptr load) and keep it for the operation.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+
+#include "auth/account_store.hpp"
+#include "conf/config.hpp"
+
+namespace xmq {
+class Engine;
+}
+
+namespace server {
+
+class SessionManager;
+class ModuleHost;
+class Router;
+class StorageExecutor;
+
+struct Services {
+    std::atomic<std::shared_ptr<const conf::Config>> config;
+    std::atomic<std::shared_ptr<boost::asio::ssl::context>> tls;
+    SessionManager* sessions = nullptr;
+    ModuleHost* modules = nullptr;
+    Router* router = nullptr;
+    StorageExecutor* storage = nullptr;
+    auth::AccountStore* accounts = nullptr;
+    xmq::Engine* xmq = nullptr;
+
+    std::shared_ptr<const conf::Config> current_config() const { return config.load(); }
+};
+
+}  // namespace server

@@ -1,0 +1,50 @@
+// SessionManager: the table of bound client sessions, by bare JID then
+// resource, with each resource's availability and presence priority. Shared
+// by all workers: sharded by bare JID, each shard behind a shared_mutex, held
+// only for the lookup itself (never across I/O). Thread-safe.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "server/client_session.hpp"
+#include "xmpp/jid.hpp"
+
+namespace server {
+
+struct BoundResource {
+    std::string resource;
+    std::shared_ptr<ClientSession> session;
+    bool available = false;  // has sent initial presence and not gone unavailable
+    int priority = 0;
+};
+
+class SessionManager {
+public:
+    // Binds `full` to `session`; returns the session it replaced, if any.
+    std::shared_ptr<ClientSession> bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session);
+    // Unbinds `full` if it is still bound to `session` (a replaced session
+    // must not unbind its successor).
+    void unbind(const xmpp::Jid& full, const ClientSession* session);
+    std::shared_ptr<ClientSession> find(const xmpp::Jid& full) const;
+    // Copy of the resources bound for a bare JID.
+    std::vector<BoundResource> resources(const xmpp::Jid& bare) const;
+    void set_presence(const xmpp::Jid& full, bool available, int priority);
+    std::size_t size() const;
+    void for_each(const std::function<void(const std::shared_ptr<ClientSession>&)>& fn) const;
+
+private:
+    struct Shard {
+        mutable std::shared_mutex mutex;
+        std::unordered_map<std::string, std::vector<BoundResource>> users;  // by bare JID
+    };
+    Shard& shard_for(const std::string& bare) const;
+    mutable std::array<Shard, 16> shards_;
+};
+
+}  // namespace server

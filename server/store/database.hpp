@@ -1,0 +1,160 @@
+// Database: the server's one SQLite file, opened in WAL mode with its schema
+// brought up to date by numbered migrations.
+//
+// Each module that keeps tables declares a MigrationSet (its name and its
+// migrations, numbered from 1, in order) and lists it in store_schema()
+// (schema.cpp), which open() applies by default; a module may also bring its
+// own set up later with apply(). The schema_version table remembers how far
+// each module's schema has come; the missing steps run in order, each in its
+// own transaction. A module adds a table or a column by appending a
+// migration, never by editing a published one. A file whose schema is newer
+// than this binary knows is refused.
+//
+// Thread-safety: a Database may be shared by threads. It owns one connection,
+// guarded by a mutex: lock() returns a Lock that holds the mutex for its
+// lifetime, and every statement runs through a Lock. Calls block on disk, so
+// they belong on the storage executor or in an admin sub-command, never on an
+// I/O worker. Several processes may open the same file (an admin command next
+// to the running server): WAL lets readers proceed, and a writer waits up to
+// the busy timeout for another process's write to finish.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "xmpp/result.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace server::store {
+
+struct Migration {
+    int version;      // 1, 2, 3 ... within its module
+    std::string sql;  // one or more statements
+};
+
+struct MigrationSet {
+    std::string module;  // e.g. "accounts"
+    std::vector<Migration> migrations;
+};
+
+// Every store module's MigrationSet; open() applies these by default.
+std::vector<MigrationSet> store_schema();
+
+// One prepared statement; finalized on destruction. Used under a Lock only.
+class Statement {
+public:
+    enum class Step { row, done, error };
+
+    Statement() = default;
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&& other) noexcept;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement();
+
+    bool valid() const { return stmt_ != nullptr; }
+
+    // Parameters are numbered from 1; text and blobs are copied.
+    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind_blob(int index, std::string_view bytes);
+    Statement& bind_null(int index);
+
+    Step step();
+    // Runs the statement to completion; false on error.
+    bool run();
+    void reset();
+
+    std::string text(int column) const;  // empty for NULL
+    std::int64_t integer(int column) const;
+    std::string blob(int column) const;
+    bool is_null(int column) const;
+
+private:
+    friend class Database;
+    explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Database {
+public:
+    static constexpr std::string_view kFileName = "xmqd.sqlite";
+    static constexpr int kBusyTimeoutMs = 5000;
+
+    // Opens (creating directory and file when missing) <directory>/xmqd.sqlite
+    // and applies the given modules' pending migrations. The error is a
+    // human-readable sentence naming the file.
+    static xmpp::Result<std::unique_ptr<Database>, std::string> open(
+        const std::filesystem::path& directory,
+        const std::vector<MigrationSet>& schema = store_schema());
+
+    // Applies one module's pending migrations; the error names the step.
+    std::optional<std::string> apply(const MigrationSet& set);
+
+    struct Token {  // only open() makes a Database
+    private:
+        friend class Database;
+        Token() = default;
+    };
+    Database(Token, sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    // Exclusive use of the connection while the Lock lives.
+    class Lock {
+    public:
+        Statement prepare(std::string_view sql);  // invalid Statement on error
+        bool exec(std::string_view sql);          // statements without results
+        std::int64_t changes() const;             // rows changed by the last statement
+        std::string error() const;                // the last error message
+        int error_code() const;                   // the last extended result code
+        sqlite3* handle() const { return db_; }
+
+    private:
+        friend class Database;
+        Lock(std::mutex& m, sqlite3* db) : guard_(m), db_(db) {}
+        std::unique_lock<std::mutex> guard_;
+        sqlite3* db_;
+    };
+    Lock lock();
+
+    // A write transaction (BEGIN IMMEDIATE: the write lock is taken up front,
+    // so two writers never deadlock upgrading from read to write). Rolled back
+    // unless commit() succeeded.
+    class Transaction {
+    public:
+        explicit Transaction(Lock& lock);
+        ~Transaction();
+        Transaction(const Transaction&) = delete;
+        Transaction& operator=(const Transaction&) = delete;
+        bool begun() const { return begun_; }
+        bool commit();
+
+    private:
+        Lock& lock_;
+        bool begun_ = false;
+        bool done_ = false;
+    };
+
+    const std::filesystem::path& path() const { return path_; }
+    // The schema version a module has reached in this file (0 when none).
+    int schema_version(std::string_view module);
+
+private:
+    std::optional<std::string> configure();
+
+    std::mutex mutex_;
+    sqlite3* db_;
+    std::filesystem::path path_;
+};
+
+}  // namespace server::store
