@@ -1,0 +1,408 @@
+#include "conf/config.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <optional>
+
+#include "conf/toml_reader.hpp"
+#include "xmpp/jid.hpp"
+
+namespace conf {
+namespace {
+
+using detail::TomlReader;
+
+// Mozilla's "intermediate" TLS 1.2 list: forward secrecy and AEAD only.
+constexpr std::string_view kDefaultCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+constexpr std::string_view kDefaultCiphersuites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+constexpr std::int64_t kUnsignedMax = std::numeric_limits<unsigned>::max();
+
+std::vector<QueueConfig> demo_queues(const std::string& host) {
+    QueueConfig any;
+    any.route = "queue1." + host;
+    any.type = QueueType::any;
+    QueueConfig all;
+    all.route = "queue2." + host;
+    all.type = QueueType::all;
+    return {any, all};
+}
+
+std::string in_quotes(std::string_view s) { return '"' + std::string(s) + '"'; }
+
+// The textual form inet_ntop gives, so that "::0" and "::" compare equal.
+std::optional<std::string> normalize_address(const std::string& text) {
+    unsigned char buf[sizeof(in6_addr)];
+    char out[INET6_ADDRSTRLEN];
+    for (int family : {AF_INET, AF_INET6}) {
+        if (inet_pton(family, text.c_str(), buf) == 1 &&
+            inet_ntop(family, buf, out, sizeof out) != nullptr)
+            return std::string(out);
+    }
+    return std::nullopt;
+}
+
+// "*@domain", "user@domain" or "domain", normalised; nullopt when malformed.
+std::optional<std::string> normalize_pattern(std::string_view p) {
+    if (p.empty() || p.find('/') != std::string_view::npos) return std::nullopt;
+    // The only wildcard is a whole localpart: a bare "*" does not mean "anyone".
+    if (p.find('*', p.starts_with("*@") ? 1 : 0) != std::string_view::npos) return std::nullopt;
+    const auto at = p.find('@');
+    if (at == std::string_view::npos) {
+        auto d = xmpp::Jid::normalize_domain(p);
+        return d && !d->empty() ? d : std::nullopt;
+    }
+    const std::string_view local = p.substr(0, at);
+    const std::string_view domain = p.substr(at + 1);
+    if (local.empty() || domain.find('@') != std::string_view::npos) return std::nullopt;
+    const auto d = xmpp::Jid::normalize_domain(domain);
+    if (!d || d->empty()) return std::nullopt;
+    if (local == "*") return "*@" + *d;
+    const auto l = xmpp::Jid::normalize_local(local);
+    if (!l || l->empty()) return std::nullopt;
+    return *l + '@' + *d;
+}
+
+// Reads a parsed document into a Config that starts out as the defaults.
+class Loader {
+public:
+    Loader(TomlReader& r, Config& c) : r_(r), c_(c) {}
+
+    void load(const toml::table& root) {
+        r_.check_keys(root, "",
+                      {"data_dir", "workers", "hosts", "listeners", "tls", "auth", "limits",
+                       "log", "xmq"});
+        if (const auto* n = r_.string(root, "", "data_dir", c_.data_dir); n && c_.data_dir.empty())
+            r_.error(*n, "data_dir", "must not be empty");
+        r_.integer(root, "", "workers", 0, 256, c_.workers);
+        hosts(root);
+        listeners(root);
+        tls(root);
+        auth(root);
+        limits(root);
+        log(root);
+        xmq(root);
+    }
+
+private:
+    void hosts(const toml::table& root) {
+        const toml::array* a = r_.table_array(root, "", "hosts");
+        if (!a) return;
+        c_.hosts.clear();
+        if (a->empty()) r_.error(*a, "hosts", "at least one host is required");
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            const toml::table* t = a->get(i)->as_table();
+            if (!t) continue;
+            const std::string path = TomlReader::index("hosts", i);
+            r_.check_keys(*t, path, {"domain"});
+            if (!r_.require(*t, path, "domain")) continue;
+            std::string text;
+            const toml::node* n = r_.string(*t, path, "domain", text);
+            if (!n) continue;
+            const auto domain = xmpp::Jid::normalize_domain(text);
+            if (!domain || domain->empty()) {
+                r_.error(*n, path + ".domain", in_quotes(text) + " is not a valid domain");
+            } else if (c_.serves_host(*domain)) {
+                r_.error(*n, path + ".domain", "duplicate host " + in_quotes(*domain));
+            } else {
+                c_.hosts.push_back(HostConfig{*domain});
+            }
+        }
+    }
+
+    void listeners(const toml::table& root) {
+        const toml::array* a = r_.table_array(root, "", "listeners");
+        if (!a) return;
+        c_.listeners.clear();
+        if (a->empty()) r_.error(*a, "listeners", "at least one listener is required");
+        std::vector<std::string> paths;  // of each accepted listener, for duplicate messages
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            const toml::table* t = a->get(i)->as_table();
+            if (!t) continue;
+            const std::string path = TomlReader::index("listeners", i);
+            r_.check_keys(*t, path, {"kind", "address", "port"});
+            ListenerConfig l;
+            bool ok = true;
+            if (t->contains("kind"))
+                ok &= r_.choice(*t, path, "kind",
+                                {{"c2s", ListenerKind::c2s}, {"c2s_tls", ListenerKind::c2s_tls}},
+                                l.kind) != nullptr;
+            if (t->contains("address")) {
+                std::string text;
+                if (const toml::node* n = r_.string(*t, path, "address", text)) {
+                    if (auto addr = normalize_address(text)) {
+                        l.address = *addr;
+                    } else {
+                        r_.error(*n, path + ".address",
+                                 in_quotes(text) + " is not an IPv4 or IPv6 address");
+                        ok = false;
+                    }
+                } else {
+                    ok = false;
+                }
+            }
+            const toml::node* port = nullptr;
+            if (r_.require(*t, path, "port"))
+                port = r_.integer(*t, path, "port", 1, 65535, l.port);
+            if (!port || !ok) continue;
+            bool duplicate = false;
+            for (std::size_t j = 0; j < c_.listeners.size(); ++j) {
+                if (c_.listeners[j].address == l.address && c_.listeners[j].port == l.port) {
+                    r_.error(*port, path + ".port",
+                             paths[j] + " already listens on [" + l.address + "]:" +
+                                 std::to_string(l.port));
+                    duplicate = true;
+                    break;
+                }
+            }
+            if (duplicate) continue;
+            c_.listeners.push_back(l);
+            paths.push_back(path);
+        }
+    }
+
+    void tls(const toml::table& root) {
+        const toml::table* t = r_.table(root, "", "tls");
+        if (!t) return;
+        r_.check_keys(*t, "tls", {"certificate", "key", "ciphers", "ciphersuites"});
+        const toml::node* cert = r_.string(*t, "tls", "certificate", c_.tls.certificate);
+        const toml::node* key = r_.string(*t, "tls", "key", c_.tls.key);
+        r_.string(*t, "tls", "ciphers", c_.tls.ciphers);
+        r_.string(*t, "tls", "ciphersuites", c_.tls.ciphersuites);
+        if (c_.tls.certificate.empty() && !c_.tls.key.empty()) {
+            r_.error(key ? key->source() : t->source(), "tls.certificate",
+                     "tls.key is set but tls.certificate is empty; set both or neither");
+        } else if (!c_.tls.certificate.empty() && c_.tls.key.empty()) {
+            r_.error(cert ? cert->source() : t->source(), "tls.key",
+                     "tls.certificate is set but tls.key is empty; set both or neither");
+        }
+    }
+
+    void auth(const toml::table& root) {
+        const toml::table* t = r_.table(root, "", "auth");
+        if (!t) return;
+        r_.check_keys(*t, "auth", {"require_tls", "allow_plain", "max_failures", "scram_iterations"});
+        r_.boolean(*t, "auth", "require_tls", c_.auth.require_tls);
+        r_.boolean(*t, "auth", "allow_plain", c_.auth.allow_plain);
+        r_.integer(*t, "auth", "max_failures", 1, 100, c_.auth.max_failures);
+        r_.integer(*t, "auth", "scram_iterations", 4096, 1000000, c_.auth.scram_iterations);
+    }
+
+    void limits(const toml::table& root) {
+        const toml::table* t = r_.table(root, "", "limits");
+        if (!t) return;
+        LimitsConfig& l = c_.limits;
+        r_.check_keys(*t, "limits",
+                      {"max_stanza_bytes", "max_depth", "max_attributes", "idle_timeout",
+                       "preauth_timeout", "max_output_bytes"});
+        r_.integer(*t, "limits", "max_stanza_bytes", 1024, 64 * 1024 * 1024, l.max_stanza_bytes);
+        r_.integer(*t, "limits", "max_depth", 4, 1024, l.max_depth);
+        r_.integer(*t, "limits", "max_attributes", 4, 1024, l.max_attributes);
+        std::int64_t s = 0;
+        if (r_.integer(*t, "limits", "idle_timeout", 10, 86400, s))
+            l.idle_timeout = std::chrono::seconds(s);
+        if (r_.integer(*t, "limits", "preauth_timeout", 5, 3600, s))
+            l.preauth_timeout = std::chrono::seconds(s);
+        r_.integer(*t, "limits", "max_output_bytes", 64 * 1024, 1024 * 1024 * 1024,
+                   l.max_output_bytes);
+    }
+
+    void log(const toml::table& root) {
+        const toml::table* t = r_.table(root, "", "log");
+        if (!t) return;
+        r_.check_keys(*t, "log", {"level"});
+        r_.choice(*t, "log", "level",
+                  {{"debug", LogLevel::debug},
+                   {"info", LogLevel::info},
+                   {"warning", LogLevel::warning},
+                   {"error", LogLevel::error}},
+                  c_.log.level);
+    }
+
+    void xmq(const toml::table& root) {
+        const toml::table* t = r_.table(root, "", "xmq");
+        if (t) {
+            r_.check_keys(*t, "xmq", {"check_expires_time", "max_load", "queues"});
+            r_.integer(*t, "xmq", "check_expires_time", 1, kUnsignedMax,
+                       c_.xmq.check_expires_time);
+            r_.integer(*t, "xmq", "max_load", 0, 100, c_.xmq.max_load);
+        }
+        if (!t || !t->contains("queues")) {
+            // The demo queues follow the hosts the file configures.
+            c_.xmq.queues = c_.hosts.empty() ? std::vector<QueueConfig>{}
+                                             : demo_queues(c_.hosts.front().domain);
+            return;
+        }
+        c_.xmq.queues.clear();
+        const toml::array* a = r_.table_array(*t, "xmq", "queues");
+        if (!a) return;
+        std::vector<std::string> paths;  // of each accepted queue, for duplicate messages
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            const toml::table* q = a->get(i)->as_table();
+            if (!q) continue;
+            const std::string path = TomlReader::index("xmq.queues", i);
+            r_.check_keys(*q, path, {"route", "type", "balance", "publish", "subscribe"});
+            QueueConfig queue;
+            bool ok = true;
+            if (q->contains("type"))
+                ok &= r_.choice(*q, path, "type", {{"any", QueueType::any}, {"all", QueueType::all}},
+                                queue.type) != nullptr;
+            if (q->contains("balance"))
+                ok &= r_.choice(*q, path, "balance",
+                                {{"round-robin", Balance::round_robin},
+                                 {"least-load", Balance::least_load}},
+                                queue.balance) != nullptr;
+            ok &= patterns(*q, path, "publish", queue.publish);
+            ok &= patterns(*q, path, "subscribe", queue.subscribe);
+            if (!r_.require(*q, path, "route")) continue;
+            std::string text;
+            const toml::node* n = r_.string(*q, path, "route", text);
+            if (!n || !route(*n, path, text, paths, queue.route) || !ok) continue;
+            c_.xmq.queues.push_back(std::move(queue));
+            paths.push_back(path);
+        }
+    }
+
+    // Validates a route against the hosts and the routes accepted so far.
+    bool route(const toml::node& n, const std::string& path, const std::string& text,
+               const std::vector<std::string>& paths, std::string& out) {
+        const std::string key = path + ".route";
+        const auto domain = xmpp::Jid::normalize_domain(text);
+        if (!domain || domain->empty()) {
+            r_.error(n, key, in_quotes(text) + " is not a valid domain");
+            return false;
+        }
+        if (c_.serves_host(*domain)) {
+            r_.error(n, key,
+                     "route " + in_quotes(*domain) +
+                         " is a served host; a queue needs a subdomain of it, such as " +
+                         in_quotes("queue1." + *domain));
+            return false;
+        }
+        bool under_host = false;
+        for (const HostConfig& h : c_.hosts) {
+            const std::string suffix = '.' + h.domain;
+            under_host |= domain->size() > suffix.size() && domain->ends_with(suffix);
+        }
+        if (!under_host) {
+            std::string hosts;
+            for (const HostConfig& h : c_.hosts) hosts += (hosts.empty() ? "" : ", ") + h.domain;
+            r_.error(n, key,
+                     "route " + in_quotes(*domain) + " is not a subdomain of a served host (" +
+                         hosts + ")");
+            return false;
+        }
+        for (std::size_t j = 0; j < c_.xmq.queues.size(); ++j) {
+            if (c_.xmq.queues[j].route == *domain) {
+                r_.error(n, key, "duplicate route " + in_quotes(*domain) + " (also " + paths[j] + ")");
+                return false;
+            }
+        }
+        out = *domain;
+        return true;
+    }
+
+    bool patterns(const toml::table& q, const std::string& path, std::string_view key,
+                  std::vector<std::string>& out) {
+        if (!q.contains(key)) return true;
+        const std::size_t errors_before = r_.error_count();
+        std::vector<TomlReader::StringItem> items;
+        if (!r_.string_array(q, path, key, items)) return false;
+        for (TomlReader::StringItem& item : items) {
+            if (auto p = normalize_pattern(item.value)) {
+                out.push_back(std::move(*p));
+            } else {
+                r_.error(*item.node, item.key,
+                         in_quotes(item.value) +
+                             " is not a JID pattern (\"*@domain\", \"user@domain\" or \"domain\")");
+            }
+        }
+        return r_.error_count() == errors_before;
+    }
+
+    TomlReader& r_;
+    Config& c_;
+};
+
+}  // namespace
+
+bool Config::serves_host(std::string_view domain) const {
+    for (const HostConfig& h : hosts)
+        if (h.domain == domain) return true;
+    return false;
+}
+
+std::string ConfigError::to_string() const {
+    std::string s = file;
+    if (line != 0) s += ':' + std::to_string(line) + ':' + std::to_string(column);
+    s += ": ";
+    if (!key.empty()) s += key + ": ";
+    s += message;
+    return s;
+}
+
+std::string_view to_string(LogLevel level) {
+    switch (level) {
+        case LogLevel::debug: return "debug";
+        case LogLevel::info: return "info";
+        case LogLevel::warning: return "warning";
+        case LogLevel::error: return "error";
+    }
+    return "unknown";
+}
+
+Config default_config() {
+    Config c;
+    c.hosts = {HostConfig{"localhost"}};
+    c.listeners = {ListenerConfig{ListenerKind::c2s, "::", 5222},
+                   ListenerConfig{ListenerKind::c2s_tls, "::", 5223}};
+    c.tls.ciphers = kDefaultCiphers;
+    c.tls.ciphersuites = kDefaultCiphersuites;
+    c.xmq.queues = demo_queues(c.hosts.front().domain);
+    return c;
+}
+
+ConfigResult load_config_string(std::string_view toml_text, std::string_view name) {
+    toml::table root;
+    try {
+        root = toml::parse(toml_text, name);
+    } catch (const toml::parse_error& e) {
+        const toml::source_position& at = e.source().begin;
+        return xmpp::fail(std::vector<ConfigError>{
+            ConfigError{std::string(name), static_cast<unsigned>(at.line),
+                        static_cast<unsigned>(at.column), "", std::string(e.description())}});
+    }
+    Config config = default_config();
+    config.source = name;
+    TomlReader reader{std::string(name)};
+    Loader(reader, config).load(root);
+    if (reader.error_count() != 0) return xmpp::fail(reader.take_errors());
+    return config;
+}
+
+ConfigResult load_config_file(const std::string& path) {
+    auto failure = [&](std::string message) {
+        return xmpp::fail(std::vector<ConfigError>{ConfigError{path, 0, 0, "", std::move(message)}});
+    };
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return failure("is a directory, not a file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return failure(std::string("cannot open: ") + std::strerror(errno));
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (in.bad()) return failure(std::string("cannot read: ") + std::strerror(errno));
+    return load_config_string(text, path);
+}
+
+}  // namespace conf

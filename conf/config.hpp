@@ -7,8 +7,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "xmpp/result.hpp"
@@ -17,6 +19,8 @@ namespace conf {
 
 struct HostConfig {
     std::string domain;  // normalised (IDNA, lower case)
+
+    friend bool operator==(const HostConfig&, const HostConfig&) = default;
 };
 
 enum class ListenerKind {
@@ -28,6 +32,8 @@ struct ListenerConfig {
     ListenerKind kind = ListenerKind::c2s;
     std::string address = "::";  // "::" listens on IPv6 and IPv4
     std::uint16_t port = 0;
+
+    friend bool operator==(const ListenerConfig&, const ListenerConfig&) = default;
 };
 
 struct TlsConfig {
@@ -37,6 +43,8 @@ struct TlsConfig {
     std::string key;
     std::string ciphers;       // TLS 1.2 cipher list (OpenSSL syntax)
     std::string ciphersuites;  // TLS 1.3 suites
+
+    friend bool operator==(const TlsConfig&, const TlsConfig&) = default;
 };
 
 struct AuthConfig {
@@ -44,6 +52,8 @@ struct AuthConfig {
     bool allow_plain = true;         // PLAIN, on encrypted streams only
     unsigned max_failures = 3;       // failed SASL attempts before the stream closes
     unsigned scram_iterations = 4096;
+
+    friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
 
 struct LimitsConfig {
@@ -53,6 +63,8 @@ struct LimitsConfig {
     std::chrono::seconds idle_timeout{600};      // authenticated stream with no input
     std::chrono::seconds preauth_timeout{60};    // until the session is bound
     std::size_t max_output_bytes = 4 * 1024 * 1024;  // per-connection pending output
+
+    friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
 };
 
 enum class QueueType { any, all };
@@ -62,20 +74,27 @@ struct QueueConfig {
     std::string route;  // normalised domain, a subdomain of a served host
     QueueType type = QueueType::any;
     Balance balance = Balance::round_robin;
-    std::vector<std::string> publish;    // JID patterns; empty = users of the parent host
+    // JID patterns, normalised: "*@domain", "user@domain" or "domain".
+    std::vector<std::string> publish;    // empty = users of the parent host
     std::vector<std::string> subscribe;  // same
+
+    friend bool operator==(const QueueConfig&, const QueueConfig&) = default;
 };
 
 struct XmqConfig {
     unsigned check_expires_time = 10;  // seconds between sweeps
     unsigned max_load = 90;
     std::vector<QueueConfig> queues;
+
+    friend bool operator==(const XmqConfig&, const XmqConfig&) = default;
 };
 
 enum class LogLevel { debug, info, warning, error };
 
 struct LogConfig {
     LogLevel level = LogLevel::info;
+
+    friend bool operator==(const LogConfig&, const LogConfig&) = default;
 };
 
 struct Config {
@@ -90,17 +109,23 @@ struct Config {
     LogConfig log;
     XmqConfig xmq;  // default: queue1.<first host> any, queue2.<first host> all
 
+    // `domain` must already be normalised (as Jid::domain() is).
     bool serves_host(std::string_view domain) const;
+
+    friend bool operator==(const Config&, const Config&) = default;
 };
 
 struct ConfigError {
     std::string file;
     unsigned line = 0;    // 0 when unknown (whole-file errors)
     unsigned column = 0;
-    std::string key;      // dotted path, e.g. "xmq.queues[1].type"
+    std::string key;      // dotted path, e.g. "xmq.queues[1].type" (indexes from 0); may be empty
     std::string message;
-    // "file:line:column: key: message"
+    // "file:line:column: key: message"; without ":line:column" when line is 0
+    // and without "key: " when key is empty.
     std::string to_string() const;
+
+    friend bool operator==(const ConfigError&, const ConfigError&) = default;
 };
 
 using ConfigResult = xmpp::Result<Config, std::vector<ConfigError>>;

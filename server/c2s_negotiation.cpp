@@ -63,7 +63,7 @@ void C2sSession::open_stream(const xmpp::StreamHeader& header) {
 }
 
 void C2sSession::send_features() {
-    xmpp::Element features("stream:features", std::string(xmpp::ns::stream));
+    xmpp::Element features("features", std::string(xmpp::ns::stream));
     if (user_) {
         features.add_child(xmpp::Element("bind", std::string(xmpp::ns::bind)));
         xmpp::Element session("session", std::string(xmpp::ns::session));
@@ -90,11 +90,7 @@ void C2sSession::send_features() {
             features.add_child(std::move(mechanisms));
         }
     }
-    // Written with the stream prefix: the features element lives in the
-    // stream namespace, its children in their own.
-    std::string xml;
-    xmpp::serialize(features, xml, xmpp::ns::stream);
-    send_raw(xml);
+    send(features);  // the serializer writes stream-namespace elements with the stream: prefix
 }
 
 void C2sSession::restart_stream() {
@@ -189,9 +185,12 @@ asio::awaitable<void> C2sSession::sasl_run(std::string_view message, bool first)
         if (auto name = auth::SaslServer::peek_username(sasl_mechanism_, message)) {
             std::optional<auth::Account> account;
             if (auto user = xmpp::Jid::normalize_local(*name)) {
-                auto* accounts = services_.accounts;
-                account = co_await services_.storage->run(
-                    [accounts, user = *user, host = host_] { return accounts->find(user, host); });
+                // A named closure: g++ 12 mishandles closure temporaries
+                // inside a co_await expression (destroys them twice).
+                auto lookup = [accounts = services_.accounts, user = *user, host = host_] {
+                    return accounts->find(user, host);
+                };
+                account = co_await services_.storage->run(std::move(lookup));
             }
             if (closing_) co_return;
             sasl_->set_account(std::move(account));

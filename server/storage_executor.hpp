@@ -5,7 +5,11 @@
 // worker.
 #pragma once
 
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -24,12 +28,23 @@ public:
     StorageExecutor(const StorageExecutor&) = delete;
     StorageExecutor& operator=(const StorageExecutor&) = delete;
 
+    // Plain handlers rather than a coroutine on the storage side: g++ 12
+    // destroys a closure passed by value into a coroutine twice.
     template <class F>
     asio::awaitable<std::invoke_result_t<F>> run(F fn) {
         using R = std::invoke_result_t<F>;
-        co_return co_await asio::co_spawn(
-            ctx_, [fn = std::move(fn)]() mutable -> asio::awaitable<R> { co_return fn(); },
-            asio::use_awaitable);
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
+            [this](auto handler, F work) {
+                auto back = asio::prefer(asio::get_associated_executor(handler),
+                                         asio::execution::outstanding_work.tracked);
+                asio::post(ctx_, [handler = std::move(handler), work = std::move(work), back]() mutable {
+                    R result = work();
+                    asio::post(back, [handler = std::move(handler), result = std::move(result)]() mutable {
+                        std::move(handler)(std::move(result));
+                    });
+                });
+            },
+            asio::use_awaitable, std::move(fn));
     }
 
     void stop();

@@ -44,13 +44,11 @@ asio::awaitable<error_code> TcpTransport::handshake() {
 std::optional<auth::ChannelBinding> TcpTransport::channel_binding() const {
     if (!secure_) return std::nullopt;
     SSL* ssl = const_cast<asio::ssl::stream<asio::ip::tcp::socket>&>(stream_).native_handle();
-    if (SSL_version(ssl) >= TLS1_3_VERSION) {
-        static constexpr char label[] = "EXPORTER-Channel-Binding";
-        unsigned char out[32];
-        if (SSL_export_keying_material(ssl, out, sizeof out, label, sizeof label - 1, nullptr, 0, 0) != 1)
-            return std::nullopt;
-        return auth::ChannelBinding{"tls-exporter", std::string(reinterpret_cast<char*>(out), sizeof out)};
-    }
+    // TLS 1.3 would take tls-exporter (RFC 9266), but clients disagree on the
+    // type without XEP-0440 negotiation (slixmpp sends tls-unique even on
+    // 1.3, and a 'y' flag when it sees -PLUS it won't use, which RFC 5802
+    // obliges us to refuse). So -PLUS is offered on TLS 1.2 only.
+    if (SSL_version(ssl) >= TLS1_3_VERSION) return std::nullopt;
     // TLS 1.2: the first Finished message of the handshake; on a full
     // handshake that is the client's, which the server sees as the peer's.
     if (SSL_session_reused(ssl)) return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <system_error>
 #include <utility>
 
@@ -66,7 +67,8 @@ void Statement::reset() {
 std::string Statement::text(int column) const {
     const auto* p = sqlite3_column_text(stmt_, column);
     if (!p) return {};
-    return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+    return {reinterpret_cast<const char*>(p),
+            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
 std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
@@ -74,7 +76,8 @@ std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(
 std::string Statement::blob(int column) const {
     const void* p = sqlite3_column_blob(stmt_, column);
     if (!p) return {};
-    return {static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+    return {static_cast<const char*>(p),
+            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
 bool Statement::is_null(int column) const {
@@ -132,18 +135,26 @@ xmpp::Result<std::unique_ptr<Database>, std::string> Database::open(
                           ec.message());
     }
     const std::filesystem::path path = directory / kFileName;
+    const bool created = !std::filesystem::exists(path, ec);
     sqlite3* raw = nullptr;
     // NOMUTEX: our own mutex serialises every use of the connection.
-    const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                                   nullptr);
+    const int rc = sqlite3_open_v2(
+        path.c_str(), &raw,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+        nullptr);
     if (rc != SQLITE_OK) {
         std::string why = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
         sqlite3_close(raw);
         return xmpp::fail("cannot open database " + path.string() + ": " + why);
     }
     auto db = std::make_unique<Database>(Token{}, raw, path);
+    if (created) {
+        // SCRAM secrets invite offline guessing: owner only. SQLite gives the
+        // -wal and -shm files the database file's permissions.
+        std::filesystem::permissions(
+            path, std::filesystem::perms::group_all | std::filesystem::perms::others_all,
+            std::filesystem::perm_options::remove, ec);
+    }
     if (auto err = db->configure()) {
         return xmpp::fail("database " + path.string() + ": " + *err);
     }
@@ -200,43 +211,50 @@ std::optional<std::string> Database::apply(const MigrationSet& set) {
     }
     const int known = static_cast<int>(set.migrations.size());
     Lock l = lock();
-    for (const Migration& m : set.migrations) {
-        // The version is read inside the write transaction: another process
-        // opening the same file at the same time applies each step once.
+    auto version = [&]() -> std::optional<int> {
+        Statement q = l.prepare("SELECT version FROM schema_version WHERE module = ?1");
+        if (!q.valid()) return std::nullopt;
+        q.bind(1, set.module);
+        switch (q.step()) {
+            case Statement::Step::row: return static_cast<int>(q.integer(0));
+            case Statement::Step::done: return 0;
+            case Statement::Step::error: return std::nullopt;
+        }
+        return std::nullopt;
+    };
+    auto current = version();
+    if (!current) return "cannot read the schema version of " + set.module + ": " + l.error();
+    // Up to date (the usual case) costs one read and takes no write lock.
+    for (auto m = set.migrations.begin() + std::min(*current, known); m != set.migrations.end();
+         ++m) {
+        // Re-read inside the write transaction: another process opening the
+        // same file at the same time must not apply a step twice.
         Transaction tx(l);
         if (!tx.begun()) return "cannot begin migration of " + set.module + ": " + l.error();
-        Statement q = l.prepare("SELECT version FROM schema_version WHERE module = ?1");
-        if (!q.valid()) return l.error();
-        q.bind(1, set.module);
-        const int current = q.step() == Statement::Step::row ? static_cast<int>(q.integer(0)) : 0;
-        q = Statement{};
-        if (current >= m.version) continue;
-        if (!l.exec(m.sql)) {
-            return "migration " + set.module + " #" + std::to_string(m.version) +
+        current = version();
+        if (!current) return "cannot read the schema version of " + set.module + ": " + l.error();
+        if (*current >= m->version) continue;
+        if (!l.exec(m->sql)) {
+            return "migration " + set.module + " #" + std::to_string(m->version) +
                    " failed: " + l.error();
         }
         Statement up = l.prepare(
             "INSERT INTO schema_version (module, version) VALUES (?1, ?2)"
             " ON CONFLICT (module) DO UPDATE SET version = excluded.version");
-        if (!up.valid() || !up.bind(1, set.module).bind(2, std::int64_t{m.version}).run()) {
-            return "cannot record migration " + set.module + " #" + std::to_string(m.version) +
+        if (!up.valid() || !up.bind(1, set.module).bind(2, std::int64_t{m->version}).run()) {
+            return "cannot record migration " + set.module + " #" + std::to_string(m->version) +
                    ": " + l.error();
         }
         up = Statement{};
         if (!tx.commit()) {
-            return "cannot commit migration " + set.module + " #" + std::to_string(m.version) +
+            return "cannot commit migration " + set.module + " #" + std::to_string(m->version) +
                    ": " + l.error();
         }
+        *current = m->version;
     }
-    if (known == 0) return std::nullopt;
-    // A file newer than this binary is refused even when nothing was applied.
-    Statement q = l.prepare("SELECT version FROM schema_version WHERE module = ?1");
-    if (!q.valid()) return l.error();
-    q.bind(1, set.module);
-    if (q.step() == Statement::Step::row && q.integer(0) > known) {
-        return "schema of module " + set.module + " is at version " +
-               std::to_string(q.integer(0)) + ", newer than this xmqd knows (" +
-               std::to_string(known) + ")";
+    if (*current > known) {
+        return "schema of module " + set.module + " is at version " + std::to_string(*current) +
+               ", newer than this xmqd knows (" + std::to_string(known) + ")";
     }
     return std::nullopt;
 }

@@ -138,10 +138,10 @@ auth::StoreStatus SqliteAccountStore::remove(const std::string& user, const std:
 std::vector<std::string> SqliteAccountStore::list(const std::string& domain) {
     std::vector<std::string> users;
     auto l = db_.lock();
-    Statement q = domain.empty()
-                      ? l.prepare("SELECT user, domain FROM accounts ORDER BY domain, user")
-                      : l.prepare(
-                            "SELECT user, domain FROM accounts WHERE domain = ?1 ORDER BY user");
+    Statement q =
+        domain.empty()
+            ? l.prepare("SELECT user, domain FROM accounts ORDER BY domain, user")
+            : l.prepare("SELECT user, domain FROM accounts WHERE domain = ?1 ORDER BY user");
     if (!q.valid()) return users;
     if (!domain.empty()) q.bind(1, domain);
     while (q.step() == Statement::Step::row) users.push_back(q.text(0) + "@" + q.text(1));
