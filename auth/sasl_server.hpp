@@ -11,6 +11,8 @@
 // one session and used on that session's thread only.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +33,9 @@ struct SaslOptions {
     bool secure = false;         // the stream is encrypted
     bool allow_plain = true;     // PLAIN offered when secure
     std::optional<ChannelBinding> channel_binding;
+    // Iteration count new accounts get: an unknown user is answered with a
+    // made-up secret of this count, so SCRAM's first reply does not tell.
+    std::uint32_t scram_iterations = 4096;
 };
 
 enum class SaslFailure {
@@ -50,7 +55,14 @@ struct SaslStep {
 class SaslServer {
 public:
     // Returns an error text when Cyrus cannot be initialised or lacks SCRAM.
+    // Idempotent and thread-safe; the first call's outcome is kept.
     static std::optional<std::string> global_init();
+
+    // Where Cyrus's log lines go: levels as in sasl.h (1 error, 2 auth
+    // failure, 3 warning ... 6 trace); lines above max_level are dropped.
+    // Nothing is logged unless a sink is set. Call before global_init().
+    using LogSink = std::function<void(int level, std::string_view message)>;
+    static void set_log_sink(LogSink sink, int max_level = 1);
 
     explicit SaslServer(SaslOptions options);
     ~SaslServer();
@@ -62,11 +74,17 @@ public:
 
     // The authentication identity (localpart) a client message names, when it
     // can be read before running the mechanism: SCRAM client-first-message,
-    // PLAIN message. nullopt when the message names nobody (yet).
+    // PLAIN message. Normalised (Nodeprep) like the store's keys; a trailing
+    // "@domain" is dropped. nullopt when the message names nobody (yet) or
+    // the name is no valid localpart.
     static std::optional<std::string> peek_username(std::string_view mechanism,
                                                     std::string_view message);
     // The account the next step authenticates against; nullopt = no such user
     // (the step then fails with not-authorized, exactly as a wrong password).
+    // Call it once peek_username() has named someone. A lookup made before
+    // start() serves that exchange; start() without one clears
+    // has_account_lookup(), so the session looks up for the step that brings
+    // the name (a mechanism started without initial response).
     void set_account(std::optional<Account> account);
     bool has_account_lookup() const { return looked_up_; }
 

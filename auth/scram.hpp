@@ -24,13 +24,19 @@ struct ScramSecret {
 
 std::string_view mechanism_name(ScramHash);  // "SCRAM-SHA-1" / "SCRAM-SHA-256"
 
-// SaltedPassword = Hi(password, salt, i); the derived keys from it.
+// SaltedPassword = Hi(Normalize(password), salt, i) with SASLprep as
+// Normalize (a password SASLprep refuses is taken as is); the derived keys from
+// it. Iterations must be 1..INT_MAX: otherwise the keys are left empty, and
+// such a secret matches no password.
 ScramSecret derive_scram_secret(ScramHash, std::string_view password, std::string_view salt,
                                 std::uint32_t iterations);
-// One secret per supported hash, each with a fresh random 16-byte salt.
+// One secret per supported hash, each with a fresh random 16-byte salt; empty
+// when no randomness or keys could be had.
 std::vector<ScramSecret> make_scram_secrets(std::string_view password, std::uint32_t iterations);
 
 // "SCRAM-SHA-1$4096:<b64 salt>$<b64 StoredKey>:<b64 ServerKey>" (RFC 5803 §3).
+// parse_auth_password() takes exactly this form (no spaces, padded base64,
+// keys of the hash's size, a non-empty salt, 1..INT_MAX iterations).
 std::string to_auth_password(const ScramSecret&);
 std::optional<ScramSecret> parse_auth_password(std::string_view);
 

@@ -78,8 +78,7 @@ void C2sSession::send_features() {
         }
         if (secure || !config_->auth.require_tls) {
             // The negotiation that will run is the one whose mechanisms we offer.
-            sasl_ = std::make_unique<auth::SaslServer>(
-                auth::SaslOptions{host_, secure, config_->auth.allow_plain, transport_->channel_binding()});
+            sasl_ = make_sasl_server();
             xmpp::Element mechanisms("mechanisms", std::string(xmpp::ns::sasl));
             sasl_unused_ = true;
             for (const auto& m : sasl_->mechanisms()) {
@@ -91,6 +90,13 @@ void C2sSession::send_features() {
         }
     }
     send(features);  // the serializer writes stream-namespace elements with the stream: prefix
+}
+
+std::unique_ptr<auth::SaslServer> C2sSession::make_sasl_server() const {
+    return std::make_unique<auth::SaslServer>(auth::SaslOptions{host_, transport_->is_secure(),
+                                                                config_->auth.allow_plain,
+                                                                transport_->channel_binding(),
+                                                                config_->auth.scram_iterations});
 }
 
 void C2sSession::restart_stream() {
@@ -141,8 +147,7 @@ asio::awaitable<void> C2sSession::sasl_auth(const xmpp::Element& auth) {
     const bool secure = transport_->is_secure();
     if (!secure && config_->auth.require_tls) co_return sasl_failure(auth::SaslFailure::encryption_required);
     if (!sasl_ || !sasl_unused_)
-        sasl_ = std::make_unique<auth::SaslServer>(
-            auth::SaslOptions{host_, secure, config_->auth.allow_plain, transport_->channel_binding()});
+        sasl_ = make_sasl_server();
     sasl_unused_ = false;
     sasl_mechanism_ = auth.attr_or("mechanism");
     const auto offered = sasl_->mechanisms();

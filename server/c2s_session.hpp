@@ -87,6 +87,7 @@ private:
     void sasl_failure(auth::SaslFailure failure);
     void bind_resource(const xmpp::Element& iq);
     void restart_stream();
+    std::unique_ptr<auth::SaslServer> make_sasl_server() const;
 
     // Bound stanzas (c2s_session.cpp).
     void handle_bound(xmpp::Element&& stanza);

@@ -20,9 +20,7 @@ int print_version(const server::CommandLine& line) {
     server::ModuleHost host;
     server::Services services;
     server::modules::register_all(host, services);
-    std::cout << "RFC 6120 XMPP Core (c2s)\nRFC 6121 XMPP IM (message routing)\nRFC 7622 XMPP Address Format\n"
-                 "XEP-0368 SRV records for XMPP over TLS (direct TLS listener)\n";
-    for (const auto& p : host.protocols()) std::cout << p.spec << " " << p.title << " (module " << p.module << ")\n";
+    for (const auto& p : host.protocols()) std::cout << "| " << p.spec << " | " << p.title << " | " << p.module << " |\n";
     return 0;
 }
 

@@ -8,11 +8,13 @@
 
 namespace server::modules {
 
+void register_core(ModuleHost& host, Services& services);
 void register_disco(ModuleHost& host, Services& services);
 void register_ping(ModuleHost& host, Services& services);
 void register_version(ModuleHost& host, Services& services);
 
 inline void register_all(ModuleHost& host, Services& services) {
+    register_core(host, services);
     register_disco(host, services);
     register_ping(host, services);
     register_version(host, services);
