@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "server/connection_registry.hpp"
 #include "server/log.hpp"
 #include "server/router.hpp"
 #include "server/session_manager.hpp"
@@ -48,6 +49,7 @@ C2sSession::~C2sSession() = default;
 
 void C2sSession::start() {
     auto self = shared_from_this();
+    if (services_.connections) services_.connections->add(self);
     XLOG(debug) << "session " << id_ << " connected from " << transport_->remote_address();
     asio::co_spawn(executor_, [self]() { return self->read_loop(); }, asio::detached);
     asio::co_spawn(executor_, [self]() { return self->write_loop(); }, asio::detached);
@@ -203,6 +205,7 @@ void C2sSession::finish() {
     if (!closing_) close_stream();
     closing_ = true;
     if (write_waiting_) wake_writer_.cancel();
+    if (services_.connections) services_.connections->remove(this);
     if (jid_) {
         services_.sessions->unbind(*jid_, this);
         if (services_.xmq) services_.xmq->session_ended(*jid_);

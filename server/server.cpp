@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "auth/sasl_server.hpp"
+#include "server/connection_registry.hpp"
 #include "server/listener.hpp"
 #include "server/log.hpp"
 #include "server/module_host.hpp"
@@ -56,6 +57,7 @@ struct Server::Impl {
     Services services;
     WorkerPool workers;
     asio::io_context control{1};
+    ConnectionRegistry connections;
     SessionManager sessions;
     ModuleHost modules;
     Router router;
@@ -101,6 +103,7 @@ int Server::Impl::run() {
     storage = std::make_unique<StorageExecutor>();
     xmq = std::make_unique<xmq::Engine>(config->xmq, host_names(*config));
 
+    services.connections = &connections;
     services.sessions = &sessions;
     services.modules = &modules;
     services.router = &router;
@@ -153,9 +156,9 @@ void Server::Impl::shutdown() {
     if (stopping) return;
     stopping = true;
     sd_notify(0, "STOPPING=1");
-    XLOG(info) << "shutting down: closing " << sessions.size() << " sessions";
+    XLOG(info) << "shutting down: closing " << connections.size() << " connections";
     for (auto& l : listeners) l->stop();
-    sessions.for_each([](const std::shared_ptr<ClientSession>& s) {
+    connections.for_each([](const std::shared_ptr<ClientSession>& s) {
         s->close_with(xmpp::StreamError::system_shutdown, "The server is shutting down");
     });
     asio::co_spawn(control, wait_for_sessions_then_stop(), asio::detached);
@@ -164,7 +167,7 @@ void Server::Impl::shutdown() {
 asio::awaitable<void> Server::Impl::wait_for_sessions_then_stop() {
     // Give streams a moment to take their <system-shutdown/> before the workers stop.
     asio::steady_timer timer(control);
-    for (int i = 0; i < 30 && sessions.size() > 0; ++i) {
+    for (int i = 0; i < 30 && connections.size() > 0; ++i) {
         timer.expires_after(std::chrono::milliseconds(100));
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     }

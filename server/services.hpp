@@ -17,6 +17,7 @@ class Engine;
 
 namespace server {
 
+class ConnectionRegistry;
 class SessionManager;
 class ModuleHost;
 class Router;
@@ -25,6 +26,7 @@ class StorageExecutor;
 struct Services {
     std::atomic<std::shared_ptr<const conf::Config>> config;
     std::atomic<std::shared_ptr<boost::asio::ssl::context>> tls;
+    ConnectionRegistry* connections = nullptr;
     SessionManager* sessions = nullptr;
     ModuleHost* modules = nullptr;
     Router* router = nullptr;

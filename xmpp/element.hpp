@@ -18,6 +18,7 @@ namespace xmpp {
 struct Attribute {
     std::string name;
     std::string value;
+    friend bool operator==(const Attribute&, const Attribute&) = default;
 };
 
 class Element {
@@ -36,6 +37,10 @@ public:
     const std::string* attr(std::string_view name) const;
     std::string_view attr_or(std::string_view name, std::string_view fallback = {}) const;
     Element& set_attr(std::string_view name, std::string value);
+    // Appends without looking for an existing attribute of that name: for
+    // builders (the parser among them) that know the name is new.
+    Element& append_attr(std::string name, std::string value);
+    void reserve_attributes(std::size_t n) { attrs_.reserve(n); }
     void remove_attr(std::string_view name);
     const std::vector<Attribute>& attributes() const { return attrs_; }
 
@@ -43,6 +48,8 @@ public:
     const std::vector<Element>& children() const { return children_; }
     std::vector<Element>& children() { return children_; }
     Element& add_child(Element child);  // returns the stored child
+    // Appends a text run; merged into the last child when that is text too, so
+    // a tree has no two adjacent text runs (what a parser would rebuild).
     Element& add_text(std::string text);
     void clear_children() { children_.clear(); }
 
@@ -60,6 +67,9 @@ public:
 
     // Text content of a text node.
     const std::string& content() const { return text_; }
+
+    // Deep, order-sensitive equality (attribute order included).
+    friend bool operator==(const Element&, const Element&) = default;
 
 private:
     std::string name_;

@@ -15,7 +15,11 @@ void escape_attr(std::string_view in, std::string& out);
 
 // Appends the XML of `e` to `out`. `parent_ns` is the default namespace in
 // scope where `e` is written (jabber:client inside a c2s stream); an xmlns
-// attribute is emitted only when e.xmlns() differs from it.
+// attribute is emitted only when e.xmlns() differs from it. An element with an
+// empty xmlns() inherits its parent's namespace (convenient for builders), and
+// an element of the stream namespace is written with the "stream:" prefix the
+// stream header binds (<stream:features/>, <stream:error/>). Attributes named
+// "xmlns" are skipped: the namespace is xmlns().
 void serialize(const Element& e, std::string& out, std::string_view parent_ns = "jabber:client");
 std::string to_string(const Element& e, std::string_view parent_ns = "jabber:client");
 

@@ -10,11 +10,27 @@
 // stanza is not buffered past the cap: policy_violation), element nesting
 // depth and attributes per element (policy_violation).
 //
+// Conditions: restricted_xml (DOCTYPE, DTD, entity declarations or undeclared
+// entity references, comments, processing instructions), not_well_formed
+// (malformed XML or XML namespaces, bad UTF-8, text before the header),
+// unsupported_encoding (anything but UTF-8 declared or detected),
+// invalid_namespace (root not in the streams namespace), bad_format (root not
+// named "stream", a second stream header, text between stanzas), and
+// policy_violation (limits). Whitespace between stanzas is ignored.
+//
 // After an error or stream close no further events are delivered and feed()
 // returns false. reset() gives a fresh parser state for a stream restart
 // (after STARTTLS or SASL success); it may be called from inside a handler
 // callback, in which case the rest of the chunk being fed is discarded (the
 // peer must wait for our answer before sending more, RFC 6120 §5.4.3.3, §6.4.6).
+//
+// Handlers may call reset() or destroy the parser from inside a callback (the
+// rest of the chunk is then dropped); they must not call feed() from one.
+//
+// Memory: the libxml2 context is created on the first feed() and freed when
+// the stream ends; release_idle_memory() frees it between stanzas as well, and
+// the next feed() re-creates it transparently (re-entering the stream root's
+// namespace scope without a second on_stream_open).
 //
 // Owned by one session, used on that session's thread only.
 #pragma once
@@ -47,8 +63,13 @@ public:
 };
 
 struct ParserLimits {
+    // Bytes from the end of the previous stanza (or of the stream header, or
+    // of whitespace between stanzas) to the end of this one; before the stream
+    // opens, the bytes of the prolog and header. Never buffered beyond this.
     std::size_t max_stanza_bytes = 256 * 1024;
+    // Element nesting: a stanza is at depth 1, its children at depth 2, ...
     std::size_t max_depth = 64;
+    // Attributes plus namespace declarations on one element.
     std::size_t max_attributes = 64;
 };
 
@@ -63,6 +84,10 @@ public:
     bool feed(std::string_view bytes);
     void reset();
     void set_limits(ParserLimits limits);
+    // Frees the libxml2 context (the bulk of the parser's memory) while the
+    // stream sits between stanzas with at most whitespace buffered, e.g. when
+    // the session goes idle. Returns false, changing nothing, inside a stanza.
+    bool release_idle_memory();
 
 private:
     struct Impl;

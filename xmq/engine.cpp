@@ -1,0 +1,187 @@
+// The Engine keeps the route table and hands each stanza to its Queue; all
+// queue behaviour lives in queue.cpp and subscription_registry.cpp.
+#include "xmq/engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <stdexcept>
+
+#include "xmq/queue.hpp"
+#include "xmpp/errors.hpp"
+
+namespace xmq {
+
+namespace {
+
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string normalize_domain(std::string_view domain) {
+    auto norm = xmpp::Jid::normalize_domain(domain);
+    return norm ? *norm : ascii_lower(domain);
+}
+
+// The domain part of a JID as written in a 'to' attribute.
+std::string_view domain_part(std::string_view jid) {
+    jid = jid.substr(0, jid.find('/'));
+    auto at = jid.find('@');
+    return at == std::string_view::npos ? jid : jid.substr(at + 1);
+}
+
+bool is_subdomain_of(std::string_view route, std::string_view host) {
+    return route.size() > host.size() + 1 && route.ends_with(host) && route[route.size() - host.size() - 1] == '.';
+}
+
+}  // namespace
+
+struct Engine::Impl {
+    struct Entry {
+        std::shared_ptr<Queue> queue;
+        std::string parent_host;
+    };
+
+    explicit Impl(Clock c) : clock(std::move(c)) {}
+
+    std::shared_ptr<Queue> find(std::string_view domain) const {
+        std::shared_lock lock(mu);
+        auto it = routes.find(domain);
+        if (it == routes.end()) {
+            bool has_upper = std::any_of(domain.begin(), domain.end(), [](unsigned char ch) { return std::isupper(ch); });
+            if (!has_upper) return nullptr;
+            it = routes.find(ascii_lower(domain));
+            if (it == routes.end()) return nullptr;
+        }
+        return it->second.queue;
+    }
+
+    Clock clock;
+    mutable std::shared_mutex mu;
+    std::map<std::string, Entry, std::less<>> routes;
+    unsigned check_expires_time = 10;
+    std::atomic<std::size_t> per_client_limit{kDefaultMaxSubscriptionsPerClient};
+};
+
+Engine::Engine(const conf::XmqConfig& config, std::vector<std::string> hosts, Clock clock)
+    : impl_(std::make_unique<Impl>(std::move(clock))) {
+    reconfigure(config, std::move(hosts));
+}
+
+Engine::~Engine() = default;
+
+void Engine::reconfigure(const conf::XmqConfig& config, std::vector<std::string> hosts) {
+    for (std::string& host : hosts) host = normalize_domain(host);
+
+    struct Planned {
+        conf::QueueConfig config;
+        std::string parent_host;
+    };
+    std::vector<Planned> planned;
+    planned.reserve(config.queues.size());
+    for (const conf::QueueConfig& queue : config.queues) {
+        Planned p{queue, {}};
+        p.config.route = normalize_domain(queue.route);
+        for (const std::string& host : hosts)
+            if (is_subdomain_of(p.config.route, host) && host.size() > p.parent_host.size()) p.parent_host = host;
+        if (p.parent_host.empty())
+            throw std::invalid_argument("xmq route '" + queue.route + "' is not a subdomain of a served host");
+        for (const Planned& other : planned)
+            if (other.config.route == p.config.route)
+                throw std::invalid_argument("xmq route '" + queue.route + "' is configured twice");
+        planned.push_back(std::move(p));
+    }
+
+    std::unique_lock lock(impl_->mu);
+    std::map<std::string, Impl::Entry, std::less<>> next;
+    for (Planned& p : planned) {
+        auto old = impl_->routes.find(p.config.route);
+        std::shared_ptr<Queue> queue;
+        if (old != impl_->routes.end()) {
+            queue = old->second.queue;
+            queue->configure(p.config, p.parent_host, config.max_load);
+        } else {
+            queue = std::make_shared<Queue>(p.config, p.parent_host, config.max_load);
+        }
+        std::string route = p.config.route;
+        next.emplace(std::move(route), Impl::Entry{std::move(queue), std::move(p.parent_host)});
+    }
+    impl_->routes.swap(next);
+    impl_->check_expires_time = config.check_expires_time;
+}
+
+bool Engine::is_route(std::string_view domain) const { return impl_->find(domain) != nullptr; }
+
+std::vector<std::string> Engine::routes() const {
+    std::shared_lock lock(impl_->mu);
+    std::vector<std::string> out;
+    out.reserve(impl_->routes.size());
+    for (const auto& [route, entry] : impl_->routes) out.push_back(route);
+    return out;
+}
+
+std::vector<std::string> Engine::routes_of_host(std::string_view host) const {
+    std::string normalized = normalize_domain(host);
+    std::shared_lock lock(impl_->mu);
+    std::vector<std::string> out;
+    for (const auto& [route, entry] : impl_->routes)
+        if (entry.parent_host == normalized) out.push_back(route);
+    return out;
+}
+
+void Engine::handle(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& sink) {
+    std::shared_ptr<Queue> queue = impl_->find(domain_part(stanza.attr_or("to")));
+    if (!queue) {
+        // The router sends only route stanzas here; answer a stray request anyway.
+        if (stanza.name() != "presence" && xmpp::is_error_reply_allowed(stanza) &&
+            !(stanza.name() == "iq" && stanza.attr_or("type") == "error"))
+            sink.reply(xmpp::make_error_reply(stanza, xmpp::StanzaError::item_not_found, "Not an XMQ queue"));
+        return;
+    }
+    queue->handle(stanza, from, sink, impl_->clock(), impl_->per_client_limit.load(std::memory_order_relaxed));
+}
+
+void Engine::session_ended(const xmpp::Jid& full) {
+    std::string key = full.full();
+    std::shared_lock lock(impl_->mu);
+    for (const auto& [route, entry] : impl_->routes) entry.queue->session_ended(key);
+}
+
+std::size_t Engine::sweep() {
+    auto now = impl_->clock();
+    std::shared_lock lock(impl_->mu);
+    std::size_t removed = 0;
+    for (const auto& [route, entry] : impl_->routes) removed += entry.queue->sweep(now);
+    return removed;
+}
+
+std::chrono::seconds Engine::sweep_interval() const {
+    std::shared_lock lock(impl_->mu);
+    return std::chrono::seconds(std::max(1U, impl_->check_expires_time));
+}
+
+std::vector<QueueStats> Engine::stats() const {
+    auto now = impl_->clock();
+    std::shared_lock lock(impl_->mu);
+    std::vector<QueueStats> out;
+    out.reserve(impl_->routes.size());
+    for (const auto& [route, entry] : impl_->routes) out.push_back(entry.queue->stats(now));
+    return out;
+}
+
+void Engine::set_max_subscriptions_per_client(std::size_t limit) {
+    impl_->per_client_limit.store(limit, std::memory_order_relaxed);
+}
+
+std::size_t Engine::eligible_consumers(std::string_view route, std::string_view topic) const {
+    std::shared_ptr<Queue> queue = impl_->find(route);
+    return queue ? queue->eligible(topic, impl_->clock()) : 0;
+}
+
+}  // namespace xmq

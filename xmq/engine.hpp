@@ -49,7 +49,17 @@ struct QueueStats {
     std::uint64_t rejected_unsupported = 0;  // iq get/set to an ALL queue
     std::uint64_t dropped = 0;               // errors/results to a route, ALL with no consumer
     std::size_t consumers = 0;               // live subscriptions
+    // Added by the engine:
+    std::uint64_t rejected_limit = 0;   // sub refused: client at its subscription bound
+    std::uint64_t consumers_gone = 0;   // deliver() failed: that client's subscriptions removed
+    std::uint64_t expired = 0;          // subscriptions removed because their ttl ran out
+    std::size_t topics = 0;             // topics with at least one subscription
 };
+
+// Subscriptions one client (full JID) may hold on one route.
+inline constexpr std::size_t kDefaultMaxSubscriptionsPerClient = 1000;
+// Items at most in a route's disco#items answer (topics, by name).
+inline constexpr std::size_t kMaxDiscoItems = 1000;
 
 class Engine {
 public:
@@ -59,7 +69,11 @@ public:
     ~Engine();
 
     // Applies a new configuration (SIGHUP): routes added or removed, type,
-    // balance and allow lists updated; subscriptions of routes that stay are kept.
+    // balance and allow lists updated; subscriptions of routes that stay are
+    // kept, except those of subscribers the new `subscribe` list denies.
+    // A route that is not a subdomain of a host, or given twice, throws
+    // std::invalid_argument naming it, before anything changes (the config
+    // loader rejects both first, so this is a programming error).
     void reconfigure(const conf::XmqConfig& config, std::vector<std::string> hosts);
 
     bool is_route(std::string_view domain) const;
@@ -75,11 +89,18 @@ public:
     void session_ended(const xmpp::Jid& full);
 
     // Removes expired subscriptions; returns how many. Called every
-    // check_expires_time seconds by the server.
+    // check_expires_time seconds by the server (sweep_interval(), at least 1 s).
     std::size_t sweep();
     std::chrono::seconds sweep_interval() const;
 
     std::vector<QueueStats> stats() const;
+
+    // Added by the engine:
+    // Bound on the subscriptions of one full JID on one route; a `sub` past
+    // it is answered with resource-constraint. Default 1000.
+    void set_max_subscriptions_per_client(std::size_t limit);
+    // Eligible (unexpired, load <= max_load) consumers of a topic now.
+    std::size_t eligible_consumers(std::string_view route, std::string_view topic) const;
 
 private:
     struct Impl;

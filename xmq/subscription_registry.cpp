@@ -1,0 +1,248 @@
+#include "xmq/subscription_registry.hpp"
+
+#include <algorithm>
+
+namespace xmq {
+
+SubscriptionRegistry::SubscriptionRegistry(conf::Balance balance, unsigned max_load)
+    : balance_(balance), max_load_(max_load) {}
+
+SubscriptionRegistry::~SubscriptionRegistry() = default;
+
+void SubscriptionRegistry::make_ready(Subscription& s) {
+    if (s.ready || s.load > max_load_) return;
+    s.rank = balance_ == conf::Balance::least_load ? s.load : 0;
+    s.topic->ready.insert(ReadyKey{s.rank, s.turn, &s});
+    s.ready = true;
+}
+
+void SubscriptionRegistry::unready(Subscription& s) {
+    if (!s.ready) return;
+    s.topic->ready.erase(ReadyKey{s.rank, s.turn, &s});
+    s.ready = false;
+}
+
+void SubscriptionRegistry::set_expiry(Subscription& s, TimePoint expiry) {
+    auto node = expiry_.extract(ExpiryKey{s.expiry, s.seq, &s});
+    s.expiry = expiry;
+    if (node) {
+        node.value().expiry = expiry;
+        expiry_.insert(std::move(node));
+    } else {
+        expiry_.insert(ExpiryKey{expiry, s.seq, &s});
+    }
+}
+
+void SubscriptionRegistry::detach(Subscription& s) {
+    unready(s);
+    expiry_.erase(ExpiryKey{s.expiry, s.seq, &s});
+    if (--s.topic->subscriptions == 0) topics_.erase(topics_.find(std::string_view(s.topic->name)));
+    s.topic = nullptr;
+    --size_;
+}
+
+SubscriptionRegistry::Topic* SubscriptionRegistry::find_topic(std::string_view name) {
+    auto it = topics_.find(name);
+    return it == topics_.end() ? nullptr : &it->second;
+}
+
+void SubscriptionRegistry::set_policy(conf::Balance balance, unsigned max_load) {
+    if (balance == balance_ && max_load == max_load_) return;
+    balance_ = balance;
+    max_load_ = max_load;
+    for (auto& [name, topic] : topics_) topic.ready.clear();
+    for (auto& [full, client] : clients_) {
+        for (auto& [name, sub] : client.subs) {
+            sub->ready = false;
+            make_ready(*sub);
+        }
+    }
+}
+
+SubscriptionRegistry::Outcome SubscriptionRegistry::subscribe(const xmpp::Jid& who, std::string_view topic,
+                                                              std::chrono::seconds ttl, unsigned load,
+                                                              TimePoint now, std::size_t per_client_limit) {
+    remove_expired(now);
+    std::string full = who.full();
+    auto cit = clients_.find(full);
+    if (cit != clients_.end()) {
+        auto sit = cit->second.subs.find(topic);
+        if (sit != cit->second.subs.end()) {
+            Subscription& s = *sit->second;
+            unready(s);
+            s.ttl = ttl;
+            s.load = load;
+            set_expiry(s, now + ttl);
+            make_ready(s);
+            return Outcome::replaced;
+        }
+        if (cit->second.subs.size() >= per_client_limit) return Outcome::limit_reached;
+    } else {
+        if (per_client_limit == 0) return Outcome::limit_reached;
+        cit = clients_.emplace(full, Client{}).first;
+        cit->second.jid = who;
+        cit->second.full = std::move(full);
+    }
+
+    Client& client = cit->second;
+    auto tit = topics_.find(topic);
+    if (tit == topics_.end()) {
+        tit = topics_.emplace(std::string(topic), Topic{}).first;
+        tit->second.name = std::string(topic);
+    }
+    auto sub = std::make_unique<Subscription>();
+    Subscription& s = *sub;
+    s.client = &client;
+    s.topic = &tit->second;
+    s.ttl = ttl;
+    s.load = load;
+    s.expiry = now + ttl;
+    s.seq = ++next_seq_;
+    s.turn = ++next_turn_;  // a newcomer joins the rotation at its end
+    client.subs.emplace(std::string(topic), std::move(sub));
+    ++s.topic->subscriptions;
+    ++size_;
+    expiry_.insert(ExpiryKey{s.expiry, s.seq, &s});
+    make_ready(s);
+    return Outcome::created;
+}
+
+bool SubscriptionRegistry::unsubscribe(std::string_view who_full, std::string_view topic, TimePoint now) {
+    remove_expired(now);
+    auto cit = clients_.find(who_full);
+    if (cit == clients_.end()) return false;
+    auto sit = cit->second.subs.find(topic);
+    if (sit == cit->second.subs.end()) return false;
+    detach(*sit->second);
+    cit->second.subs.erase(sit);
+    if (cit->second.subs.empty()) clients_.erase(cit);
+    return true;
+}
+
+std::size_t SubscriptionRegistry::erase_client(std::string_view full) {
+    auto cit = clients_.find(full);
+    if (cit == clients_.end()) return 0;
+    std::size_t n = cit->second.subs.size();
+    for (auto& [name, sub] : cit->second.subs) detach(*sub);
+    clients_.erase(cit);
+    return n;
+}
+
+std::size_t SubscriptionRegistry::unsubscribe_all(std::string_view who_full) { return erase_client(who_full); }
+
+std::size_t SubscriptionRegistry::renew(std::string_view who_full, TimePoint now, std::optional<unsigned> load) {
+    remove_expired(now);  // an expired subscription is gone: presence does not revive it
+    auto cit = clients_.find(who_full);
+    if (cit == clients_.end()) return 0;
+    for (auto& [name, sub] : cit->second.subs) {
+        Subscription& s = *sub;
+        set_expiry(s, now + s.ttl);
+        if (load && *load != s.load) {
+            unready(s);
+            s.load = *load;
+            make_ready(s);
+        }
+    }
+    return cit->second.subs.size();
+}
+
+std::size_t SubscriptionRegistry::remove_clients_if(const std::function<bool(const xmpp::Jid&)>& reject) {
+    std::vector<std::string> doomed;
+    for (const auto& [full, client] : clients_)
+        if (reject(client.jid)) doomed.push_back(full);
+    std::size_t n = 0;
+    for (const std::string& full : doomed) n += erase_client(full);
+    return n;
+}
+
+std::size_t SubscriptionRegistry::remove_expired(TimePoint now) {
+    std::size_t n = 0;
+    while (!expiry_.empty() && expiry_.begin()->expiry <= now) {
+        Subscription& s = *expiry_.begin()->sub;
+        Client& client = *s.client;
+        auto sit = client.subs.find(s.topic->name);
+        detach(s);
+        client.subs.erase(sit);  // destroys s
+        if (client.subs.empty()) clients_.erase(clients_.find(std::string_view(client.full)));
+        ++n;
+    }
+    expired_total_ += n;
+    return n;
+}
+
+SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_one(std::string_view topic_name, TimePoint now,
+                                                                 DeliverFn deliver) {
+    remove_expired(now);
+    Dispatch result;
+    // Each failed attempt removes that consumer, so this ends within the
+    // topic's eligible count, amortised against the subscriptions removed.
+    for (;;) {
+        Topic* topic = find_topic(topic_name);
+        if (topic == nullptr || topic->ready.empty()) return result;
+        auto it = topic->ready.begin();
+        Subscription& s = *it->sub;
+        if (deliver(s.client->jid, s.client->full)) {
+            auto node = topic->ready.extract(it);
+            s.turn = ++next_turn_;
+            node.value().turn = s.turn;
+            topic->ready.insert(std::move(node));
+            result.delivered = 1;
+            return result;
+        }
+        ++result.gone;
+        std::string full = s.client->full;
+        erase_client(full);
+    }
+}
+
+SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_all(std::string_view topic_name, TimePoint now,
+                                                                 DeliverFn deliver) {
+    remove_expired(now);
+    Dispatch result;
+    Topic* topic = find_topic(topic_name);
+    if (topic == nullptr) return result;
+    std::vector<std::string> gone;
+    for (const ReadyKey& key : topic->ready) {
+        const Client& client = *key.sub->client;
+        if (deliver(client.jid, client.full))
+            ++result.delivered;
+        else
+            gone.push_back(client.full);
+    }
+    for (const std::string& full : gone) erase_client(full);
+    result.gone = gone.size();
+    return result;
+}
+
+std::size_t SubscriptionRegistry::eligible(std::string_view topic_name, TimePoint now) {
+    remove_expired(now);
+    Topic* topic = find_topic(topic_name);
+    return topic == nullptr ? 0 : topic->ready.size();
+}
+
+bool SubscriptionRegistry::has_topic(std::string_view topic_name, TimePoint now) {
+    remove_expired(now);
+    return find_topic(topic_name) != nullptr;
+}
+
+std::vector<TopicInfo> SubscriptionRegistry::topics(TimePoint now, std::size_t max) {
+    remove_expired(now);
+    std::vector<const Topic*> all;
+    all.reserve(topics_.size());
+    for (const auto& [name, topic] : topics_) all.push_back(&topic);
+    std::size_t n = std::min(max, all.size());
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
+                      [](const Topic* a, const Topic* b) { return a->name < b->name; });
+    std::vector<TopicInfo> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) out.push_back(TopicInfo{all[i]->name, all[i]->ready.size()});
+    return out;
+}
+
+std::size_t SubscriptionRegistry::live(TimePoint now) const {
+    std::size_t expired = 0;
+    for (auto it = expiry_.begin(); it != expiry_.end() && it->expiry <= now; ++it) ++expired;
+    return size_ - expired;
+}
+
+}  // namespace xmq
