@@ -58,6 +58,25 @@ std::unique_ptr<store::Database> open_store(const conf::Config& config) {
     return std::move(db.value());
 }
 
+// The exit code and message for a store call's outcome on one account.
+int report(auth::StoreStatus status, const CommandLine& line, const xmpp::Jid& jid, std::string_view done) {
+    switch (status) {
+    case auth::StoreStatus::ok:
+        std::cout << done << " " << jid.bare_string() << "\n";
+        return 0;
+    case auth::StoreStatus::exists:
+        std::cerr << "xmqd " << line.command << ": user " << jid.bare_string() << " exists\n";
+        return 1;
+    case auth::StoreStatus::not_found:
+        std::cerr << "xmqd " << line.command << ": no such user " << jid.bare_string() << "\n";
+        return 1;
+    case auth::StoreStatus::error:
+        break;
+    }
+    std::cerr << "xmqd " << line.command << ": storage error\n";
+    return 1;
+}
+
 int add_user(const CommandLine& line, const conf::Config& config) {
     auto jid = account_jid(line, config);
     if (!jid) return 2;
@@ -68,17 +87,7 @@ int add_user(const CommandLine& line, const conf::Config& config) {
     store::SqliteAccountStore accounts(*db);
     auth::Account account{jid->local(), jid->domain(),
                           auth::make_scram_secrets(*password, config.auth.scram_iterations)};
-    switch (accounts.create(account)) {
-    case auth::StoreStatus::ok:
-        std::cout << "created " << jid->bare_string() << "\n";
-        return 0;
-    case auth::StoreStatus::exists:
-        std::cerr << "xmqd adduser: user " << jid->bare_string() << " exists\n";
-        return 1;
-    default:
-        std::cerr << "xmqd adduser: storage error\n";
-        return 1;
-    }
+    return report(accounts.create(account), line, *jid, "created");
 }
 
 int delete_user(const CommandLine& line, const conf::Config& config) {
@@ -87,17 +96,7 @@ int delete_user(const CommandLine& line, const conf::Config& config) {
     auto db = open_store(config);
     if (!db) return 1;
     store::SqliteAccountStore accounts(*db);
-    switch (accounts.remove(jid->local(), jid->domain())) {
-    case auth::StoreStatus::ok:
-        std::cout << "deleted " << jid->bare_string() << "\n";
-        return 0;
-    case auth::StoreStatus::not_found:
-        std::cerr << "xmqd deluser: no such user " << jid->bare_string() << "\n";
-        return 1;
-    default:
-        std::cerr << "xmqd deluser: storage error\n";
-        return 1;
-    }
+    return report(accounts.remove(jid->local(), jid->domain()), line, *jid, "deleted");
 }
 
 int change_password(const CommandLine& line, const conf::Config& config) {
@@ -108,18 +107,8 @@ int change_password(const CommandLine& line, const conf::Config& config) {
     auto db = open_store(config);
     if (!db) return 1;
     store::SqliteAccountStore accounts(*db);
-    switch (accounts.set_secrets(jid->local(), jid->domain(),
-                                 auth::make_scram_secrets(*password, config.auth.scram_iterations))) {
-    case auth::StoreStatus::ok:
-        std::cout << "password changed for " << jid->bare_string() << "\n";
-        return 0;
-    case auth::StoreStatus::not_found:
-        std::cerr << "xmqd passwd: no such user " << jid->bare_string() << "\n";
-        return 1;
-    default:
-        std::cerr << "xmqd passwd: storage error\n";
-        return 1;
-    }
+    auto secrets = auth::make_scram_secrets(*password, config.auth.scram_iterations);
+    return report(accounts.set_secrets(jid->local(), jid->domain(), secrets), line, *jid, "password changed for");
 }
 
 int list_users(const CommandLine& line, const conf::Config& config) {

@@ -1,37 +1,20 @@
 #include "xmq/allow_list.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "xmq/domain_names.hpp"
 
 namespace xmq {
-
-namespace {
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string domain_of(std::string_view raw) {
-    auto norm = xmpp::Jid::normalize_domain(raw);
-    return norm ? *norm : ascii_lower(raw);
-}
-
-}  // namespace
 
 AllowList::AllowList(const std::vector<std::string>& patterns, std::string parent_host)
     : empty_(patterns.empty()), parent_host_(std::move(parent_host)) {
     for (const std::string& p : patterns) {
         std::string_view pattern = p;
         if (pattern.starts_with("*@")) {
-            users_at_.insert(domain_of(pattern.substr(2)));
+            users_at_.insert(normalize_domain_name(pattern.substr(2)));
         } else if (pattern.find('@') != std::string_view::npos) {
             auto jid = xmpp::Jid::parse(pattern);
             bare_.insert(jid ? jid->bare_string() : ascii_lower(pattern));
         } else {
-            domains_.insert(domain_of(pattern));
+            domains_.insert(normalize_domain_name(pattern));
         }
     }
 }

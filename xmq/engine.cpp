@@ -10,24 +10,13 @@
 #include <shared_mutex>
 #include <stdexcept>
 
+#include "xmq/domain_names.hpp"
 #include "xmq/queue.hpp"
 #include "xmpp/errors.hpp"
 
 namespace xmq {
 
 namespace {
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string normalize_domain(std::string_view domain) {
-    auto norm = xmpp::Jid::normalize_domain(domain);
-    return norm ? *norm : ascii_lower(domain);
-}
 
 // The domain part of a JID as written in a 'to' attribute.
 std::string_view domain_part(std::string_view jid) {
@@ -77,7 +66,7 @@ Engine::Engine(const conf::XmqConfig& config, std::vector<std::string> hosts, Cl
 Engine::~Engine() = default;
 
 void Engine::reconfigure(const conf::XmqConfig& config, std::vector<std::string> hosts) {
-    for (std::string& host : hosts) host = normalize_domain(host);
+    for (std::string& host : hosts) host = normalize_domain_name(host);
 
     struct Planned {
         conf::QueueConfig config;
@@ -87,7 +76,7 @@ void Engine::reconfigure(const conf::XmqConfig& config, std::vector<std::string>
     planned.reserve(config.queues.size());
     for (const conf::QueueConfig& queue : config.queues) {
         Planned p{queue, {}};
-        p.config.route = normalize_domain(queue.route);
+        p.config.route = normalize_domain_name(queue.route);
         for (const std::string& host : hosts)
             if (is_subdomain_of(p.config.route, host) && host.size() > p.parent_host.size()) p.parent_host = host;
         if (p.parent_host.empty())
@@ -127,7 +116,7 @@ std::vector<std::string> Engine::routes() const {
 }
 
 std::vector<std::string> Engine::routes_of_host(std::string_view host) const {
-    std::string normalized = normalize_domain(host);
+    std::string normalized = normalize_domain_name(host);
     std::shared_lock lock(impl_->mu);
     std::vector<std::string> out;
     for (const auto& [route, entry] : impl_->routes)
