@@ -23,6 +23,8 @@ class Transport {
 public:
     virtual ~Transport() = default;
 
+    // Writes into `buffer` only after its last suspension, just before it
+    // returns: sessions on one worker share a single read buffer.
     virtual asio::awaitable<std::pair<error_code, std::size_t>> read_some(asio::mutable_buffer buffer) = 0;
     virtual asio::awaitable<error_code> write(asio::const_buffer data) = 0;
 
