@@ -1,0 +1,100 @@
+// One client connection of the load generator: TCP, STARTTLS (or direct TLS),
+// SCRAM-SHA-1, bind and initial presence, or in-band registration (XEP-0077);
+// then a read loop that hands every benchmark token in the received bytes to a
+// TokenSink, and a write path that coalesces everything queued while a write is
+// in flight into the next single write.
+// Owned by shared_ptr; lives on one io_context (one generator thread) for its
+// whole life, so its state needs no lock: other threads reach it by posting.
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "scram_client.hpp"
+
+namespace loadgen {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct Target {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 5222;
+    std::string domain = "localhost";
+    bool direct_tls = false;  // TLS from the first byte (XEP-0368) instead of STARTTLS
+    bool raw = false;         // raw TLS relay: TLS only, no XMPP at all
+};
+
+// Benchmark tokens are "@@SSSSSSSS:TTTTTTTTTTTTTTTTTTT": sender index and send time in ns.
+constexpr std::size_t token_size = 30;
+
+class Connection;
+
+class TokenSink {
+public:
+    virtual ~TokenSink() = default;
+    virtual void on_token(Connection& receiver, std::uint32_t sender, std::uint64_t sent_ns) = 0;
+    // Called after each chunk read, so that credits can be handed back in batches.
+    virtual void on_chunk_done(Connection& receiver) = 0;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(asio::io_context& io, asio::ssl::context& tls, std::uint32_t index, unsigned worker);
+
+    // Each throws std::runtime_error on failure; all waits are bounded by `timeout_s`.
+    asio::awaitable<void> connect(const Target& target, double timeout_s);
+    asio::awaitable<void> login(const Target& target, const std::string& user, const std::string& resource,
+                                ScramCache& cache, double timeout_s);
+    asio::awaitable<void> register_account(const Target& target, const std::string& user,
+                                           const std::string& password, double timeout_s);
+    // Sends an iq and waits for its answer; true when it is a result.
+    asio::awaitable<bool> iq(const std::string& xml, const std::string& id, double timeout_s);
+
+    // Runs until the connection closes, handing tokens to `sink`.
+    asio::awaitable<void> read_tokens(TokenSink& sink);
+    void send(std::string_view bytes);
+    // Sends the stream close and closes the socket without waiting for the server's answer.
+    void close(bool say_goodbye = true);
+
+    std::uint32_t index() const { return index_; }
+    unsigned worker() const { return worker_; }
+    bool open() const { return open_; }
+
+    // Sender state used by the scenarios (touched on this connection's thread only).
+    std::uint32_t peer = 0;          // msg: the peer's connection index
+    std::int64_t in_flight = 0;      // deliveries not yet seen
+    std::uint64_t sent = 0;
+
+private:
+    asio::awaitable<std::size_t> read_more();
+    // The next top-level element (stream headers skipped): name and whole text.
+    asio::awaitable<std::pair<std::string, std::string>> read_element();
+    asio::awaitable<void> write_loop();
+    asio::awaitable<void> open_stream(const Target& target);  // header, then features
+    void arm(double seconds);
+    void disarm();
+
+    asio::ssl::stream<tcp::socket> stream_;
+    asio::steady_timer watchdog_;
+    std::uint32_t index_;
+    unsigned worker_;
+    bool tls_ = false;
+    bool open_ = false;
+    bool writing_ = false;
+    bool closing_ = false;
+    std::string in_, out_, writing_buf_, features_;
+};
+
+std::string stream_header(const std::string& domain);
+// The text between an element's start and end tags ("" for an empty element).
+std::string element_text(const std::string& element);
+// True when the element's start tag says type='result'.
+bool is_result(const std::string& element);
+
+}  // namespace loadgen

@@ -1,0 +1,42 @@
+// The load generator's scenarios (login, ws-login, idle, msg, xmq-any, xmq-all,
+// register) over a pool of worker threads, each with its own io_context. Every
+// scenario prints one JSON object on stdout with its figures and the
+// generator's own CPU use, so that a script can collect it.
+#pragma once
+
+#include <string>
+
+#include "connection.hpp"
+
+namespace loadgen {
+
+struct Options {
+    std::string scenario;
+    Target target;
+    unsigned threads = 2;
+    unsigned n = 1000;           // logins (login), sessions (idle), accounts (register, warm)
+    unsigned concurrency = 50;   // logins in progress at once
+    unsigned users = 0;          // accounts u<offset>..; login cycles over them (0 = n)
+    unsigned user_offset = 1;
+    std::string user_prefix = "u";
+    std::string password = "bench-pw";
+    unsigned pairs = 100;        // msg
+    unsigned window = 10;        // msg, xmq: per sender
+    double rate = 0;             // msg, xmq: total msgs/s offered; 0 = saturation (window bound)
+    double duration = 10;        // measured seconds (msg, xmq)
+    double warmup = 2;
+    unsigned publishers = 1;     // xmq
+    unsigned consumers = 3;      // xmq
+    std::string route = "queue1.localhost";
+    std::string topic = "bench";
+    int server_pid = 0;          // idle: whose RSS to read
+    double settle = 3;           // idle: seconds before the RSS is read
+    double hold = 0;             // idle: extra seconds to hold the sessions
+    double timeout = 30;         // any single login/registration
+    std::string scram_cache;     // file of cached salted passwords
+    std::string ws_path = "/xmpp-websocket";  // ws-login: the WebSocket endpoint (over TLS)
+};
+
+int run_scenario(const Options& options);
+
+}  // namespace loadgen
