@@ -1,0 +1,21 @@
+// Certificate checks for `xmqd check` (and the start-up log): the warnings an
+// operator needs before clients see them — a certificate that has expired or
+// is not valid yet, and served hosts that the certificate does not name
+// (subjectAltName DNS entries, wildcards included, per RFC 6125; the CN only
+// when there is no DNS subjectAltName). Pure function of the file and the
+// clock; any thread.
+#pragma once
+
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace server {
+
+// One line per problem, empty when none. An unreadable file gives one line
+// saying so (make_tls_context() reports it as an error anyway).
+std::vector<std::string> certificate_warnings(const std::string& certificate_path,
+                                              const std::vector<std::string>& hosts,
+                                              std::time_t now = std::time(nullptr));
+
+}  // namespace server

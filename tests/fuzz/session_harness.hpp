@@ -1,0 +1,162 @@
+// SessionHarness: the c2s fuzz targets' world — one io_context, the real
+// router, session table, modules and XMQ engine, an in-memory account store
+// with juliet and romeo, and C2sSessions over test::MemoryTransport. Made once
+// per fuzzing process; each input gets fresh sessions that are torn down
+// (transport hung up, every coroutine finished) before the next input.
+#pragma once
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../server/memory_transport.hpp"
+#include "auth/scram.hpp"
+#include "server/c2s_session.hpp"
+#include "server/log.hpp"
+#include "server/module_host.hpp"
+#include "server/modules/modules.hpp"
+#include "server/router.hpp"
+#include "server/session_manager.hpp"
+#include "server/storage_executor.hpp"
+#include "xmq/engine.hpp"
+
+namespace fuzz {
+
+class MemoryAccounts final : public auth::AccountStore {
+public:
+    std::optional<auth::Account> find(const std::string& user, const std::string& domain) override {
+        std::lock_guard lock(mutex_);
+        auto it = accounts_.find(user + "@" + domain);
+        if (it == accounts_.end()) return std::nullopt;
+        return it->second;
+    }
+    auth::StoreStatus create(const auth::Account& a) override {
+        std::lock_guard lock(mutex_);
+        return accounts_.emplace(a.user + "@" + a.domain, a).second ? auth::StoreStatus::ok
+                                                                     : auth::StoreStatus::exists;
+    }
+    auth::StoreStatus set_secrets(const std::string&, const std::string&,
+                                  const std::vector<auth::ScramSecret>&) override {
+        return auth::StoreStatus::error;
+    }
+    auth::StoreStatus remove(const std::string&, const std::string&) override {
+        return auth::StoreStatus::error;
+    }
+    std::vector<std::string> list(const std::string&) override { return {}; }
+
+private:
+    std::mutex mutex_;
+    std::map<std::string, auth::Account> accounts_;
+};
+
+inline const std::string kOpenStream =
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+    "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
+
+inline std::string plain_auth(std::string_view user, std::string_view password) {
+    const std::string message =
+        std::string(1, '\0') + std::string(user) + std::string(1, '\0') + std::string(password);
+    return "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" +
+           auth::base64_encode(message) + "</auth>";
+}
+
+struct SessionHarness {
+    boost::asio::io_context ctx{1};
+    server::Services services;
+    server::SessionManager sessions;
+    server::ModuleHost modules;
+    server::Router router{services};
+    server::StorageExecutor storage;
+    MemoryAccounts accounts;
+    std::unique_ptr<xmq::Engine> xmq;
+
+    SessionHarness() {
+        if (auth::SaslServer::global_init()) std::abort();
+        server::set_log_level(conf::LogLevel::error);
+        conf::Config config = conf::default_config();
+        config.limits.max_stanza_bytes = 16 * 1024;
+        config.limits.max_output_bytes = 64 * 1024;
+        xmq = std::make_unique<xmq::Engine>(config.xmq, std::vector<std::string>{"localhost"});
+        services.config.store(std::make_shared<const conf::Config>(std::move(config)));
+        services.sessions = &sessions;
+        services.modules = &modules;
+        services.router = &router;
+        services.storage = &storage;
+        services.accounts = &accounts;
+        services.xmq = xmq.get();
+        server::modules::register_all(modules, services);
+        accounts.create({"juliet", "localhost", auth::make_scram_secrets("r0meo", 4096)});
+        accounts.create({"romeo", "localhost", auth::make_scram_secrets("juli3t", 4096)});
+    }
+
+    std::shared_ptr<test::MemoryPipe> connect() {
+        auto pipe = std::make_shared<test::MemoryPipe>(ctx);
+        pipe->secure = true;  // SASL is offered without a TLS handshake
+        auto session = std::make_shared<server::C2sSession>(
+            services, ctx.get_executor(), std::make_unique<test::MemoryTransport>(pipe), false);
+        session->start();
+        settle();
+        return pipe;
+    }
+
+    // Runs until nothing is left to do now. A storage hop (account lookup)
+    // leaves the context idle for a moment, hence the short blocking wait
+    // before concluding that all is done.
+    void settle() {
+        for (int i = 0; i < 10000; ++i) {
+            ctx.restart();
+            if (ctx.poll() != 0) continue;
+            ctx.restart();
+            if (ctx.run_one_for(std::chrono::microseconds(300)) == 0) break;
+        }
+    }
+
+    std::string say(test::MemoryPipe& pipe, std::string bytes) {
+        pipe.output.clear();
+        pipe.push(std::move(bytes));
+        settle();
+        return pipe.output;
+    }
+
+    // say(), then keeps settling (at most 10 s: a loaded machine may starve
+    // the storage thread) until the answer holds `needle`; aborts otherwise.
+    std::string expect(test::MemoryPipe& pipe, std::string bytes, std::string_view needle) {
+        say(pipe, std::move(bytes));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (pipe.output.find(needle) == std::string::npos) {
+            if (std::chrono::steady_clock::now() > deadline) std::abort();  // the harness is broken
+            settle();
+        }
+        return pipe.output;
+    }
+
+    // A bound session for `user`, or aborts (the harness itself is broken).
+    std::shared_ptr<test::MemoryPipe> login(std::string_view user, std::string_view password,
+                                            std::string_view resource) {
+        auto pipe = connect();
+        expect(*pipe, kOpenStream, "</stream:features>");
+        expect(*pipe, plain_auth(user, password), "<success");
+        expect(*pipe, kOpenStream, "</stream:features>");
+        expect(*pipe,
+               "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" +
+                   std::string(resource) + "</resource></bind></iq>",
+               "<jid>");
+        return pipe;
+    }
+
+    // Hangs up every pipe and runs until the sessions are gone.
+    void hang_up(const std::vector<std::shared_ptr<test::MemoryPipe>>& pipes) {
+        for (const auto& pipe : pipes) pipe->hang_up();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        do {
+            settle();
+            if (std::chrono::steady_clock::now() > deadline) std::abort();  // a session outlived its transport
+        } while (sessions.size() != 0);
+    }
+};
+
+}  // namespace fuzz
