@@ -1,0 +1,60 @@
+// Metrics: the server's counters, process-wide atomics that the code paths
+// bump with one call (sessions, router), rendered as Prometheus text
+// exposition (version 0.0.4) for /metrics and as JSON for /status.
+//
+// Counters only grow; the open-connection gauges go up and down. Gauges that
+// other components already know (bound sessions, XMQ queue stats) are read
+// from them at render time. Every function is thread-safe and lock-free
+// apart from what Services' components take while rendering.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace server {
+struct Services;
+}
+
+namespace server::metrics {
+
+enum class Transport : unsigned { tcp, tls, websocket };
+inline constexpr std::array<std::string_view, 3> kTransports = {"tcp", "tls", "websocket"};
+inline constexpr std::array<std::string_view, 3> kStanzaKinds = {"message", "presence", "iq"};
+
+struct Counters {
+    std::array<std::atomic<std::uint64_t>, 3> connections{};       // accepted, by transport
+    std::array<std::atomic<std::int64_t>, 3> connections_open{};   // live, by transport
+    std::atomic<std::uint64_t> logins{};                           // SASL successes
+    std::atomic<std::uint64_t> auth_failures{};                    // SASL failures (not aborts)
+    std::array<std::atomic<std::uint64_t>, 3> stanzas_in{};        // from bound clients, by kind
+    std::array<std::atomic<std::uint64_t>, 3> stanzas_out{};       // routed to local sessions, by kind
+    std::atomic<std::uint64_t> routing_errors{};                   // stanzas bounced with an error
+    std::atomic<std::uint64_t> http_requests{};                    // HTTP requests answered
+};
+
+Counters& counters();
+
+// The transport label of a c2s connection: "tls" for direct TLS, "tcp" for a
+// TCP stream (STARTTLS or not), "websocket" for ws:// and wss://.
+Transport transport_of(std::string_view transport_kind, bool direct_tls);
+
+void connection_opened(Transport t);
+void connection_closed(Transport t);
+void login();
+void auth_failure();
+void routing_error();
+// `name`: a stanza's element name; other names are not counted.
+void stanza_in(std::string_view name);
+// `xml`: a serialized stanza; counted by its element name.
+void stanza_out(std::string_view xml);
+void http_request();
+
+// Prometheus text exposition of everything, XMQ queues included.
+std::string prometheus_text(const Services& services);
+// The same figures as one JSON object, for the /status dashboard.
+std::string status_json(const Services& services);
+
+}  // namespace server::metrics
