@@ -1,0 +1,215 @@
+// Blocking Command (XEP-0191): an account blocks JIDs (full, bare, domain
+// or domain/resource, matched as XEP-0016 does) and from then on exchanges
+// nothing with them: stanzas it sends to a blocked JID are refused
+// (<not-acceptable/> with <blocked xmlns='urn:xmpp:blocking:errors'/>;
+// presence silently dropped), stanzas a blocked JID sends it are dropped
+// (presence, iq results and errors) or answered with <service-unavailable/>
+// (messages, iq requests). Enforced by a route filter in the Router and in the
+// presence module's own deliveries. Blocking a contact that sees the
+// account's presence sends it unavailable presence first (§3.3).
+//
+// The lists live in memory (loaded at start-up, before the workers run) so
+// the filter never touches the disk; changes are written on the storage
+// thread, then applied to memory, then pushed to the account's resources that
+// asked for the list.
+#include <map>
+#include <memory>
+#include <set>
+#include <shared_mutex>
+
+#include "server/modules/modules.hpp"
+#include "server/modules/subscription_state.hpp"
+#include "server/router.hpp"
+#include "server/session_manager.hpp"
+#include "server/storage_executor.hpp"
+#include "server/store/blocklist_store.hpp"
+#include "server/store/roster_store.hpp"
+#include "xmpp/serializer.hpp"
+
+namespace server::modules {
+
+namespace {
+
+constexpr std::string_view blocking_ns = "urn:xmpp:blocking";
+constexpr std::string_view blocking_errors_ns = "urn:xmpp:blocking:errors";
+constexpr std::size_t max_blocked = 1000;
+
+struct Blocking {
+    Blocking(Services& s, store::Database& db) : services(s), store(db), roster(db) {}
+    Services& services;
+    store::BlocklistStore store;
+    store::RosterStore roster;
+
+    mutable std::shared_mutex mutex;
+    std::map<std::string, std::set<std::string>> lists;  // account bare JID -> blocked JIDs
+    std::set<std::string> listeners;                     // full JIDs that asked for their list
+
+    bool blocks(const xmpp::Jid& owner, const xmpp::Jid& other) const {
+        std::shared_lock lock(mutex);
+        auto it = lists.find(owner.bare_string());
+        if (it == lists.end()) return false;
+        const auto& set = it->second;
+        if (set.count(other.full()) || set.count(other.bare_string()) || set.count(other.domain())) return true;
+        if (!other.resource().empty() && set.count(other.domain() + "/" + other.resource())) return true;
+        return false;
+    }
+    std::vector<std::string> list_of(const xmpp::Jid& owner) const {
+        std::shared_lock lock(mutex);
+        auto it = lists.find(owner.bare_string());
+        if (it == lists.end()) return {};
+        return {it->second.begin(), it->second.end()};
+    }
+};
+
+xmpp::Element blocked_error(const xmpp::Element& stanza) {
+    auto reply = xmpp::make_error_reply(stanza, xmpp::StanzaError::not_acceptable);
+    for (auto& child : reply.children())
+        if (!child.is_text() && child.name() == "error")
+            child.add_child(xmpp::Element("blocked", std::string(blocking_errors_ns)));
+    return reply;
+}
+
+// The route filter: true when the stanza must not go on (answered here if needed).
+bool filter(Blocking& b, const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
+    const std::string& kind = stanza.name();
+    const std::string_view type = stanza.attr_or("type");
+    const bool request = kind == "iq" && (type == "get" || type == "set");
+    if (!from.local().empty() && b.blocks(from.bare(), to)) {  // outbound (§3.4)
+        if (kind != "presence" && xmpp::is_error_reply_allowed(stanza)) b.services.router->send(blocked_error(stanza));
+        return true;
+    }
+    if (!to.local().empty() && b.blocks(to.bare(), from)) {  // inbound (§3.5)
+        if (kind == "message" || request) b.services.router->bounce(stanza, xmpp::StanzaError::service_unavailable);
+        return true;
+    }
+    return false;
+}
+
+// The <item/>s of a block or unblock, normalised; nullopt when one is not a JID.
+std::optional<std::vector<std::string>> items_of(const xmpp::Element& command) {
+    std::vector<std::string> jids;
+    for (const auto& child : command.children()) {
+        if (child.is_text() || child.name() != "item") continue;
+        const std::string* jid = child.attr("jid");
+        auto parsed = jid ? xmpp::Jid::parse(*jid) : std::nullopt;
+        if (!parsed) return std::nullopt;
+        jids.push_back(parsed->full());
+    }
+    return jids;
+}
+
+void push(Blocking& b, const xmpp::Jid& owner, const xmpp::Element& command) {
+    std::vector<std::string> targets;
+    {
+        std::shared_lock lock(b.mutex);
+        for (const auto& full : b.listeners)
+            if (auto jid = xmpp::Jid::parse(full); jid && jid->bare() == owner) targets.push_back(full);
+    }
+    for (const auto& full : targets) {
+        auto jid = xmpp::Jid::parse(full);
+        auto session = b.services.sessions->find(*jid);
+        if (!session) continue;
+        xmpp::Element iq("iq", "jabber:client");
+        iq.set_attr("type", "set");
+        iq.set_attr("id", "block-push");
+        iq.set_attr("to", full);
+        iq.add_child(command);
+        session->deliver(xmpp::to_string(iq));
+    }
+}
+
+// Storage thread. §3.3: a contact that sees the owner's presence gets unavailable presence now.
+void cut_presence(Blocking& b, const xmpp::Jid& owner, const std::string& blocked) {
+    auto jid = xmpp::Jid::parse(blocked);
+    if (!jid || jid->local().empty() || !b.services.current_config()->serves_host(jid->domain())) return;
+    auto row = b.roster.row(owner.local(), owner.domain(), jid->bare_string());
+    if (!row || !has_from(sub_state_from_int(row->state).value_or(SubState::none))) return;
+    for (const auto& mine : b.services.sessions->resources(owner)) {
+        if (!mine.available) continue;
+        xmpp::Element p("presence", "jabber:client");
+        p.set_attr("type", "unavailable");
+        p.set_attr("from", owner.bare_string() + "/" + mine.resource);
+        p.set_attr("to", jid->bare_string());
+        const std::string xml = xmpp::to_string(p);
+        for (const auto& theirs : b.services.sessions->resources(jid->bare()))
+            if (theirs.available && (jid->is_bare() || theirs.resource == jid->resource())) theirs.session->deliver(xml);
+    }
+}
+
+void handle_get(Blocking& b, IqRequest& request, Router& router) {
+    {
+        std::unique_lock lock(b.mutex);
+        b.listeners.insert(request.from.full());
+    }
+    auto result = make_iq_result(request);
+    auto& list = result.add_child(xmpp::Element("blocklist", std::string(blocking_ns)));
+    for (const auto& jid : b.list_of(request.to))
+        list.add_child(xmpp::Element("item", std::string(blocking_ns))).set_attr("jid", jid);
+    router.send(result);
+}
+
+void handle_set(Blocking& b, IqRequest& request, Router& router) {
+    const xmpp::Jid& owner = request.to;
+    const xmpp::Element* block = request.iq.child("block", blocking_ns);
+    const xmpp::Element* unblock = request.iq.child("unblock", blocking_ns);
+    const xmpp::Element* command = block ? block : unblock;
+    if (!command) return router.bounce(request.iq, xmpp::StanzaError::bad_request);
+    auto jids = items_of(*command);
+    if (!jids) return router.bounce(request.iq, xmpp::StanzaError::jid_malformed);
+    if (block) {
+        if (jids->empty()) return router.bounce(request.iq, xmpp::StanzaError::bad_request, "Nothing to block");
+        if (b.list_of(owner).size() + jids->size() > max_blocked)
+            return router.bounce(request.iq, xmpp::StanzaError::resource_constraint, "The block list is full");
+        for (const auto& jid : *jids) cut_presence(b, owner, jid);
+        if (!b.store.add(owner.local(), owner.domain(), *jids))
+            return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
+        std::unique_lock lock(b.mutex);
+        b.lists[owner.bare_string()].insert(jids->begin(), jids->end());
+    } else {
+        if (!b.store.remove(owner.local(), owner.domain(), *jids))
+            return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
+        std::unique_lock lock(b.mutex);
+        auto it = b.lists.find(owner.bare_string());
+        if (it != b.lists.end()) {
+            if (jids->empty()) {
+                b.lists.erase(it);
+            } else {
+                for (const auto& jid : *jids) it->second.erase(jid);
+                if (it->second.empty()) b.lists.erase(it);
+            }
+        }
+    }
+    router.send(make_iq_result(request));
+    xmpp::Element pushed(command->name(), std::string(blocking_ns));
+    for (const auto& jid : *jids) pushed.add_child(xmpp::Element("item", std::string(blocking_ns))).set_attr("jid", jid);
+    push(b, owner, pushed);
+}
+
+}  // namespace
+
+void register_blocking(ModuleHost& host, Services& services) {
+    host.declare_protocol({"XEP-0191", "Blocking Command", "blocking"});
+    if (!services.database || !services.storage || !services.sessions || !services.router) return;
+    host.add_feature(IqTarget::host, std::string(blocking_ns));
+    auto b = std::make_shared<Blocking>(services, *services.database);
+    for (auto& [user, domain, jid] : b->store.all()) b->lists[user + "@" + domain].insert(jid);
+
+    host.hooks().route_filter.push_back([b](const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
+        return filter(*b, stanza, from, to);
+    });
+    auto own = [b](void (*fn)(Blocking&, IqRequest&, Router&)) {
+        return [b, fn](IqRequest&& request, Router& router) {
+            if (request.to != request.from.bare()) return router.bounce(request.iq, xmpp::StanzaError::forbidden);
+            auto work = [b, fn, request = std::move(request), &router]() mutable { fn(*b, request, router); };
+            b->services.storage->post(std::move(work));
+        };
+    };
+    host.on_iq(IqTarget::account, "get", blocking_ns, own(handle_get));
+    host.on_iq(IqTarget::account, "set", blocking_ns, own(handle_set));
+    host.hooks().session_ended.push_back([b](const xmpp::Jid& full) {
+        std::unique_lock lock(b->mutex);
+        b->listeners.erase(full.full());
+    });
+}
+
+}  // namespace server::modules

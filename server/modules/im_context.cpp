@@ -1,0 +1,106 @@
+#include "server/modules/im_context.hpp"
+
+#include <memory>
+
+#include "server/modules/modules.hpp"
+#include "server/session_manager.hpp"
+#include "xmpp/serializer.hpp"
+
+namespace server::modules {
+
+bool ImContext::account_exists(const xmpp::Jid& bare) const {
+    return services.accounts && services.accounts->find(bare.local(), bare.domain()).has_value();
+}
+
+store::RosterRow ImContext::relation(const xmpp::Jid& owner, const std::string& contact, bool* existed) {
+    auto row = roster.row(owner.local(), owner.domain(), contact);
+    if (existed) *existed = row.has_value();
+    if (row) return *row;
+    store::RosterRow fresh;
+    fresh.contact = contact;
+    fresh.state = to_int(SubState::none);
+    fresh.in_roster = false;
+    return fresh;
+}
+
+void ImContext::save(const xmpp::Jid& owner, const store::RosterRow& row, bool was_in_roster) {
+    const bool empty = !row.in_roster && row.state == to_int(SubState::none);
+    auto ver = empty ? roster.remove(owner.local(), owner.domain(), row.contact)
+                     : roster.put(owner.local(), owner.domain(), row);
+    if (!ver) return;
+    if (row.in_roster) {
+        push(owner, roster_item(row), *ver);
+    } else if (was_in_roster) {
+        xmpp::Element item("item", std::string(roster_ns));
+        item.set_attr("jid", row.contact);
+        item.set_attr("subscription", "remove");
+        push(owner, item, *ver);
+    }
+}
+
+void ImContext::push(const xmpp::Jid& owner, const xmpp::Element& item, std::int64_t ver) {
+    for (const auto& resource : presence.roster_interested(owner)) {
+        auto full = owner.with_resource(resource);
+        if (!full) continue;
+        xmpp::Element iq("iq", "jabber:client");
+        iq.set_attr("type", "set");
+        iq.set_attr("id", "push" + std::to_string(next_push++));
+        iq.set_attr("to", full->full());
+        auto& query = iq.add_child(xmpp::Element("query", std::string(roster_ns)));
+        query.set_attr("ver", std::to_string(ver));
+        query.add_child(item);
+        deliver_to(*full, std::move(iq));
+    }
+}
+
+bool ImContext::filtered(const xmpp::Element& stanza, const xmpp::Jid& to) const {
+    const std::string* from_attr = stanza.attr("from");
+    auto from = from_attr ? xmpp::Jid::parse(*from_attr) : std::nullopt;
+    if (!from) return false;
+    for (const auto& hook : services.modules->hooks().route_filter)
+        if (hook(stanza, *from, to)) return true;
+    return false;
+}
+
+void ImContext::deliver_to_available(const xmpp::Jid& bare, xmpp::Element stanza) const {
+    if (filtered(stanza, bare)) return;
+    stanza.set_attr("to", bare.bare_string());
+    std::string xml;
+    for (const auto& r : services.sessions->resources(bare)) {
+        if (!r.available) continue;
+        if (xml.empty()) xml = xmpp::to_string(stanza);
+        r.session->deliver(xml);
+    }
+}
+
+void ImContext::deliver_to(const xmpp::Jid& full, xmpp::Element stanza) const {
+    auto session = services.sessions->find(full);
+    if (!session || (stanza.name() == "presence" && filtered(stanza, full))) return;
+    stanza.set_attr("to", full.full());
+    session->deliver(xmpp::to_string(stanza));
+}
+
+xmpp::Element roster_item(const store::RosterRow& row) {
+    xmpp::Element item("item", std::string(roster_ns));
+    item.set_attr("jid", row.contact);
+    if (!row.name.empty()) item.set_attr("name", row.name);
+    const SubState state = sub_state_from_int(row.state).value_or(SubState::none);
+    item.set_attr("subscription", std::string(subscription_attr(state)));
+    if (has_pending_out(state)) item.set_attr("ask", "subscribe");
+    for (const auto& group : row.groups)
+        item.add_child(xmpp::Element("group", std::string(roster_ns))).add_text(group);
+    return item;
+}
+
+void register_im(ModuleHost& host, Services& services) {
+    host.declare_protocol({"RFC 6121", "XMPP IM: roster management (§2)", "roster"});
+    host.declare_protocol({"XEP-0237", "Roster Versioning", "roster"});
+    host.declare_protocol({"RFC 6121", "XMPP IM: presence subscriptions, probes and broadcast (§3, §4)", "presence"});
+    // Both need the store and the storage thread; a test without them gets neither.
+    if (!services.database || !services.storage || !services.sessions) return;
+    auto im = std::make_shared<ImContext>(services, *services.database);
+    register_roster_handlers(host, im);
+    register_presence_handlers(host, im);
+}
+
+}  // namespace server::modules

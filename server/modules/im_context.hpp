@@ -1,0 +1,69 @@
+// ImContext: what the IM modules (roster, presence) share: the roster store,
+// the in-memory presence registry and the delivery helpers they both use.
+// Made once by register_im(), kept alive by the handlers that capture it.
+//
+// Threading: every roster and subscription operation runs on the storage
+// executor (one thread), so the state machine of a pair of accounts is never
+// raced by two workers; deliveries hop to the sessions' workers by
+// ClientSession::deliver. Methods marked "storage thread" must run there.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/modules/presence_registry.hpp"
+#include "server/modules/subscription_state.hpp"
+#include "server/module_host.hpp"
+#include "server/services.hpp"
+#include "server/store/roster_store.hpp"
+#include "xmpp/element.hpp"
+#include "xmpp/jid.hpp"
+
+namespace server::modules {
+
+inline constexpr std::string_view roster_ns = "jabber:iq:roster";
+
+// Limits on what a client may put in its roster (RFC 6121 §2.3.3, §2.1.2).
+inline constexpr std::size_t max_roster_items = 2000;
+inline constexpr std::size_t max_item_name_bytes = 1024;
+inline constexpr std::size_t max_item_groups = 64;
+inline constexpr std::size_t max_group_name_bytes = 1024;
+
+struct ImContext {
+    ImContext(Services& s, store::Database& db) : services(s), roster(db) {}
+
+    Services& services;
+    store::RosterStore roster;
+    PresenceRegistry presence;
+    std::atomic<std::uint64_t> next_push{1};
+
+    // Storage thread. Whether `bare` is an account of ours.
+    bool account_exists(const xmpp::Jid& bare) const;
+    // Storage thread. The row `owner` keeps about `contact`, or a fresh one
+    // (state none, not in the roster) when there is none.
+    store::RosterRow relation(const xmpp::Jid& owner, const std::string& contact, bool* existed = nullptr);
+    // Storage thread. Saves a row (deleting it when it holds nothing any
+    // more) and pushes it to the owner's interested resources when shown.
+    void save(const xmpp::Jid& owner, const store::RosterRow& row, bool was_in_roster);
+    // Sends a roster push of one item (or its removal) to every resource of
+    // `owner` that asked for the roster.
+    void push(const xmpp::Jid& owner, const xmpp::Element& item, std::int64_t ver);
+
+    // Serializes `stanza` once with 'to' = `bare` and delivers it to every
+    // available resource of `bare`.
+    void deliver_to_available(const xmpp::Jid& bare, xmpp::Element stanza) const;
+    // Delivers to one full JID, if bound.
+    void deliver_to(const xmpp::Jid& full, xmpp::Element stanza) const;
+    // Whether a route filter (blocking) stops `stanza` (its from set) to `to`.
+    bool filtered(const xmpp::Element& stanza, const xmpp::Jid& to) const;
+};
+
+xmpp::Element roster_item(const store::RosterRow& row);
+
+// Roster (RFC 6121 §2, XEP-0237) and presence (§3, §4) handlers.
+void register_roster_handlers(ModuleHost& host, std::shared_ptr<ImContext> im);
+void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im);
+
+}  // namespace server::modules

@@ -1,0 +1,98 @@
+// Last Activity (XEP-0012): asked of the server, its uptime; asked of an
+// account (by the account itself or by a contact it lets see its presence,
+// RFC 6121 subscription 'from' or 'both'; anyone else gets <forbidden/>),
+// 0 seconds while it has an available resource, else the seconds since its
+// last resource went away and the status it left with. The moment is written
+// when the last available resource of an account goes unavailable or ends.
+#include <chrono>
+#include <memory>
+
+#include "server/modules/modules.hpp"
+#include "server/modules/subscription_state.hpp"
+#include "server/router.hpp"
+#include "server/session_manager.hpp"
+#include "server/storage_executor.hpp"
+#include "server/store/roster_store.hpp"
+#include "server/store/user_data_store.hpp"
+
+namespace server::modules {
+
+namespace {
+
+constexpr std::string_view last_ns = "jabber:iq:last";
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct Last {
+    Last(Services& s, store::Database& db) : services(s), store(db), roster(db) {}
+    Services& services;
+    store::UserDataStore store;
+    store::RosterStore roster;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+    bool has_available(const xmpp::Jid& bare) const {
+        for (const auto& r : services.sessions->resources(bare))
+            if (r.available) return true;
+        return false;
+    }
+    // Storage thread.
+    void went_away(const xmpp::Jid& full, const std::string& status) {
+        if (has_available(full.bare())) return;
+        store.set_last_activity(full.local(), full.domain(), {now_seconds(), status});
+    }
+};
+
+xmpp::Element answer(const IqRequest& request, std::int64_t seconds, const std::string& status) {
+    auto result = make_iq_result(request);
+    auto& query = result.add_child(xmpp::Element("query", std::string(last_ns)));
+    query.set_attr("seconds", std::to_string(seconds));
+    if (!status.empty()) query.add_text(status);
+    return result;
+}
+
+void account_last(Last& l, IqRequest& request, Router& router) {
+    const xmpp::Jid& owner = request.to;
+    if (!l.services.accounts->find(owner.local(), owner.domain()))
+        return router.bounce(request.iq, xmpp::StanzaError::service_unavailable);
+    if (request.from.bare() != owner) {
+        auto row = l.roster.row(owner.local(), owner.domain(), request.from.bare_string());
+        if (!row || !has_from(sub_state_from_int(row->state).value_or(SubState::none)))
+            return router.bounce(request.iq, xmpp::StanzaError::forbidden);
+    }
+    if (l.has_available(owner)) return router.send(answer(request, 0, {}));
+    auto last = l.store.last_activity(owner.local(), owner.domain());
+    if (!last) return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
+    router.send(answer(request, std::max<std::int64_t>(0, now_seconds() - last->stamp), last->status));
+}
+
+}  // namespace
+
+void register_last_activity(ModuleHost& host, Services& services) {
+    host.declare_protocol({"XEP-0012", "Last Activity", "last"});
+    if (!services.database || !services.storage || !services.sessions || !services.accounts) return;
+    host.add_feature(IqTarget::host, std::string(last_ns));
+    auto l = std::make_shared<Last>(services, *services.database);
+
+    host.on_iq(IqTarget::host, "get", last_ns, [l](IqRequest&& request, Router& router) {
+        const auto up = std::chrono::steady_clock::now() - l->started;
+        router.send(answer(request, std::chrono::duration_cast<std::chrono::seconds>(up).count(), {}));
+    });
+    host.on_iq(IqTarget::account, "get", last_ns, [l](IqRequest&& request, Router& router) {
+        auto work = [l, request = std::move(request), &router]() mutable { account_last(*l, request, router); };
+        l->services.storage->post(std::move(work));
+    });
+    host.hooks().own_presence.push_back([l](const xmpp::Element& presence, const xmpp::Jid& from) {
+        if (presence.attr_or("type") != "unavailable") return;
+        auto work = [l, from, status = presence.child_text("status", "jabber:client")] { l->went_away(from, status); };
+        l->services.storage->post(std::move(work));
+    });
+    host.hooks().session_ended.push_back([l](const xmpp::Jid& full) {
+        auto work = [l, full] { l->went_away(full, {}); };
+        l->services.storage->post(std::move(work));
+    });
+}
+
+}  // namespace server::modules

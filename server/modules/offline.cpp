@@ -1,0 +1,114 @@
+// Offline messages (XEP-0160) and the account check of RFC 6121 §8.5.2.2:
+// a message for a local account with no available resource (none, or only
+// negative priorities) is, when the account does not exist, answered with
+// <service-unavailable/> (§8.5.1, option b); when it exists, a chat or normal
+// message with content is stored with a XEP-0203 delay stamp, up to
+// limits.max_offline_messages per account (one more gets
+// <resource-constraint/>), and delivered in order at the account's next
+// available presence of non-negative priority. Headlines and content-less
+// messages (chat states) are dropped. The store is written on the storage
+// thread before the sender's session reads its next stanza (the session's
+// storage fence), so nothing it is told afterwards acknowledges a message
+// that is not on disk yet.
+#include <chrono>
+#include <ctime>
+#include <memory>
+
+#include "server/modules/modules.hpp"
+#include "server/router.hpp"
+#include "server/session_manager.hpp"
+#include "server/storage_executor.hpp"
+#include "server/store/offline_store.hpp"
+#include "xmpp/serializer.hpp"
+
+namespace server::modules {
+
+namespace {
+
+constexpr std::string_view delay_ns = "urn:xmpp:delay";
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// XEP-0082 DateTime in UTC: 2026-11-21T07:30:00Z.
+std::string xep82_stamp(std::int64_t seconds) {
+    std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+bool worth_storing(const xmpp::Element& message) {
+    const std::string_view type = message.attr_or("type", "normal");
+    if (type != "normal" && type != "chat") return false;
+    return message.child("body", "jabber:client") || message.child("subject", "jabber:client");
+}
+
+struct Offline {
+    Offline(Services& s, store::Database& db) : services(s), store(db) {}
+    Services& services;
+    store::OfflineStore store;
+};
+
+// Storage thread.
+void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
+    Router& router = *off.services.router;
+    if (!off.services.accounts->find(bare.local(), bare.domain()))
+        return router.bounce(message, xmpp::StanzaError::service_unavailable);
+    if (!worth_storing(message)) return;
+    const std::int64_t now = now_seconds();
+    xmpp::Element stored = message;
+    xmpp::Element delay("delay", std::string(delay_ns));
+    delay.set_attr("from", bare.domain());
+    delay.set_attr("stamp", xep82_stamp(now));
+    delay.add_text("Offline storage");
+    stored.add_child(std::move(delay));
+    const std::size_t cap = off.services.current_config()->limits.max_offline_messages;
+    switch (off.store.add(bare.local(), bare.domain(), now, xmpp::to_string(stored), cap)) {
+    case store::OfflineStore::AddStatus::ok: return;
+    case store::OfflineStore::AddStatus::full:
+        return router.bounce(message, xmpp::StanzaError::resource_constraint, "The offline store is full");
+    case store::OfflineStore::AddStatus::error:
+        return router.bounce(message, xmpp::StanzaError::internal_server_error);
+    }
+}
+
+// Storage thread: the resource became available; hand it what was kept.
+void flush(Offline& off, const xmpp::Jid& full) {
+    std::shared_ptr<ClientSession> session;
+    for (const auto& r : off.services.sessions->resources(full.bare()))
+        if (r.resource == full.resource() && r.available && r.priority >= 0) session = r.session;
+    if (!session) return;
+    auto messages = off.store.list(full.local(), full.domain());
+    if (messages.empty()) return;
+    for (auto& m : messages) session->deliver(std::move(m.xml));
+    off.store.remove_through(full.local(), full.domain(), messages.back().id);
+}
+
+}  // namespace
+
+void register_offline(ModuleHost& host, Services& services) {
+    host.declare_protocol({"XEP-0160", "Best Practices for Handling Offline Messages", "offline"});
+    host.declare_protocol({"XEP-0203", "Delayed Delivery (offline messages)", "offline"});
+    if (!services.database || !services.storage || !services.sessions || !services.accounts) return;
+    host.add_feature(IqTarget::host, "msgoffline");
+    auto off = std::make_shared<Offline>(services, *services.database);
+
+    host.hooks().undeliverable_message.push_back([off](xmpp::Element& message, const xmpp::Jid& bare) {
+        auto work = [off, message = std::move(message), bare]() mutable { keep(*off, message, bare); };
+        off->services.storage->post(std::move(work));
+        return true;
+    });
+
+    host.hooks().own_presence.push_back([off](const xmpp::Element& presence, const xmpp::Jid& from) {
+        if (presence.attr("type")) return;
+        auto work = [off, from] { flush(*off, from); };
+        off->services.storage->post(std::move(work));
+    });
+}
+
+}  // namespace server::modules

@@ -1,0 +1,217 @@
+#include "server/modules/presence.hpp"
+
+#include <set>
+
+#include "server/modules/modules.hpp"
+#include "server/router.hpp"
+#include "server/session_manager.hpp"
+#include "server/storage_executor.hpp"
+
+namespace server::modules {
+
+namespace {
+
+std::string_view kind_name(SubStanza kind) {
+    switch (kind) {
+    case SubStanza::subscribe: return "subscribe";
+    case SubStanza::subscribed: return "subscribed";
+    case SubStanza::unsubscribe: return "unsubscribe";
+    case SubStanza::unsubscribed: return "unsubscribed";
+    }
+    return "";
+}
+
+SubState state_of(const store::RosterRow& row) { return sub_state_from_int(row.state).value_or(SubState::none); }
+
+xmpp::Element presence_of_type(std::string_view type, const std::string& from) {
+    xmpp::Element p("presence", "jabber:client");
+    if (!type.empty()) p.set_attr("type", std::string(type));
+    p.set_attr("from", from);
+    return p;
+}
+
+// The available presence of each resource of `who`, to the available resources of `to`.
+void send_presences(ImContext& im, const xmpp::Jid& who, const xmpp::Jid& to) {
+    for (auto& [resource, last] : im.presence.available(who)) im.deliver_to_available(to, std::move(last));
+}
+
+// Unavailable presence from each available resource of `who`, to `to`'s available resources.
+void send_unavailable(ImContext& im, const xmpp::Jid& who, const xmpp::Jid& to) {
+    for (const auto& [resource, last] : im.presence.available(who))
+        if (auto full = who.with_resource(resource))
+            im.deliver_to_available(to, presence_of_type("unavailable", full->full()));
+}
+
+// `owner` receives a subscription stanza of `kind` from `sender` (RFC 6121
+// A.3). `auto_reply` is false for an answer the server itself generated, so
+// two servers' worth of auto-replies cannot loop.
+void inbound_subscription(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid& sender, SubStanza kind,
+                          bool auto_reply = true) {
+    if (!im.account_exists(owner)) return;  // §3.1.3: silently ignored
+    store::RosterRow row = im.relation(owner, sender.bare_string());
+    const bool was_in_roster = row.in_roster;
+    const SubState before = state_of(row);
+    const SubState after = transition(before, kind, Direction::inbound);
+    const xmpp::Element stanza = presence_of_type(kind_name(kind), sender.bare_string());
+    if (after != before) {
+        row.state = to_int(after);
+        im.save(owner, row, was_in_roster);
+    }
+    switch (kind) {
+    case SubStanza::subscribe:
+        // Already approved: the server answers for the owner (§3.1.3).
+        if (has_from(before)) {
+            if (auto_reply) inbound_subscription(im, sender, owner, SubStanza::subscribed, false);
+            return;
+        }
+        // Delivered while it waits for approval, again at each login (§3.1.3).
+        if (has_pending_in(after)) im.deliver_to_available(owner, stanza);
+        return;
+    case SubStanza::subscribed:
+        if (after == before) return;
+        im.deliver_to_available(owner, stanza);
+        send_presences(im, sender, owner);  // §3.1.6: the new subscriber sees the contact at once
+        return;
+    case SubStanza::unsubscribe:
+        if (after == before) return;
+        im.deliver_to_available(owner, stanza);
+        send_unavailable(im, owner, sender);  // §3.3.3: the sender no longer sees the owner
+        return;
+    case SubStanza::unsubscribed:
+        if (after == before) return;
+        im.deliver_to_available(owner, stanza);
+        send_unavailable(im, sender, owner);  // §3.2.3
+        return;
+    }
+}
+
+// Storage thread. A resource's available presence (initial or an update).
+void on_available(ImContext& im, const xmpp::Jid& full, const xmpp::Element& presence) {
+    const bool was_available = im.presence.set_available(full, presence);
+    const xmpp::Jid user = full.bare();
+    const auto rows = im.roster.rows(user.local(), user.domain());
+    for (const auto& row : rows) {
+        if (!has_from(state_of(row))) continue;
+        if (auto contact = xmpp::Jid::parse(row.contact)) im.deliver_to_available(*contact, presence);
+    }
+    im.deliver_to_available(user, presence);  // §4.2.2: all of the user's available resources
+    if (was_available) return;
+    // Initial presence (§4.2.2): the contacts' presence (probes answered
+    // locally, §4.3.2), the user's other resources, waiting requests.
+    for (const auto& row : rows) {
+        const SubState state = state_of(row);
+        auto contact = xmpp::Jid::parse(row.contact);
+        if (!contact) continue;
+        if (has_to(state))
+            for (auto& [resource, last] : im.presence.available(*contact)) im.deliver_to(full, std::move(last));
+        if (has_pending_in(state)) im.deliver_to(full, presence_of_type("subscribe", row.contact));
+    }
+    for (auto& [resource, last] : im.presence.available(user))
+        if (resource != full.resource()) im.deliver_to(full, std::move(last));
+}
+
+// Storage thread. A resource that was available went away: its unavailable
+// presence goes where its presence went (§4.5.2), and to the JIDs it sent
+// directed presence to (§4.6.3).
+void broadcast_unavailable(ImContext& im, const xmpp::Jid& full, const xmpp::Element& presence,
+                           const std::set<std::string>& directed) {
+    const xmpp::Jid user = full.bare();
+    std::set<std::string> reached;
+    for (const auto& row : im.roster.rows(user.local(), user.domain())) {
+        if (!has_from(state_of(row))) continue;
+        if (auto contact = xmpp::Jid::parse(row.contact)) {
+            im.deliver_to_available(*contact, presence);
+            reached.insert(contact->bare_string());
+        }
+    }
+    im.deliver_to_available(user, presence);
+    for (const auto& target : directed) {
+        auto jid = xmpp::Jid::parse(target);
+        if (!jid || reached.count(jid->bare_string())) continue;
+        if (jid->is_bare())
+            im.deliver_to_available(*jid, presence);
+        else
+            im.deliver_to(*jid, presence);
+    }
+}
+
+}  // namespace
+
+void outbound_subscription(ImContext& im, const xmpp::Jid& user_full, const xmpp::Jid& contact_jid, SubStanza kind,
+                           bool update_own) {
+    const xmpp::Jid user = user_full.bare();
+    const xmpp::Jid contact = contact_jid.bare();
+    if (contact == user) return;
+    if (update_own) {
+        store::RosterRow row = im.relation(user, contact.bare_string());
+        const bool was_in_roster = row.in_roster;
+        const SubState before = state_of(row);
+        const SubState after = transition(before, kind, Direction::outbound);
+        row.state = to_int(after);
+        switch (kind) {
+        case SubStanza::subscribe:  // §3.1.2: the contact joins the roster, ask='subscribe'
+            row.in_roster = true;
+            if (after != before || !was_in_roster) im.save(user, row, was_in_roster);
+            break;
+        case SubStanza::unsubscribe:  // §3.3.2: always routed
+            if (after != before) im.save(user, row, was_in_roster);
+            break;
+        case SubStanza::subscribed:  // §3.1.5: routed only when it approves a request
+            if (after == before) return;
+            row.in_roster = true;
+            im.save(user, row, was_in_roster);
+            break;
+        case SubStanza::unsubscribed:  // §3.2.2: routed only when it cancels something
+            if (after == before) return;
+            im.save(user, row, was_in_roster);
+            break;
+        }
+    }
+    inbound_subscription(im, contact, user, kind);
+}
+
+void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im) {
+    Hooks& hooks = host.hooks();
+
+    hooks.own_presence.push_back([im](const xmpp::Element& presence, const xmpp::Jid& from) {
+        const std::string_view type = presence.attr_or("type");
+        if (type.empty()) {
+            auto work = [im, from, presence] { on_available(*im, from, presence); };
+            im->services.storage->post(std::move(work));
+        } else if (type == "unavailable") {
+            auto work = [im, from, presence] {
+                auto before = im->presence.set_unavailable(from);
+                if (before && before->available) broadcast_unavailable(*im, from, presence, before->directed);
+            };
+            im->services.storage->post(std::move(work));
+        }
+    });
+
+    hooks.outbound_presence.push_back([im](xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to) {
+        const std::string_view type = presence.attr_or("type");
+        if (auto kind = parse_sub_stanza(type)) {
+            auto work = [im, from, to, kind = *kind] { outbound_subscription(*im, from, to, kind); };
+            im->services.storage->post(std::move(work));
+            return true;
+        }
+        if (type == "probe") return true;  // §4.3: probes are the server's business
+        if (type.empty())
+            im->presence.add_directed(from, to.full());
+        else if (type == "unavailable")
+            im->presence.remove_directed(from, to.full());
+        return false;  // the router delivers directed presence
+    });
+
+    hooks.session_ended.push_back([im](const xmpp::Jid& full) {
+        // A successor bound to the same resource keeps its own state.
+        if (im->services.sessions->find(full)) return;
+        auto work = [im, full] {
+            auto before = im->presence.remove(full);
+            if (before && before->available)
+                broadcast_unavailable(*im, full, presence_of_type("unavailable", full.full()), before->directed);
+        };
+        im->services.storage->post(std::move(work));
+    });
+}
+
+}  // namespace server::modules

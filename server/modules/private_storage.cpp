@@ -1,0 +1,84 @@
+// Private XML storage (XEP-0049): an account keeps XML documents, one per
+// namespace, that only it can read (bookmarks, client settings). The query
+// carries exactly one child; its namespace must not be jabber:client,
+// jabber:server or jabber:iq:private (<not-acceptable/>). A get for a
+// namespace never stored returns the empty element sent. Bounded: documents
+// per account and bytes per document.
+#include <memory>
+
+#include "server/modules/modules.hpp"
+#include "server/modules/stored_xml.hpp"
+#include "server/router.hpp"
+#include "server/storage_executor.hpp"
+#include "server/store/user_data_store.hpp"
+#include "xmpp/serializer.hpp"
+
+namespace server::modules {
+
+namespace {
+
+constexpr std::string_view private_ns = "jabber:iq:private";
+constexpr std::size_t max_document_bytes = 64 * 1024;
+constexpr std::size_t max_documents = 100;
+
+struct PrivateXml {
+    PrivateXml(Services& s, store::Database& db) : services(s), store(db) {}
+    Services& services;
+    store::UserDataStore store;
+};
+
+// The one child of the query, or null when the request is malformed.
+const xmpp::Element* document_of(const xmpp::Element& iq) {
+    const xmpp::Element* query = iq.child("query", private_ns);
+    if (!query || query->element_count() != 1) return nullptr;
+    for (const auto& child : query->children())
+        if (!child.is_text()) return &child;
+    return nullptr;
+}
+
+void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
+    const xmpp::Element* doc = document_of(request.iq);
+    if (!doc) return router.bounce(request.iq, xmpp::StanzaError::bad_request, "One child element expected");
+    const std::string& ns = doc->xmlns();
+    if (ns.empty() || ns == "jabber:client" || ns == "jabber:server" || ns == private_ns)
+        return router.bounce(request.iq, xmpp::StanzaError::not_acceptable);
+    const xmpp::Jid& owner = request.to;
+    auto result = make_iq_result(request);
+    auto& query = result.add_child(xmpp::Element("query", std::string(private_ns)));
+    if (is_set) {
+        const std::string xml = xmpp::to_string(*doc);
+        if (xml.size() > max_document_bytes)
+            return router.bounce(request.iq, xmpp::StanzaError::not_acceptable, "The document is too large");
+        const bool known = p.store.document(owner.local(), owner.domain(), "private", ns).has_value();
+        if (!known && p.store.document_count(owner.local(), owner.domain(), "private") >= max_documents)
+            return router.bounce(request.iq, xmpp::StanzaError::resource_constraint, "Too many documents");
+        if (!p.store.set_document(owner.local(), owner.domain(), "private", ns, xml))
+            return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
+        result.clear_children();
+        return router.send(result);
+    }
+    auto stored = p.store.document(owner.local(), owner.domain(), "private", ns);
+    std::optional<xmpp::Element> element = stored ? parse_stored(*stored) : std::nullopt;
+    query.add_child(element ? std::move(*element) : xmpp::Element(doc->name(), ns));
+    router.send(result);
+}
+
+}  // namespace
+
+void register_private_storage(ModuleHost& host, Services& services) {
+    host.declare_protocol({"XEP-0049", "Private XML Storage", "private"});
+    if (!services.database || !services.storage) return;
+    auto p = std::make_shared<PrivateXml>(services, *services.database);
+    for (const char* type : {"get", "set"}) {
+        const bool is_set = std::string_view(type) == "set";
+        host.on_iq(IqTarget::account, type, private_ns, [p, is_set](IqRequest&& request, Router& router) {
+            if (request.to != request.from.bare()) return router.bounce(request.iq, xmpp::StanzaError::forbidden);
+            auto work = [p, is_set, request = std::move(request), &router]() mutable {
+                handle(*p, request, router, is_set);
+            };
+            p->services.storage->post(std::move(work));
+        });
+    }
+}
+
+}  // namespace server::modules

@@ -1,0 +1,74 @@
+// vcard-temp (XEP-0054): an account stores its own vCard (a set to its own
+// bare JID, or without 'to') and anyone may read an account's vCard. An
+// account without a vCard reads back an empty one when it asks for its own,
+// and <item-not-found/> when someone else asks; a JID that is no account of
+// ours gets <service-unavailable/>. Stored as the XML the client sent.
+#include <memory>
+
+#include "server/modules/modules.hpp"
+#include "server/modules/stored_xml.hpp"
+#include "server/router.hpp"
+#include "server/storage_executor.hpp"
+#include "server/store/user_data_store.hpp"
+#include "xmpp/serializer.hpp"
+
+namespace server::modules {
+
+namespace {
+
+constexpr std::string_view vcard_ns = "vcard-temp";
+constexpr std::size_t max_vcard_bytes = 64 * 1024;  // photos belong in XEP-0084, not here
+
+struct VCards {
+    VCards(Services& s, store::Database& db) : services(s), store(db) {}
+    Services& services;
+    store::UserDataStore store;
+};
+
+void get(VCards& v, IqRequest& request, Router& router) {
+    const xmpp::Jid& owner = request.to;
+    if (!v.services.accounts->find(owner.local(), owner.domain()))
+        return router.bounce(request.iq, xmpp::StanzaError::service_unavailable);
+    auto result = make_iq_result(request);
+    auto stored = v.store.document(owner.local(), owner.domain(), "vcard", "");
+    std::optional<xmpp::Element> card = stored ? parse_stored(*stored) : std::nullopt;
+    if (!card) {
+        if (request.from.bare() != owner) return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
+        card = xmpp::Element("vCard", std::string(vcard_ns));
+    }
+    result.add_child(std::move(*card));
+    router.send(result);
+}
+
+void set(VCards& v, IqRequest& request, Router& router) {
+    const xmpp::Jid& owner = request.to;
+    const xmpp::Element* card = request.iq.child("vCard", vcard_ns);
+    if (!card) return router.bounce(request.iq, xmpp::StanzaError::bad_request);
+    const std::string xml = xmpp::to_string(*card);
+    if (xml.size() > max_vcard_bytes)
+        return router.bounce(request.iq, xmpp::StanzaError::not_acceptable, "The vCard is too large");
+    if (!v.store.set_document(owner.local(), owner.domain(), "vcard", "", xml))
+        return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
+    router.send(make_iq_result(request));
+}
+
+}  // namespace
+
+void register_vcard(ModuleHost& host, Services& services) {
+    host.declare_protocol({"XEP-0054", "vcard-temp", "vcard"});
+    if (!services.database || !services.storage || !services.accounts) return;
+    host.add_feature(IqTarget::host, std::string(vcard_ns));
+    host.add_feature(IqTarget::account, std::string(vcard_ns));
+    auto v = std::make_shared<VCards>(services, *services.database);
+    host.on_iq(IqTarget::account, "get", vcard_ns, [v](IqRequest&& request, Router& router) {
+        auto work = [v, request = std::move(request), &router]() mutable { get(*v, request, router); };
+        v->services.storage->post(std::move(work));
+    });
+    host.on_iq(IqTarget::account, "set", vcard_ns, [v](IqRequest&& request, Router& router) {
+        if (request.to != request.from.bare()) return router.bounce(request.iq, xmpp::StanzaError::forbidden);
+        auto work = [v, request = std::move(request), &router]() mutable { set(*v, request, router); };
+        v->services.storage->post(std::move(work));
+    });
+}
+
+}  // namespace server::modules

@@ -1,0 +1,61 @@
+#include "server/store/blocklist_store.hpp"
+
+namespace server::store {
+
+MigrationSet BlocklistStore::schema() {
+    return {"blocklist",
+            {
+                {1,
+                 "CREATE TABLE blocklist ("
+                 " user TEXT NOT NULL,"
+                 " domain TEXT NOT NULL,"
+                 " jid TEXT NOT NULL,"
+                 " PRIMARY KEY (user, domain, jid)"
+                 ") WITHOUT ROWID;"},
+            }};
+}
+
+std::vector<std::tuple<std::string, std::string, std::string>> BlocklistStore::all() {
+    std::vector<std::tuple<std::string, std::string, std::string>> out;
+    auto l = db_.lock();
+    Statement s = l.prepare("SELECT user, domain, jid FROM blocklist");
+    if (!s.valid()) return out;
+    while (s.step() == Statement::Step::row) out.emplace_back(s.text(0), s.text(1), s.text(2));
+    return out;
+}
+
+bool BlocklistStore::add(const std::string& user, const std::string& domain, const std::vector<std::string>& jids) {
+    auto l = db_.lock();
+    Database::Transaction tx(l);
+    if (!tx.begun()) return false;
+    Statement s = l.prepare("INSERT OR IGNORE INTO blocklist (user, domain, jid) VALUES (?1, ?2, ?3)");
+    if (!s.valid()) return false;
+    for (const auto& jid : jids) {
+        s.reset();
+        s.bind(1, user).bind(2, domain).bind(3, jid);
+        if (!s.run()) return false;
+    }
+    return tx.commit();
+}
+
+bool BlocklistStore::remove(const std::string& user, const std::string& domain,
+                            const std::vector<std::string>& jids) {
+    auto l = db_.lock();
+    Database::Transaction tx(l);
+    if (!tx.begun()) return false;
+    if (jids.empty()) {
+        Statement s = l.prepare("DELETE FROM blocklist WHERE user = ?1 AND domain = ?2");
+        if (!s.valid() || !s.bind(1, user).bind(2, domain).run()) return false;
+        return tx.commit();
+    }
+    Statement s = l.prepare("DELETE FROM blocklist WHERE user = ?1 AND domain = ?2 AND jid = ?3");
+    if (!s.valid()) return false;
+    for (const auto& jid : jids) {
+        s.reset();
+        s.bind(1, user).bind(2, domain).bind(3, jid);
+        if (!s.run()) return false;
+    }
+    return tx.commit();
+}
+
+}  // namespace server::store

@@ -1,0 +1,84 @@
+#include "server/store/user_data_store.hpp"
+
+namespace server::store {
+
+MigrationSet UserDataStore::schema() {
+    return {"user_data",
+            {
+                {1,
+                 "CREATE TABLE user_documents ("
+                 " user TEXT NOT NULL,"
+                 " domain TEXT NOT NULL,"
+                 " kind TEXT NOT NULL,"  // vcard, private
+                 " key TEXT NOT NULL,"   // '' for the vCard, the namespace for private XML
+                 " xml TEXT NOT NULL,"
+                 " PRIMARY KEY (user, domain, kind, key)"
+                 ") WITHOUT ROWID;"
+                 "CREATE TABLE last_activity ("
+                 " user TEXT NOT NULL,"
+                 " domain TEXT NOT NULL,"
+                 " stamp INTEGER NOT NULL,"
+                 " status TEXT NOT NULL,"
+                 " PRIMARY KEY (user, domain)"
+                 ") WITHOUT ROWID;"},
+            }};
+}
+
+std::optional<std::string> UserDataStore::document(const std::string& user, const std::string& domain,
+                                                   const std::string& kind, const std::string& key) {
+    auto l = db_.lock();
+    Statement s = l.prepare(
+        "SELECT xml FROM user_documents WHERE user = ?1 AND domain = ?2 AND kind = ?3 AND key = ?4");
+    if (!s.valid()) return std::nullopt;
+    s.bind(1, user).bind(2, domain).bind(3, kind).bind(4, key);
+    if (s.step() != Statement::Step::row) return std::nullopt;
+    return s.text(0);
+}
+
+bool UserDataStore::set_document(const std::string& user, const std::string& domain, const std::string& kind,
+                                 const std::string& key, const std::string& xml) {
+    auto l = db_.lock();
+    Statement s = l.prepare(
+        "INSERT OR REPLACE INTO user_documents (user, domain, kind, key, xml) VALUES (?1, ?2, ?3, ?4, ?5)");
+    return s.valid() && s.bind(1, user).bind(2, domain).bind(3, kind).bind(4, key).bind(5, xml).run();
+}
+
+std::size_t UserDataStore::document_count(const std::string& user, const std::string& domain,
+                                          const std::string& kind) {
+    auto l = db_.lock();
+    Statement s = l.prepare("SELECT COUNT(*) FROM user_documents WHERE user = ?1 AND domain = ?2 AND kind = ?3");
+    if (!s.valid()) return 0;
+    s.bind(1, user).bind(2, domain).bind(3, kind);
+    if (s.step() != Statement::Step::row) return 0;
+    return static_cast<std::size_t>(s.integer(0));
+}
+
+std::optional<LastActivity> UserDataStore::last_activity(const std::string& user, const std::string& domain) {
+    auto l = db_.lock();
+    Statement s = l.prepare("SELECT stamp, status FROM last_activity WHERE user = ?1 AND domain = ?2");
+    if (!s.valid()) return std::nullopt;
+    s.bind(1, user).bind(2, domain);
+    if (s.step() != Statement::Step::row) return std::nullopt;
+    return LastActivity{s.integer(0), s.text(1)};
+}
+
+bool UserDataStore::set_last_activity(const std::string& user, const std::string& domain,
+                                      const LastActivity& last) {
+    auto l = db_.lock();
+    Statement s = l.prepare(
+        "INSERT OR REPLACE INTO last_activity (user, domain, stamp, status) VALUES (?1, ?2, ?3, ?4)");
+    return s.valid() && s.bind(1, user).bind(2, domain).bind(3, last.stamp).bind(4, last.status).run();
+}
+
+bool UserDataStore::remove_user(const std::string& user, const std::string& domain) {
+    auto l = db_.lock();
+    Database::Transaction tx(l);
+    if (!tx.begun()) return false;
+    Statement a = l.prepare("DELETE FROM user_documents WHERE user = ?1 AND domain = ?2");
+    Statement b = l.prepare("DELETE FROM last_activity WHERE user = ?1 AND domain = ?2");
+    if (!a.valid() || !b.valid()) return false;
+    if (!a.bind(1, user).bind(2, domain).run() || !b.bind(1, user).bind(2, domain).run()) return false;
+    return tx.commit();
+}
+
+}  // namespace server::store
