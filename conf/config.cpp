@@ -83,7 +83,7 @@ public:
     void load(const toml::table& root) {
         r_.check_keys(root, "",
                       {"data_dir", "workers", "hosts", "listeners", "tls", "auth", "limits",
-                       "log", "xmq"});
+                       "log", "xmq", "http"});
         if (const auto* n = r_.string(root, "", "data_dir", c_.data_dir); n && c_.data_dir.empty())
             r_.error(*n, "data_dir", "must not be empty");
         r_.integer(root, "", "workers", 0, 256, c_.workers);
@@ -92,6 +92,7 @@ public:
         tls(root);
         auth(root);
         limits(root);
+        http(root);
         log(root);
         xmq(root);
     }
@@ -137,7 +138,10 @@ private:
             bool ok = true;
             if (t->contains("kind"))
                 ok &= r_.choice(*t, path, "kind",
-                                {{"c2s", ListenerKind::c2s}, {"c2s_tls", ListenerKind::c2s_tls}},
+                                {{"c2s", ListenerKind::c2s},
+                                 {"c2s_tls", ListenerKind::c2s_tls},
+                                 {"http", ListenerKind::http},
+                                 {"https", ListenerKind::https}},
                                 l.kind) != nullptr;
             if (t->contains("address")) {
                 std::string text;
@@ -193,11 +197,21 @@ private:
     void auth(const toml::table& root) {
         const toml::table* t = r_.table(root, "", "auth");
         if (!t) return;
-        r_.check_keys(*t, "auth", {"require_tls", "allow_plain", "max_failures", "scram_iterations"});
+        r_.check_keys(*t, "auth",
+                      {"require_tls", "allow_plain", "max_failures", "scram_iterations",
+                       "failure_delay_ms", "max_failure_delay_ms", "failure_window"});
         r_.boolean(*t, "auth", "require_tls", c_.auth.require_tls);
         r_.boolean(*t, "auth", "allow_plain", c_.auth.allow_plain);
         r_.integer(*t, "auth", "max_failures", 1, 100, c_.auth.max_failures);
         r_.integer(*t, "auth", "scram_iterations", 4096, 1000000, c_.auth.scram_iterations);
+        r_.integer(*t, "auth", "failure_delay_ms", 0, 60000, c_.auth.failure_delay_ms);
+        const toml::node* max_delay =
+            r_.integer(*t, "auth", "max_failure_delay_ms", 0, 600000, c_.auth.max_failure_delay_ms);
+        if (max_delay && c_.auth.max_failure_delay_ms < c_.auth.failure_delay_ms)
+            r_.error(*max_delay, "auth.max_failure_delay_ms", "must be at least auth.failure_delay_ms");
+        std::int64_t s = 0;
+        if (r_.integer(*t, "auth", "failure_window", 1, 86400, s))
+            c_.auth.failure_window = std::chrono::seconds(s);
     }
 
     void limits(const toml::table& root) {
@@ -206,7 +220,9 @@ private:
         LimitsConfig& l = c_.limits;
         r_.check_keys(*t, "limits",
                       {"max_stanza_bytes", "max_depth", "max_attributes", "idle_timeout",
-                       "preauth_timeout", "max_output_bytes"});
+                       "preauth_timeout", "max_output_bytes", "max_connections_per_ip",
+                       "max_sessions_per_account", "inbound_rate", "inbound_burst",
+                       "max_offline_messages"});
         r_.integer(*t, "limits", "max_stanza_bytes", 1024, 64 * 1024 * 1024, l.max_stanza_bytes);
         r_.integer(*t, "limits", "max_depth", 4, 1024, l.max_depth);
         r_.integer(*t, "limits", "max_attributes", 4, 1024, l.max_attributes);
@@ -217,6 +233,57 @@ private:
             l.preauth_timeout = std::chrono::seconds(s);
         r_.integer(*t, "limits", "max_output_bytes", 64 * 1024, 1024 * 1024 * 1024,
                    l.max_output_bytes);
+        r_.integer(*t, "limits", "max_connections_per_ip", 0, 1000000, l.max_connections_per_ip);
+        r_.integer(*t, "limits", "max_sessions_per_account", 1, 100000, l.max_sessions_per_account);
+        r_.integer(*t, "limits", "max_offline_messages", 0, 1000000, l.max_offline_messages);
+        const toml::node* rate =
+            r_.integer(*t, "limits", "inbound_rate", 0, 1024 * 1024 * 1024, l.inbound_rate);
+        if (rate && l.inbound_rate != 0 && l.inbound_rate < 1024)
+            r_.error(*rate, "limits.inbound_rate", "must be 0 (unshaped) or at least 1024 bytes per second");
+        r_.integer(*t, "limits", "inbound_burst", 4096, 1024 * 1024 * 1024, l.inbound_burst);
+    }
+
+    void http(const toml::table& root) {
+        const toml::table* t = r_.table(root, "", "http");
+        if (!t) return;
+        HttpConfig& h = c_.http;
+        r_.check_keys(*t, "http",
+                      {"plain_websocket", "origins", "websocket_idle_timeout", "request_timeout",
+                       "operator_loopback", "admins"});
+        r_.boolean(*t, "http", "operator_loopback", h.operator_loopback);
+        std::vector<TomlReader::StringItem> admins;
+        if (r_.string_array(*t, "http", "admins", admins)) {
+            h.admins.clear();
+            for (const auto& a : admins) {
+                const auto jid = xmpp::Jid::parse(a.value);
+                if (!jid || jid->local().empty() || !jid->resource().empty())
+                    r_.error(*a.node, a.key, in_quotes(a.value) + " is not a bare JID (user@domain)");
+                else
+                    h.admins.push_back(jid->bare().full());
+            }
+        }
+        r_.choice(*t, "http", "plain_websocket",
+                  {{"never", PlainWebSocket::never},
+                   {"loopback", PlainWebSocket::loopback},
+                   {"always", PlainWebSocket::always}},
+                  h.plain_websocket);
+        std::vector<TomlReader::StringItem> origins;
+        if (r_.string_array(*t, "http", "origins", origins)) {
+            h.origins.clear();
+            for (const auto& o : origins) {
+                // An origin is scheme://host[:port], compared as the browser sends it.
+                const bool web = o.value.starts_with("http://") || o.value.starts_with("https://");
+                if (!web || o.value.ends_with("/") || o.value.find('/', o.value.find("//") + 2) != std::string::npos)
+                    r_.error(*o.node, o.key, in_quotes(o.value) + " is not an origin (scheme://host[:port])");
+                else
+                    h.origins.push_back(o.value);
+            }
+        }
+        std::int64_t s = 0;
+        if (r_.integer(*t, "http", "websocket_idle_timeout", 10, 86400, s))
+            h.websocket_idle_timeout = std::chrono::seconds(s);
+        if (r_.integer(*t, "http", "request_timeout", 1, 3600, s))
+            h.request_timeout = std::chrono::seconds(s);
     }
 
     void log(const toml::table& root) {
@@ -234,10 +301,13 @@ private:
     void xmq(const toml::table& root) {
         const toml::table* t = r_.table(root, "", "xmq");
         if (t) {
-            r_.check_keys(*t, "xmq", {"check_expires_time", "max_load", "queues"});
+            r_.check_keys(*t, "xmq",
+                          {"check_expires_time", "max_load", "max_subscriptions_per_client", "queues"});
             r_.integer(*t, "xmq", "check_expires_time", 1, kUnsignedMax,
                        c_.xmq.check_expires_time);
             r_.integer(*t, "xmq", "max_load", 0, 100, c_.xmq.max_load);
+            r_.integer(*t, "xmq", "max_subscriptions_per_client", 1, 1000000,
+                       c_.xmq.max_subscriptions_per_client);
         }
         if (!t || !t->contains("queues")) {
             // The demo queues follow the hosts the file configures.
@@ -367,7 +437,9 @@ Config default_config() {
     Config c;
     c.hosts = {HostConfig{"localhost"}};
     c.listeners = {ListenerConfig{ListenerKind::c2s, "::", 5222},
-                   ListenerConfig{ListenerKind::c2s_tls, "::", 5223}};
+                   ListenerConfig{ListenerKind::c2s_tls, "::", 5223},
+                   ListenerConfig{ListenerKind::http, "127.0.0.1", 5280},
+                   ListenerConfig{ListenerKind::https, "::", 5443}};
     c.tls.ciphers = kDefaultCiphers;
     c.tls.ciphersuites = kDefaultCiphersuites;
     c.xmq.queues = demo_queues(c.hosts.front().domain);

@@ -26,6 +26,8 @@ struct HostConfig {
 enum class ListenerKind {
     c2s,      // plain TCP, STARTTLS offered (required when auth.require_tls)
     c2s_tls,  // direct TLS, XEP-0368
+    http,     // HTTP: XMPP over WebSocket (RFC 7395), host-meta, /metrics, /status
+    https,    // the same over TLS
 };
 
 struct ListenerConfig {
@@ -52,6 +54,13 @@ struct AuthConfig {
     bool allow_plain = true;         // PLAIN, on encrypted streams only
     unsigned max_failures = 3;       // failed SASL attempts before the stream closes
     unsigned scram_iterations = 4096;
+    // Failed SASL attempts from one IP address slow its later <failure/>
+    // answers: failure_delay_ms * 2^(n-1) for its n-th failure, at most
+    // max_failure_delay_ms; failures older than failure_window are forgotten.
+    // 0 = no delay.
+    unsigned failure_delay_ms = 250;
+    unsigned max_failure_delay_ms = 10000;
+    std::chrono::seconds failure_window{600};
 
     friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
@@ -63,8 +72,35 @@ struct LimitsConfig {
     std::chrono::seconds idle_timeout{600};      // authenticated stream with no input
     std::chrono::seconds preauth_timeout{60};    // until the session is bound
     std::size_t max_output_bytes = 4 * 1024 * 1024;  // per-connection pending output
+    unsigned max_connections_per_ip = 100;   // open client connections from one address; 0 = no limit
+    unsigned max_sessions_per_account = 100;  // bound resources of one bare JID
+    unsigned max_offline_messages = 100;      // stored for one account (XEP-0160); 0 = none stored
+    // Token bucket per connection: reads pause while the bucket is empty
+    // (nothing is dropped). inbound_rate 0 = unshaped.
+    std::size_t inbound_rate = 1024 * 1024;   // bytes per second
+    std::size_t inbound_burst = 1024 * 1024;  // bucket size, bytes
 
     friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
+};
+
+// Who may use XMPP over plain ws:// on an "http" listener (wss:// is always
+// allowed). Such streams count as secure for SASL: the operator vouches for
+// the path (loopback, or a TLS-terminating proxy).
+enum class PlainWebSocket { never, loopback, always };
+
+struct HttpConfig {
+    PlainWebSocket plain_websocket = PlainWebSocket::loopback;
+    // Origin header values accepted on /xmpp-websocket ("https://example.com");
+    // empty = any origin (XMPP authenticates with SASL, not cookies).
+    std::vector<std::string> origins;
+    std::chrono::seconds websocket_idle_timeout{60};  // no frame: ping after half, close after all
+    std::chrono::seconds request_timeout{10};         // to receive one request's headers and body
+    // /metrics and /status: open to loopback clients when true; anyone else
+    // must authenticate (HTTP Basic) as one of `admins` (normalised bare JIDs).
+    bool operator_loopback = true;
+    std::vector<std::string> admins;
+
+    friend bool operator==(const HttpConfig&, const HttpConfig&) = default;
 };
 
 enum class QueueType { any, all };
@@ -84,6 +120,7 @@ struct QueueConfig {
 struct XmqConfig {
     unsigned check_expires_time = 10;  // seconds between sweeps
     unsigned max_load = 90;
+    unsigned max_subscriptions_per_client = 1000;  // per full JID and route
     std::vector<QueueConfig> queues;
 
     friend bool operator==(const XmqConfig&, const XmqConfig&) = default;
@@ -106,6 +143,7 @@ struct Config {
     TlsConfig tls;
     AuthConfig auth;
     LimitsConfig limits;
+    HttpConfig http;
     LogConfig log;
     XmqConfig xmq;  // default: queue1.<first host> any, queue2.<first host> all
 

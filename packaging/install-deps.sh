@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages xmqd needs to build, run and test, when
-# missing. Only Debian packages: nothing is downloaded from elsewhere.
+# missing. Only Debian packages, plus the npm packages of the web tests
+# (tests/web/package-lock.json: JS XMPP clients, playwright-core) from npm.
 set -euo pipefail
 
 packages=(
@@ -8,7 +9,9 @@ packages=(
   libboost1.81-dev libxml2-dev libssl-dev openssl
   libsasl2-dev libsasl2-modules
   libtomlplusplus-dev doctest-dev libsqlite3-dev libidn-dev libsystemd-dev
-  python3 python3-slixmpp python3-aioxmpp python3-pytest
+  python3 python3-slixmpp python3-aioxmpp python3-pytest python3-cryptography
+  clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz), run by tests/run-all.sh
+  nodejs chromium python3-websockets  # HTTP/WebSocket tests (tests/web, test_websocket.py, test_browser.py)
 )
 
 missing=()
@@ -17,10 +20,21 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's nodejs comes without npm (a separate package); some builds include it.
+if ! command -v npm >/dev/null; then
+  [ "$(id -u)" -ne 0 ] && sudo="sudo" || sudo=""
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm
+fi
+web="$(dirname "$0")/../tests/web"
+if [ ! -d "$web/node_modules" ] || [ "$web/package-lock.json" -nt "$web/node_modules" ]; then
+  echo "install-deps: npm ci in tests/web"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+fi

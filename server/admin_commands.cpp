@@ -6,6 +6,7 @@
 #include "auth/scram.hpp"
 #include "server/store/database.hpp"
 #include "server/store/sqlite_account_store.hpp"
+#include "server/certificate_check.hpp"
 #include "server/tls_context.hpp"
 #include "xmpp/jid.hpp"
 
@@ -137,6 +138,13 @@ int check(const conf::Config& config) {
     if (!tls) {
         std::cerr << config.source << ": tls: " << tls.error() << "\n";
         return 1;
+    }
+    // Warnings, not errors: the server starts, but clients will object.
+    if (auto paths = certificate_paths(config)) {
+        std::vector<std::string> hosts;
+        for (const auto& h : config.hosts) hosts.push_back(h.domain);
+        for (const auto& w : certificate_warnings(paths->certificate, hosts))
+            std::cerr << config.source << ": tls: warning: " << w << "\n";
     }
     std::cout << config.source << ": configuration OK\n";
     return 0;

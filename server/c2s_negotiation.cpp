@@ -5,8 +5,11 @@
 #include <random>
 
 #include "auth/scram.hpp"
+#include "server/auth_failure_delay.hpp"
 #include "server/c2s_session.hpp"
+#include "server/http/metrics.hpp"
 #include "server/log.hpp"
+#include "server/module_host.hpp"
 #include "server/session_manager.hpp"
 #include "server/storage_executor.hpp"
 #include "xmpp/namespaces.hpp"
@@ -69,6 +72,8 @@ void C2sSession::send_features() {
         xmpp::Element session("session", std::string(xmpp::ns::session));
         session.add_child(xmpp::Element("optional", std::string(xmpp::ns::session)));
         features.add_child(std::move(session));
+        if (services_.modules)
+            for (const auto& feature : services_.modules->stream_features()) features.add_child(feature);
     } else {
         const bool secure = transport_->is_secure();
         if (!secure && transport_->can_start_tls()) {
@@ -220,6 +225,7 @@ asio::awaitable<void> C2sSession::sasl_run(std::string_view message, bool first)
     send(success);
     sasl_.reset();
     user_ = step.user;
+    metrics::login();
     XLOG(info) << "session " << id_ << " authenticated " << *user_ << "@" << host_ << " with " << sasl_mechanism_
                << " from " << transport_->remote_address();
     restart_stream();
@@ -228,10 +234,31 @@ asio::awaitable<void> C2sSession::sasl_run(std::string_view message, bool first)
 void C2sSession::sasl_failure(auth::SaslFailure failure) {
     auto element = sasl_element("failure");
     element.add_child(xmpp::Element(std::string(auth::to_string(failure)), std::string(xmpp::ns::sasl)));
+    if (failure == auth::SaslFailure::aborted) return send(element);
+    metrics::auth_failure();
+    const bool too_many = ++auth_failures_ >= config_->auth.max_failures;
+    std::chrono::milliseconds delay{0};
+    if (services_.auth_failures)
+        delay = services_.auth_failures->record_failure(ip_of(transport_->remote_address()), config_->auth);
+    if (delay.count() > 0) {
+        // Answered (and nothing more read) after the delay: send_held_failure().
+        std::string xml;
+        xmpp::serialize(element, xml);
+        held_failure_ = HeldFailure{std::move(xml), too_many, delay};
+        return;
+    }
     send(element);
-    if (failure == auth::SaslFailure::aborted) return;
-    if (++auth_failures_ >= config_->auth.max_failures)
-        fail(xmpp::StreamError::not_authorized, "Too many failed authentication attempts");
+    if (too_many) fail(xmpp::StreamError::not_authorized, "Too many failed authentication attempts");
+}
+
+asio::awaitable<void> C2sSession::send_held_failure() {
+    HeldFailure held = std::move(*held_failure_);
+    held_failure_.reset();
+    asio::steady_timer timer(executor_, held.delay);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (closing_) co_return;
+    send_raw(held.xml);
+    if (held.close) fail(xmpp::StreamError::not_authorized, "Too many failed authentication attempts");
 }
 
 void C2sSession::bind_resource(const xmpp::Element& iq) {
@@ -248,6 +275,19 @@ void C2sSession::bind_resource(const xmpp::Element& iq) {
         }
     }
     if (!full) return fail(xmpp::StreamError::internal_server_error, "Cannot form the session JID");
+    // RFC 6120 §7.6.2.1: an account at its limit of connected resources gets
+    // <resource-constraint/> (type wait); replacing one of its own resources
+    // does not add one. The stream stays open: the client may retry later.
+    const auto bound_now = services_.sessions->resources(full->bare());
+    const bool replaces = std::any_of(bound_now.begin(), bound_now.end(),
+                                      [&](const BoundResource& r) { return r.resource == full->resource(); });
+    if (!replaces && bound_now.size() >= config_->limits.max_sessions_per_account) {
+        XLOG(info) << "session " << id_ << " refused bind of " << full->full() << ": "
+                   << bound_now.size() << " resources already bound";
+        send(xmpp::make_error_reply(iq, xmpp::StanzaError::resource_constraint,
+                                    "Too many sessions of this account"));
+        return;
+    }
     jid_ = std::move(full);
     if (auto old = services_.sessions->bind(*jid_, shared_from_this()))
         old->close_with(xmpp::StreamError::conflict, "Replaced by new connection");

@@ -9,9 +9,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "server/connection_registry.hpp"
+#include "server/http/metrics.hpp"
 #include "server/log.hpp"
 #include "server/router.hpp"
 #include "server/session_manager.hpp"
+#include "server/storage_executor.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
 #include "xmq/engine.hpp"
@@ -22,6 +24,7 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto close_grace = std::chrono::seconds(5);  // to flush a final error to a slow reader
+constexpr auto trim_after = std::chrono::seconds(5);   // of silence, before idle memory is given back
 std::atomic<std::uint64_t> next_session_id{1};
 
 xmpp::ParserLimits parser_limits(const conf::Config& config) {
@@ -50,6 +53,7 @@ C2sSession::~C2sSession() = default;
 void C2sSession::start() {
     auto self = shared_from_this();
     if (services_.connections) services_.connections->add(self);
+    metrics::connection_opened(metrics::transport_of(transport_->kind(), direct_tls_));
     XLOG(debug) << "session " << id_ << " connected from " << transport_->remote_address();
     asio::co_spawn(executor_, [self]() { return self->read_loop(); }, asio::detached);
     asio::co_spawn(executor_, [self]() { return self->write_loop(); }, asio::detached);
@@ -77,6 +81,7 @@ void C2sSession::send(const xmpp::Element& stanza) {
 }
 
 void C2sSession::deliver(std::string xml) {
+    metrics::stanza_out(xml);
     if (executor_.target<asio::io_context::executor_type>() &&
         executor_.target<asio::io_context::executor_type>()->running_in_this_thread()) {
         if (!closing_) send_raw(xml);
@@ -99,7 +104,6 @@ asio::awaitable<void> C2sSession::write_loop() {
             writing_.swap(pending_);
             error_code ec = co_await transport_->write(asio::buffer(writing_));
             writing_.clear();
-            if (writing_.capacity() > 64 * 1024) std::string().swap(writing_);  // don't pin a burst's buffer
             if (ec) {
                 closing_ = true;
                 break;
@@ -168,11 +172,15 @@ asio::awaitable<void> C2sSession::read_loop() {
             co_return;
         }
     }
-    std::array<char, 4096> buffer;
+    // One buffer per worker (see Transport::read_some): an idle session
+    // holds no read buffer.
+    static thread_local std::array<char, 16384> buffer;
     while (!closing_) {
         auto [ec, n] = co_await transport_->read_some(asio::buffer(buffer));
         if (ec) break;
+        const bool was_trimmed = trimmed_input_ == last_input_;
         last_input_ = std::chrono::steady_clock::now();
+        if (was_trimmed) watchdog_.cancel();  // re-arm it for the next trim
         parser_.feed(std::string_view(buffer.data(), n));
         while (!events_.empty() && !closing_) {
             Event event = std::move(events_.front());
@@ -188,10 +196,17 @@ asio::awaitable<void> C2sSession::handle(Event event) {
     if (auto* open = std::get_if<StreamOpen>(&event)) {
         open_stream(open->header);
     } else if (auto* stanza = std::get_if<xmpp::Element>(&event)) {
-        if (jid_)
+        if (jid_) {
+            StorageExecutor::take_posted_mark();
             handle_bound(std::move(*stanza));
-        else
+            // Storage work this stanza started (an offline message stored, a
+            // subscription recorded) is done before the next stanza is read,
+            // so no later answer acknowledges it too early.
+            if (StorageExecutor::take_posted_mark() && services_.storage) co_await services_.storage->fence();
+        } else {
             co_await negotiate(std::move(*stanza));
+            if (held_failure_) co_await send_held_failure();
+        }
     } else if (std::holds_alternative<StreamClose>(event)) {
         close_stream();
     } else if (auto* error = std::get_if<ParseError>(&event)) {
@@ -206,25 +221,41 @@ void C2sSession::finish() {
     closing_ = true;
     if (write_waiting_) wake_writer_.cancel();
     if (services_.connections) services_.connections->remove(this);
+    metrics::connection_closed(metrics::transport_of(transport_->kind(), direct_tls_));
     if (jid_) {
         services_.sessions->unbind(*jid_, this);
         if (services_.xmq) services_.xmq->session_ended(*jid_);
+        if (services_.modules)
+            for (const auto& hook : services_.modules->hooks().session_ended) hook(*jid_);
         XLOG(info) << "session " << id_ << " " << jid_->full() << " ended";
     }
 }
 
 asio::awaitable<void> C2sSession::watchdog() {
     while (!writer_done_) {
-        watchdog_.expires_at(deadline());
+        const auto trim_at = last_input_ + trim_after;
+        const bool trim_due = trimmed_input_ != last_input_ && !closing_;
+        watchdog_.expires_at(trim_due ? std::min(trim_at, deadline()) : deadline());
         co_await watchdog_.async_wait(use_tuple);
         if (writer_done_) break;
-        if (std::chrono::steady_clock::now() < deadline()) continue;  // input arrived, or closing began
+        const auto now = std::chrono::steady_clock::now();
+        if (trim_due && now >= last_input_ + trim_after) trim_idle_memory();
+        if (now < deadline()) continue;  // input arrived, or closing began
         if (closing_) {
             transport_->close();  // the peer did not take our last words in time
             break;
         }
         fail(xmpp::StreamError::connection_timeout, jid_ ? "Idle timeout" : "Negotiation timeout");
     }
+}
+
+void C2sSession::trim_idle_memory() {
+    // A quiet stream keeps no parser context and no output capacity; both
+    // come back on the next stanza (architecture.md: idle session budget).
+    parser_.release_idle_memory();
+    if (pending_.empty()) std::string().swap(pending_);
+    if (writing_.empty()) std::string().swap(writing_);
+    trimmed_input_ = last_input_;
 }
 
 std::chrono::steady_clock::time_point C2sSession::deadline() const {
@@ -237,6 +268,7 @@ std::chrono::steady_clock::time_point C2sSession::deadline() const {
 
 void C2sSession::handle_bound(xmpp::Element&& stanza) {
     const std::string& name = stanza.name();
+    metrics::stanza_in(name);
     if (stanza.xmlns() != xmpp::ns::client || (name != "message" && name != "presence" && name != "iq"))
         return fail(xmpp::StreamError::unsupported_stanza_type, "Unknown stanza " + name);
 

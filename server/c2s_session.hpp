@@ -69,6 +69,7 @@ private:
     asio::awaitable<void> handle(Event event);
     asio::awaitable<void> flush();
     void finish();
+    void trim_idle_memory();
 
     void send_raw(std::string_view xml);
     void send(const xmpp::Element& stanza);
@@ -85,6 +86,8 @@ private:
     asio::awaitable<void> sasl_response(const xmpp::Element& response);
     asio::awaitable<void> sasl_run(std::string_view message, bool first);
     void sasl_failure(auth::SaslFailure failure);
+    // Sends a <failure/> held back by the per-IP failure delay, once it passed.
+    asio::awaitable<void> send_held_failure();
     void bind_resource(const xmpp::Element& iq);
     void restart_stream();
     std::unique_ptr<auth::SaslServer> make_sasl_server() const;
@@ -116,6 +119,7 @@ private:
     bool writer_done_ = false;
     std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point last_input_;
+    std::chrono::steady_clock::time_point trimmed_input_;  // last_input_ when memory was last trimmed
     std::chrono::steady_clock::time_point closing_since_;
 
     std::string host_;  // the virtual host this stream is for
@@ -123,6 +127,12 @@ private:
     bool sasl_unused_ = false;  // sasl_ was made for the features and not started yet
     std::string sasl_mechanism_;
     unsigned auth_failures_ = 0;
+    struct HeldFailure {
+        std::string xml;
+        bool close = false;  // max_failures reached: the stream ends after it
+        std::chrono::milliseconds delay{0};
+    };
+    std::optional<HeldFailure> held_failure_;
     std::optional<std::string> user_;  // authenticated localpart
     std::optional<xmpp::Jid> jid_;     // bound full JID
 };

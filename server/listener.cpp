@@ -7,7 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "server/c2s_session.hpp"
+#include "server/http/http_connection.hpp"
 #include "server/log.hpp"
+#include "server/limited_transport.hpp"
 #include "server/tcp_transport.hpp"
 
 namespace server {
@@ -41,7 +43,10 @@ void Listener::stop() {
 }
 
 std::string Listener::describe() const {
-    const char* kind = config_.kind == conf::ListenerKind::c2s ? "c2s" : "c2s_tls";
+    const char* kind = config_.kind == conf::ListenerKind::c2s       ? "c2s"
+                       : config_.kind == conf::ListenerKind::c2s_tls ? "c2s_tls"
+                       : config_.kind == conf::ListenerKind::http    ? "http"
+                                                                     : "https";
     const bool v6 = config_.address.find(':') != std::string::npos;
     return std::string(kind) + " " + (v6 ? "[" + config_.address + "]" : config_.address) + ":" +
            std::to_string(config_.port);
@@ -61,9 +66,30 @@ asio::awaitable<void> Listener::accept_loop() {
             co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
-        auto transport = std::make_unique<TcpTransport>(std::move(socket), services_.tls.load());
+        if (config_.kind == conf::ListenerKind::http || config_.kind == conf::ListenerKind::https) {
+            http::serve_connection(services_, worker.get_executor(), std::move(socket),
+                                   config_.kind == conf::ListenerKind::https);
+            continue;
+        }
+        // Per-IP connection count and inbound shaper (limited_transport.hpp).
+        const auto config = services_.current_config();
+        boost::system::error_code endpoint_error;
+        const std::string ip = socket.remote_endpoint(endpoint_error).address().to_string();
+        std::unique_ptr<IpConnectionLimit::Slot> slot;
+        if (services_.connection_limit)
+            slot = services_.connection_limit->admit(ip, config->limits.max_connections_per_ip);
+        const bool refused = services_.connection_limit && !slot;
+        std::unique_ptr<Transport> transport =
+            std::make_unique<TcpTransport>(std::move(socket), services_.tls.load());
+        transport = std::make_unique<LimitedTransport>(std::move(transport), std::move(slot),
+                                                       config->limits.inbound_rate, config->limits.inbound_burst);
         auto session = std::make_shared<C2sSession>(services_, worker.get_executor(), std::move(transport), direct_tls);
         session->start();
+        if (refused) {
+            XLOG(info) << "refused a connection from " << ip << ": " << config->limits.max_connections_per_ip
+                       << " connections from that address are open";
+            session->close_with(xmpp::StreamError::policy_violation, "Too many connections from your address");
+        }
     }
 }
 

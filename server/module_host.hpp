@@ -46,8 +46,41 @@ struct Protocol {
     std::string module;   // the module that implements it
 };
 
+// Hooks: the points of a stanza's travel, beyond iq handlers, where modules
+// act. Each kind is a list the modules register into at start-up; the Router
+// and the session call them, in registration order, on the thread at hand
+// (a worker), so a hook that needs storage posts its work to the storage
+// executor. A hook returning true has taken the stanza: the caller stops.
+struct Hooks {
+    // Any stanza from a bound session to a JID of a host we serve (local part
+    // set), before it goes anywhere; true: stopped (the hook answered it if
+    // an answer is due). Also consulted by the presence module for the
+    // presence it delivers itself. Blocking (XEP-0191) lives here.
+    std::vector<std::function<bool(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to)>>
+        route_filter;
+    // Presence without 'to' from a bound session (after the session table
+    // has recorded its availability and priority).
+    std::vector<std::function<void(const xmpp::Element& presence, const xmpp::Jid& from)>> own_presence;
+    // Presence from a bound session to a JID of a host we serve (local part
+    // set): subscriptions, directed presence.
+    std::vector<std::function<bool(xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to)>>
+        outbound_presence;
+    // A bound session ended (closed, lost, replaced).
+    std::vector<std::function<void(const xmpp::Jid& full)>> session_ended;
+    // A message for a local account that has no resource to take it (RFC
+    // 6121 §8.5.2.2): offline storage, or the error for a missing account.
+    std::vector<std::function<bool(xmpp::Element& message, const xmpp::Jid& bare)>> undeliverable_message;
+};
+
 class ModuleHost {
 public:
+    Hooks& hooks() { return hooks_; }
+    const Hooks& hooks() const { return hooks_; }
+
+    // Stream features offered after authentication (e.g. roster versioning).
+    void add_stream_feature(xmpp::Element feature) { stream_features_.push_back(std::move(feature)); }
+    const std::vector<xmpp::Element>& stream_features() const { return stream_features_; }
+
     void on_iq(IqTarget target, std::string_view type, std::string_view xmlns, IqHandler handler);
     const IqHandler* find_iq(IqTarget target, std::string_view type, std::string_view xmlns) const;
 
@@ -65,6 +98,8 @@ private:
     std::map<IqTarget, std::vector<std::string>> features_;
     std::map<IqTarget, std::vector<DiscoIdentity>> identities_;
     std::vector<Protocol> protocols_;
+    Hooks hooks_;
+    std::vector<xmpp::Element> stream_features_;
 };
 
 // <iq type='result' id=... from=request.to to=request.from/>, to be filled.

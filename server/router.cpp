@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "server/http/metrics.hpp"
 #include "server/log.hpp"
 #include "server/module_host.hpp"
 #include "server/session_manager.hpp"
@@ -54,6 +55,11 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
             // host/resource: nothing of ours is addressed that way.
             return bounce(stanza, xmpp::StanzaError::service_unavailable);
         }
+        for (const auto& hook : services_.modules->hooks().route_filter)
+            if (hook(stanza, from, *to)) return;
+        if (kind == "presence")
+            for (const auto& hook : services_.modules->hooks().outbound_presence)
+                if (hook(stanza, from, *to)) return;
         if (to->is_bare()) return to_account(std::move(stanza), from, *to);
         return to_resource(std::move(stanza), from, *to);
     }
@@ -71,6 +77,7 @@ void Router::send(const xmpp::Element& stanza) {
 }
 
 void Router::bounce(const xmpp::Element& stanza, xmpp::StanzaError condition, std::string_view text) {
+    metrics::routing_error();
     if (!xmpp::is_error_reply_allowed(stanza)) return;
     send(xmpp::make_error_reply(stanza, condition, text));
 }
@@ -82,8 +89,8 @@ void Router::own_presence(const xmpp::Element& presence, const xmpp::Jid& from) 
     } else if (type == "unavailable") {
         services_.sessions->set_presence(from, false, 0);
     }
-    // Subscription management and broadcast to contacts belong to the roster
-    // and presence modules.
+    // Broadcast to contacts, probes and subscriptions belong to the modules.
+    for (const auto& hook : services_.modules->hooks().own_presence) hook(presence, from);
 }
 
 void Router::to_host(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& host) {
@@ -128,6 +135,9 @@ void Router::message_to_bare(xmpp::Element&& message, const xmpp::Jid& bare) {
         // RFC 6121 §8.5.2.1.1: an error message to a bare JID is not bounced.
         if (resources.empty()) return;
     }
+    if (resources.empty() && type != "groupchat")  // RFC 6121 §8.5.2.2: offline storage, or an error
+        for (const auto& hook : services_.modules->hooks().undeliverable_message)
+            if (hook(message, bare)) return;
     if (type == "groupchat" || resources.empty())
         return bounce(message, xmpp::StanzaError::service_unavailable);
     if (type != "headline") {

@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "auth/sasl_server.hpp"
+#include "server/auth_failure_delay.hpp"
 #include "server/connection_registry.hpp"
+#include "server/ip_connection_limit.hpp"
 #include "server/listener.hpp"
 #include "server/log.hpp"
 #include "server/module_host.hpp"
@@ -55,6 +57,10 @@ struct Server::Impl {
 
     std::string config_path;
     Services services;
+    // Before the workers: sessions (and their connection slots) may be
+    // destroyed with the workers' contexts.
+    IpConnectionLimit connection_limit;
+    AuthFailureDelay auth_failures;
     WorkerPool workers;
     asio::io_context control{1};
     ConnectionRegistry connections;
@@ -102,14 +108,18 @@ int Server::Impl::run() {
     services.tls.store(tls.value());
     storage = std::make_unique<StorageExecutor>();
     xmq = std::make_unique<xmq::Engine>(config->xmq, host_names(*config));
+    xmq->set_max_subscriptions_per_client(config->xmq.max_subscriptions_per_client);
 
     services.connections = &connections;
+    services.connection_limit = &connection_limit;
+    services.auth_failures = &auth_failures;
     services.sessions = &sessions;
     services.modules = &modules;
     services.router = &router;
     services.storage = storage.get();
     services.accounts = accounts.get();
     services.xmq = xmq.get();
+    services.database = database.get();
     modules::register_all(modules, services);
 
     for (const auto& lc : config->listeners) {
@@ -196,6 +206,7 @@ void Server::Impl::reload() {
     services.tls.store(tls.value());
     set_log_level(fresh->log.level);
     xmq->reconfigure(fresh->xmq, host_names(*fresh));
+    xmq->set_max_subscriptions_per_client(fresh->xmq.max_subscriptions_per_client);
     services.config.store(fresh);
     XLOG(info) << "configuration reloaded from " << config_path;
     sd_notify(0, "READY=1");

@@ -15,6 +15,10 @@ namespace xmq {
 class Engine;
 }
 
+namespace server::store {
+class Database;
+}
+
 namespace server {
 
 class ConnectionRegistry;
@@ -22,6 +26,8 @@ class SessionManager;
 class ModuleHost;
 class Router;
 class StorageExecutor;
+class IpConnectionLimit;
+class AuthFailureDelay;
 
 struct Services {
     std::atomic<std::shared_ptr<const conf::Config>> config;
@@ -33,6 +39,9 @@ struct Services {
     StorageExecutor* storage = nullptr;
     auth::AccountStore* accounts = nullptr;
     xmq::Engine* xmq = nullptr;
+    store::Database* database = nullptr;  // for modules' own stores; null in some tests
+    IpConnectionLimit* connection_limit = nullptr;  // per-IP connection count; null = no limit
+    AuthFailureDelay* auth_failures = nullptr;      // SASL failures per IP; null = no delay
 
     std::shared_ptr<const conf::Config> current_config() const { return config.load(); }
 };

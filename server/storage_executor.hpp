@@ -47,9 +47,35 @@ public:
             asio::use_awaitable, std::move(fn));
     }
 
+    // Runs fn on the storage thread, after everything posted or run before
+    // (one thread: FIFO). For work that needs no answer on a worker, such as
+    // a module hook's storage and the deliveries that follow it. Marks the
+    // calling thread, so that a session can wait for that work (fence()).
+    template <class F>
+    void post(F fn) {
+        posted_here() = true;
+        asio::post(ctx_, std::move(fn));
+    }
+    // Whether post() was called on this thread since the last call; clears
+    // the mark. A session awaits fence() when it was, so that nothing it
+    // answers later overtakes storage work its stanza started.
+    static bool take_posted_mark() {
+        bool was = posted_here();
+        posted_here() = false;
+        return was;
+    }
+    asio::awaitable<bool> fence() {
+        auto nothing = [] { return true; };
+        co_return co_await run(nothing);
+    }
+
     void stop();
 
 private:
+    static bool& posted_here() {
+        thread_local bool mark = false;
+        return mark;
+    }
     asio::io_context ctx_;
     asio::executor_work_guard<asio::io_context::executor_type> guard_;
     std::thread thread_;

@@ -19,9 +19,15 @@ TEST_CASE("default_config holds the documented defaults") {
     CHECK(c.data_dir == "data");
     CHECK(c.workers == 0);
 
-    REQUIRE(c.listeners.size() == 2);
+    REQUIRE(c.listeners.size() == 4);
     CHECK(c.listeners[0] == ListenerConfig{ListenerKind::c2s, "::", 5222});
     CHECK(c.listeners[1] == ListenerConfig{ListenerKind::c2s_tls, "::", 5223});
+    CHECK(c.listeners[2] == ListenerConfig{ListenerKind::http, "127.0.0.1", 5280});
+    CHECK(c.listeners[3] == ListenerConfig{ListenerKind::https, "::", 5443});
+    CHECK(c.http.plain_websocket == PlainWebSocket::loopback);
+    CHECK(c.http.origins.empty());
+    CHECK(c.http.websocket_idle_timeout == std::chrono::seconds(60));
+    CHECK(c.http.request_timeout == std::chrono::seconds(10));
 
     CHECK(c.tls.certificate.empty());
     CHECK(c.tls.key.empty());

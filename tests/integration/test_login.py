@@ -171,13 +171,13 @@ async def test_unknown_namespace_to_the_server_is_service_unavailable(server):
 # --------------------------------------------------------------------------- routing
 
 
-async def test_message_to_an_offline_user_bounces_service_unavailable(server):
+async def test_message_to_an_offline_user_is_kept_for_later(server):
     async with signed_in(server, "alice", resource="bounce") as alice:
         alice.send_message("erin@localhost", "are you there?")  # erin exists, not signed in
-        bounce = await alice.next_message()
-        assert bounce["type"] == "error"
-        assert bounce["from"].bare == "erin@localhost"
-        assert error_condition(bounce) == "service-unavailable", bounce
+        await alice.silence(1.0)  # no bounce: offline storage (XEP-0160, test_offline.py)
+    async with signed_in(server, "erin", resource="later") as erin:
+        await erin.available()
+        assert (await erin.next_message())["body"] == "are you there?"
 
 
 async def test_message_to_a_nonexistent_user_bounces_service_unavailable(server):
