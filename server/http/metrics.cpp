@@ -97,6 +97,7 @@ void connection_closed(Transport t) { counters().connections_open[static_cast<un
 void login() { counters().logins.fetch_add(1, relaxed); }
 void auth_failure() { counters().auth_failures.fetch_add(1, relaxed); }
 void routing_error() { counters().routing_errors.fetch_add(1, relaxed); }
+void offline_messages_changed(std::int64_t delta) { counters().offline_messages.fetch_add(delta, relaxed); }
 void http_request() { counters().http_requests.fetch_add(1, relaxed); }
 
 void stanza_in(std::string_view name) {
@@ -141,6 +142,8 @@ std::string prometheus_text(const Services& services) {
                  c.stanzas_out[i].load(relaxed));
     w.family("xmqd_routing_errors_total", "counter", "Stanzas the router answered with an error.");
     w.sample("xmqd_routing_errors_total", "", c.routing_errors.load(relaxed));
+    w.family("xmqd_offline_messages", "gauge", "Messages held in offline storage, all accounts.");
+    w.sample("xmqd_offline_messages", "", c.offline_messages.load(relaxed));
     w.family("xmqd_http_requests_total", "counter", "HTTP requests answered.");
     w.sample("xmqd_http_requests_total", "", c.http_requests.load(relaxed));
 
@@ -197,6 +200,7 @@ std::string status_json(const Services& services) {
     out += ",\"logins\":" + std::to_string(c.logins.load(relaxed));
     out += ",\"auth_failures\":" + std::to_string(c.auth_failures.load(relaxed));
     out += ",\"routing_errors\":" + std::to_string(c.routing_errors.load(relaxed));
+    out += ",\"offline_messages\":" + std::to_string(c.offline_messages.load(relaxed));
     for (const char* dir : {"stanzas_in", "stanzas_out"}) {
         const auto& arr = std::string_view(dir) == "stanzas_in" ? c.stanzas_in : c.stanzas_out;
         out += ",\"" + std::string(dir) + "\":{";

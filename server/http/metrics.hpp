@@ -33,6 +33,7 @@ struct Counters {
     std::array<std::atomic<std::uint64_t>, 3> stanzas_out{};       // routed to local sessions, by kind
     std::atomic<std::uint64_t> routing_errors{};                   // stanzas bounced with an error
     std::atomic<std::uint64_t> http_requests{};                    // HTTP requests answered
+    std::atomic<std::int64_t> offline_messages{};                  // held in offline storage, all accounts
 };
 
 Counters& counters();
@@ -51,6 +52,8 @@ void stanza_in(std::string_view name);
 // `xml`: a serialized stanza; counted by its element name.
 void stanza_out(std::string_view xml);
 void http_request();
+// Messages added to (+) or taken from (-) offline storage.
+void offline_messages_changed(std::int64_t delta);
 
 // Prometheus text exposition of everything, XMQ queues included.
 std::string prometheus_text(const Services& services);

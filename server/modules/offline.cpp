@@ -18,6 +18,7 @@
 #include "server/router.hpp"
 #include "server/session_manager.hpp"
 #include "server/storage_executor.hpp"
+#include "server/http/metrics.hpp"
 #include "server/store/offline_store.hpp"
 #include "xmpp/serializer.hpp"
 
@@ -69,7 +70,9 @@ void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
     stored.add_child(std::move(delay));
     const std::size_t cap = off.services.current_config()->limits.max_offline_messages;
     switch (off.store.add(bare.local(), bare.domain(), now, xmpp::to_string(stored), cap)) {
-    case store::OfflineStore::AddStatus::ok: return;
+    case store::OfflineStore::AddStatus::ok:
+        metrics::offline_messages_changed(1);
+        return;
     case store::OfflineStore::AddStatus::full:
         return router.bounce(message, xmpp::StanzaError::resource_constraint, "The offline store is full");
     case store::OfflineStore::AddStatus::error:
@@ -86,7 +89,8 @@ void flush(Offline& off, const xmpp::Jid& full) {
     auto messages = off.store.list(full.local(), full.domain());
     if (messages.empty()) return;
     for (auto& m : messages) session->deliver(std::move(m.xml));
-    off.store.remove_through(full.local(), full.domain(), messages.back().id);
+    if (off.store.remove_through(full.local(), full.domain(), messages.back().id))
+        metrics::offline_messages_changed(-static_cast<std::int64_t>(messages.size()));
 }
 
 }  // namespace
@@ -97,6 +101,8 @@ void register_offline(ModuleHost& host, Services& services) {
     if (!services.database || !services.storage || !services.sessions || !services.accounts) return;
     host.add_feature(IqTarget::host, "msgoffline");
     auto off = std::make_shared<Offline>(services, *services.database);
+    // Start-up, before any worker runs: the gauge starts from what is on disk.
+    metrics::offline_messages_changed(static_cast<std::int64_t>(off->store.total()));
 
     host.hooks().undeliverable_message.push_back([off](xmpp::Element& message, const xmpp::Jid& bare) {
         auto work = [off, message = std::move(message), bare]() mutable { keep(*off, message, bare); };

@@ -63,6 +63,13 @@ std::size_t OfflineStore::count(const std::string& user, const std::string& doma
     return count_locked(l, user, domain);
 }
 
+std::size_t OfflineStore::total() {
+    auto l = db_.lock();
+    Statement s = l.prepare("SELECT COUNT(*) FROM offline_messages");
+    if (!s.valid() || s.step() != Statement::Step::row) return 0;
+    return static_cast<std::size_t>(s.integer(0));
+}
+
 bool OfflineStore::remove_user(const std::string& user, const std::string& domain) {
     auto l = db_.lock();
     Statement s = l.prepare("DELETE FROM offline_messages WHERE user = ?1 AND domain = ?2");

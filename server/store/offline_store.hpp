@@ -37,6 +37,8 @@ public:
     // Deletes the account's messages up to and including `last_id`.
     bool remove_through(const std::string& user, const std::string& domain, std::int64_t last_id);
     std::size_t count(const std::string& user, const std::string& domain);
+    // Messages held for every account (the metrics gauge starts from it).
+    std::size_t total();
     bool remove_user(const std::string& user, const std::string& domain);
 
 private:

@@ -252,6 +252,19 @@ async def test_metrics_parse_and_count_auth_failures_and_routing_errors(web):
         metric(before, "xmqd_connections_total", transport="tcp") + 2
 
 
+async def test_metrics_gauge_offline_messages_while_they_wait(web):
+    before = metric(await metrics(web), "xmqd_offline_messages")
+    async with signed_in(web, "alice", resource="offline-gauge") as alice:
+        alice.send_message("bob@localhost", "kept for bob")
+        await alice.ping_server()  # answered after the message was stored
+    assert metric(await metrics(web), "xmqd_offline_messages") == before + 1
+    async with signed_in(web, "bob", resource="offline-gauge") as bob:
+        await bob.available()
+        assert (await bob.next_message())["body"] == "kept for bob"
+        await bob.ping_server()
+    assert metric(await metrics(web), "xmqd_offline_messages") == before
+
+
 # --------------------------------------------------------------------------- bad HTTP input
 
 
