@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../server/memory_accounts.hpp"
 #include "../server/memory_transport.hpp"
 #include "auth/scram.hpp"
 #include "server/c2s_session.hpp"
@@ -26,32 +27,7 @@
 
 namespace fuzz {
 
-class MemoryAccounts final : public auth::AccountStore {
-public:
-    std::optional<auth::Account> find(const std::string& user, const std::string& domain) override {
-        std::lock_guard lock(mutex_);
-        auto it = accounts_.find(user + "@" + domain);
-        if (it == accounts_.end()) return std::nullopt;
-        return it->second;
-    }
-    auth::StoreStatus create(const auth::Account& a) override {
-        std::lock_guard lock(mutex_);
-        return accounts_.emplace(a.user + "@" + a.domain, a).second ? auth::StoreStatus::ok
-                                                                     : auth::StoreStatus::exists;
-    }
-    auth::StoreStatus set_secrets(const std::string&, const std::string&,
-                                  const std::vector<auth::ScramSecret>&) override {
-        return auth::StoreStatus::error;
-    }
-    auth::StoreStatus remove(const std::string&, const std::string&) override {
-        return auth::StoreStatus::error;
-    }
-    std::vector<std::string> list(const std::string&) override { return {}; }
-
-private:
-    std::mutex mutex_;
-    std::map<std::string, auth::Account> accounts_;
-};
+using test::MemoryAccounts;
 
 inline const std::string kOpenStream =
     "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "memory_accounts.hpp"
 #include "memory_transport.hpp"
 #include "server/c2s_session.hpp"
 #include "server/module_host.hpp"
@@ -15,31 +16,6 @@
 
 namespace {
 
-// Accounts in memory, with real SCRAM secrets.
-class MemoryAccounts final : public auth::AccountStore {
-public:
-    std::optional<auth::Account> find(const std::string& user, const std::string& domain) override {
-        std::lock_guard lock(mutex_);
-        auto it = accounts_.find(user + "@" + domain);
-        if (it == accounts_.end()) return std::nullopt;
-        return it->second;
-    }
-    auth::StoreStatus create(const auth::Account& a) override {
-        std::lock_guard lock(mutex_);
-        return accounts_.emplace(a.user + "@" + a.domain, a).second ? auth::StoreStatus::ok
-                                                                     : auth::StoreStatus::exists;
-    }
-    auth::StoreStatus set_secrets(const std::string&, const std::string&, const std::vector<auth::ScramSecret>&) override {
-        return auth::StoreStatus::error;
-    }
-    auth::StoreStatus remove(const std::string&, const std::string&) override { return auth::StoreStatus::error; }
-    std::vector<std::string> list(const std::string&) override { return {}; }
-
-private:
-    std::mutex mutex_;
-    std::map<std::string, auth::Account> accounts_;
-};
-
 struct Harness {
     boost::asio::io_context ctx{1};
     server::Services services;
@@ -47,7 +23,7 @@ struct Harness {
     server::ModuleHost modules;
     server::Router router{services};
     server::StorageExecutor storage;
-    MemoryAccounts accounts;
+    test::MemoryAccounts accounts;
     std::unique_ptr<xmq::Engine> xmq;
 
     explicit Harness(conf::Config config = conf::default_config()) {

@@ -1,0 +1,40 @@
+// MemoryAccounts: an AccountStore in memory for protocol tests and fuzz
+// targets (accounts with real SCRAM secrets; no disk). Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/account_store.hpp"
+
+namespace test {
+
+class MemoryAccounts final : public auth::AccountStore {
+public:
+    std::optional<auth::Account> find(const std::string& user, const std::string& domain) override {
+        std::lock_guard lock(mutex_);
+        auto it = accounts_.find(user + "@" + domain);
+        if (it == accounts_.end()) return std::nullopt;
+        return it->second;
+    }
+    auth::StoreStatus create(const auth::Account& a) override {
+        std::lock_guard lock(mutex_);
+        return accounts_.emplace(a.user + "@" + a.domain, a).second ? auth::StoreStatus::ok
+                                                                     : auth::StoreStatus::exists;
+    }
+    auth::StoreStatus set_secrets(const std::string&, const std::string&,
+                                  const std::vector<auth::ScramSecret>&) override {
+        return auth::StoreStatus::error;
+    }
+    auth::StoreStatus remove(const std::string&, const std::string&) override { return auth::StoreStatus::error; }
+    std::vector<std::string> list(const std::string&) override { return {}; }
+
+private:
+    std::mutex mutex_;
+    std::map<std::string, auth::Account> accounts_;
+};
+
+}  // namespace test
