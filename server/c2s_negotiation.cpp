@@ -7,7 +7,7 @@
 #include "auth/scram.hpp"
 #include "server/auth_failure_delay.hpp"
 #include "server/c2s_session.hpp"
-#include "server/http/metrics.hpp"
+#include "server/metrics.hpp"
 #include "server/log.hpp"
 #include "server/module_host.hpp"
 #include "server/session_manager.hpp"

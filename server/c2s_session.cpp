@@ -9,7 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "server/connection_registry.hpp"
-#include "server/http/metrics.hpp"
+#include "server/metrics.hpp"
 #include "server/log.hpp"
 #include "server/router.hpp"
 #include "server/session_manager.hpp"

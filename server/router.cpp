@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "server/http/metrics.hpp"
+#include "server/metrics.hpp"
 #include "server/log.hpp"
 #include "server/module_host.hpp"
 #include "server/session_manager.hpp"

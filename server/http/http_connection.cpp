@@ -20,7 +20,7 @@
 #include "server/c2s_session.hpp"
 #include "server/storage_executor.hpp"
 #include "server/http/http_routes.hpp"
-#include "server/http/metrics.hpp"
+#include "server/metrics.hpp"
 #include "server/http/websocket_transport.hpp"
 #include "server/log.hpp"
 

@@ -3,7 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/version.hpp>
 
-#include "server/http/metrics.hpp"
+#include "server/metrics.hpp"
 #include "server/http/status_page.hpp"
 
 namespace server::http {

@@ -18,7 +18,7 @@
 #include "server/router.hpp"
 #include "server/session_manager.hpp"
 #include "server/storage_executor.hpp"
-#include "server/http/metrics.hpp"
+#include "server/metrics.hpp"
 #include "server/store/offline_store.hpp"
 #include "xmpp/serializer.hpp"
 

@@ -1,4 +1,4 @@
-#include "server/http/metrics.hpp"
+#include "server/metrics.hpp"
 
 #include <chrono>
 
