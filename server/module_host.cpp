@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "xmpp/namespaces.hpp"
+
 namespace server {
 
 void ModuleHost::on_iq(IqTarget target, std::string_view type, std::string_view xmlns, IqHandler handler) {
@@ -34,6 +36,19 @@ const std::vector<DiscoIdentity>& ModuleHost::identities(IqTarget target) const 
     static const std::vector<DiscoIdentity> none;
     auto it = identities_.find(target);
     return it == identities_.end() ? none : it->second;
+}
+
+xmpp::Element ModuleHost::disco_info(IqTarget target) const {
+    const std::string ns(xmpp::ns::disco_info);
+    xmpp::Element query("query", ns);
+    for (const auto& id : identities(target)) {
+        auto& identity = query.add_child(xmpp::Element("identity", ns));
+        identity.set_attr("category", id.category);
+        identity.set_attr("type", id.type);
+        if (!id.name.empty()) identity.set_attr("name", id.name);
+    }
+    for (const auto& var : features(target)) query.add_child(xmpp::Element("feature", ns)).set_attr("var", var);
+    return query;
 }
 
 xmpp::Element make_iq_result(const IqRequest& request) {

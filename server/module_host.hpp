@@ -92,6 +92,10 @@ public:
     const std::vector<DiscoIdentity>& identities(IqTarget target) const;
     const std::vector<Protocol>& protocols() const { return protocols_; }
 
+    // The disco#info <query/> of a target: its identities (a name only where
+    // one is set) and every feature registered for it.
+    xmpp::Element disco_info(IqTarget target) const;
+
 private:
     using Key = std::tuple<IqTarget, std::string, std::string>;
     std::map<Key, IqHandler, std::less<>> iq_handlers_;

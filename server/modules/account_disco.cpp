@@ -22,14 +22,7 @@ void register_account_disco(ModuleHost& host, Services& services) {
             if (!services.accounts->find(request.to.local(), request.to.domain()))
                 return router.bounce(request.iq, xmpp::StanzaError::service_unavailable);
             auto result = make_iq_result(request);
-            auto& answer = result.add_child(xmpp::Element("query", std::string(xmpp::ns::disco_info)));
-            for (const auto& id : host.identities(IqTarget::account)) {
-                auto& identity = answer.add_child(xmpp::Element("identity", std::string(xmpp::ns::disco_info)));
-                identity.set_attr("category", id.category);
-                identity.set_attr("type", id.type);
-            }
-            for (const auto& var : host.features(IqTarget::account))
-                answer.add_child(xmpp::Element("feature", std::string(xmpp::ns::disco_info))).set_attr("var", var);
+            result.add_child(host.disco_info(IqTarget::account));
             router.send(result);
         };
         services.storage->post(std::move(work));

@@ -27,15 +27,7 @@ void register_disco(ModuleHost& host, Services& services) {
         if (has_node(request, xmpp::ns::disco_info))
             return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
         auto result = make_iq_result(request);
-        auto& query = result.add_child(xmpp::Element("query", std::string(xmpp::ns::disco_info)));
-        for (const auto& id : host.identities(IqTarget::host)) {
-            auto& identity = query.add_child(xmpp::Element("identity", std::string(xmpp::ns::disco_info)));
-            identity.set_attr("category", id.category);
-            identity.set_attr("type", id.type);
-            identity.set_attr("name", id.name);
-        }
-        for (const auto& var : host.features(IqTarget::host))
-            query.add_child(xmpp::Element("feature", std::string(xmpp::ns::disco_info))).set_attr("var", var);
+        result.add_child(host.disco_info(IqTarget::host));
         router.send(result);
     });
 
