@@ -107,7 +107,9 @@ private:
             const toml::table* t = a->get(i)->as_table();
             if (!t) continue;
             const std::string path = TomlReader::index("hosts", i);
-            r_.check_keys(*t, path, {"domain"});
+            r_.check_keys(*t, path, {"domain", "registration", "certificate", "key"});
+            bool registration = false;
+            r_.boolean(*t, path, "registration", registration);
             if (!r_.require(*t, path, "domain")) continue;
             std::string text;
             const toml::node* n = r_.string(*t, path, "domain", text);
@@ -118,9 +120,23 @@ private:
             } else if (c_.serves_host(*domain)) {
                 r_.error(*n, path + ".domain", "duplicate host " + in_quotes(*domain));
             } else {
-                c_.hosts.push_back(HostConfig{*domain});
+                HostConfig host{*domain, registration};
+                host_certificate(*t, path, host);
+                c_.hosts.push_back(std::move(host));
             }
         }
+    }
+
+    // A host's own certificate/key: both or neither, like [tls].
+    void host_certificate(const toml::table& t, const std::string& path, HostConfig& host) {
+        const toml::node* cert = r_.string(t, path, "certificate", host.certificate);
+        const toml::node* key = r_.string(t, path, "key", host.key);
+        if (host.certificate.empty() && !host.key.empty())
+            r_.error(key ? key->source() : t.source(), path + ".certificate",
+                     "key is set but certificate is empty; set both or neither");
+        else if (!host.certificate.empty() && host.key.empty())
+            r_.error(cert ? cert->source() : t.source(), path + ".key",
+                     "certificate is set but key is empty; set both or neither");
     }
 
     void listeners(const toml::table& root) {
@@ -199,7 +215,8 @@ private:
         if (!t) return;
         r_.check_keys(*t, "auth",
                       {"require_tls", "allow_plain", "max_failures", "scram_iterations",
-                       "failure_delay_ms", "max_failure_delay_ms", "failure_window"});
+                       "failure_delay_ms", "max_failure_delay_ms", "failure_window",
+                       "registration_interval"});
         r_.boolean(*t, "auth", "require_tls", c_.auth.require_tls);
         r_.boolean(*t, "auth", "allow_plain", c_.auth.allow_plain);
         r_.integer(*t, "auth", "max_failures", 1, 100, c_.auth.max_failures);
@@ -212,6 +229,8 @@ private:
         std::int64_t s = 0;
         if (r_.integer(*t, "auth", "failure_window", 1, 86400, s))
             c_.auth.failure_window = std::chrono::seconds(s);
+        if (r_.integer(*t, "auth", "registration_interval", 0, 86400, s))
+            c_.auth.registration_interval = std::chrono::seconds(s);
     }
 
     void limits(const toml::table& root) {
@@ -222,7 +241,8 @@ private:
                       {"max_stanza_bytes", "max_depth", "max_attributes", "idle_timeout",
                        "preauth_timeout", "max_output_bytes", "max_connections_per_ip",
                        "max_sessions_per_account", "inbound_rate", "inbound_burst",
-                       "max_offline_messages"});
+                       "max_offline_messages", "max_roster_items", "max_roster_item_name_bytes",
+                       "max_roster_item_groups", "max_roster_group_name_bytes"});
         r_.integer(*t, "limits", "max_stanza_bytes", 1024, 64 * 1024 * 1024, l.max_stanza_bytes);
         r_.integer(*t, "limits", "max_depth", 4, 1024, l.max_depth);
         r_.integer(*t, "limits", "max_attributes", 4, 1024, l.max_attributes);
@@ -241,6 +261,10 @@ private:
         if (rate && l.inbound_rate != 0 && l.inbound_rate < 1024)
             r_.error(*rate, "limits.inbound_rate", "must be 0 (unshaped) or at least 1024 bytes per second");
         r_.integer(*t, "limits", "inbound_burst", 4096, 1024 * 1024 * 1024, l.inbound_burst);
+        r_.integer(*t, "limits", "max_roster_items", 1, 1000000, l.max_roster_items);
+        r_.integer(*t, "limits", "max_roster_item_name_bytes", 1, 65536, l.max_roster_item_name_bytes);
+        r_.integer(*t, "limits", "max_roster_item_groups", 1, 10000, l.max_roster_item_groups);
+        r_.integer(*t, "limits", "max_roster_group_name_bytes", 1, 65536, l.max_roster_group_name_bytes);
     }
 
     void http(const toml::table& root) {
@@ -289,7 +313,8 @@ private:
     void log(const toml::table& root) {
         const toml::table* t = r_.table(root, "", "log");
         if (!t) return;
-        r_.check_keys(*t, "log", {"level"});
+        r_.check_keys(*t, "log", {"level", "format"});
+        r_.choice(*t, "log", "format", {{"text", LogFormat::text}, {"json", LogFormat::json}}, c_.log.format);
         r_.choice(*t, "log", "level",
                   {{"debug", LogLevel::debug},
                    {"info", LogLevel::info},

@@ -19,6 +19,14 @@ namespace conf {
 
 struct HostConfig {
     std::string domain;  // normalised (IDNA, lower case)
+    // XEP-0077: anyone may create an account on this host in-band (before
+    // authenticating). Off by default; password changes need no switch.
+    bool registration = false;
+    // This host's own certificate chain and key (PEM), served to clients that
+    // ask for the host by SNI. Empty: data_dir/certs/<domain>.crt and .key
+    // when both exist (what `xmqd cert import` writes), else the default pair.
+    std::string certificate;
+    std::string key;
 
     friend bool operator==(const HostConfig&, const HostConfig&) = default;
 };
@@ -61,6 +69,9 @@ struct AuthConfig {
     unsigned failure_delay_ms = 250;
     unsigned max_failure_delay_ms = 10000;
     std::chrono::seconds failure_window{600};
+    // In-band registration (XEP-0077): after an account is created from one
+    // IP address, the next one from it waits this long. 0 = no limit.
+    std::chrono::seconds registration_interval{600};
 
     friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
@@ -79,6 +90,11 @@ struct LimitsConfig {
     // (nothing is dropped). inbound_rate 0 = unshaped.
     std::size_t inbound_rate = 1024 * 1024;   // bytes per second
     std::size_t inbound_burst = 1024 * 1024;  // bucket size, bytes
+    // Rosters (RFC 6121 §2.3.3): items shown per account, and what one item holds.
+    std::size_t max_roster_items = 2000;
+    std::size_t max_roster_item_name_bytes = 1024;
+    std::size_t max_roster_item_groups = 64;
+    std::size_t max_roster_group_name_bytes = 1024;
 
     friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
 };
@@ -127,9 +143,11 @@ struct XmqConfig {
 };
 
 enum class LogLevel { debug, info, warning, error };
+enum class LogFormat { text, json };  // json: one JSON object per line
 
 struct LogConfig {
     LogLevel level = LogLevel::info;
+    LogFormat format = LogFormat::text;
 
     friend bool operator==(const LogConfig&, const LogConfig&) = default;
 };

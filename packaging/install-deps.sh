@@ -12,6 +12,7 @@ packages=(
   python3 python3-slixmpp python3-aioxmpp python3-pytest python3-cryptography
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz), run by tests/run-all.sh
   nodejs chromium python3-websockets  # HTTP/WebSocket tests (tests/web, test_websocket.py, test_browser.py)
+  debhelper dpkg-dev fakeroot systemd man-db  # .deb build, units, socket activation (test_systemd.py, test_debian_package.py)
 )
 
 missing=()

@@ -3,10 +3,14 @@
 #include <filesystem>
 #include <iostream>
 
-#include "auth/scram.hpp"
+#include "auth/account_passwords.hpp"
 #include "server/store/database.hpp"
 #include "server/store/sqlite_account_store.hpp"
 #include "server/certificate_check.hpp"
+#include "server/control_protocol.hpp"
+#include "server/stored_account_deletion.hpp"
+#include "server/certificate_import.hpp"
+#include "server/migration/migration_commands.hpp"
 #include "server/tls_context.hpp"
 #include "xmpp/jid.hpp"
 
@@ -86,18 +90,42 @@ int add_user(const CommandLine& line, const conf::Config& config) {
     auto db = open_store(config);
     if (!db) return 1;
     store::SqliteAccountStore accounts(*db);
-    auth::Account account{jid->local(), jid->domain(),
-                          auth::make_scram_secrets(*password, config.auth.scram_iterations)};
-    return report(accounts.create(account), line, *jid, "created");
+    const auto status =
+        auth::create_account(accounts, jid->local(), jid->domain(), *password, config.auth.scram_iterations);
+    return report(status, line, *jid, "created");
 }
 
+// A running server does the deletion itself (its sessions end, online
+// contacts are told); with none, the store is changed directly.
 int delete_user(const CommandLine& line, const conf::Config& config) {
     auto jid = account_jid(line, config);
     if (!jid) return 2;
+    const auto socket = control_socket_path(config);
+    const ControlAnswer answer = ask_server(socket, "deluser " + jid->bare_string());
+    switch (answer.kind) {
+    case ControlAnswer::Kind::answered:
+        if (answer.text == "ok") {
+            std::cout << "deleted " << jid->bare_string()
+                      << " (by the running server: its sessions ended, its contacts were told)\n";
+            return 0;
+        }
+        std::cerr << "xmqd deluser: " << jid->bare_string() << ": "
+                  << (answer.text.starts_with("error ") ? answer.text.substr(6) : answer.text) << "\n";
+        return 1;
+    case ControlAnswer::Kind::failed:
+        std::cerr << "xmqd deluser: cannot ask the running server (" << socket.string() << "): " << answer.text
+                  << "\n";
+        return 1;
+    case ControlAnswer::Kind::no_server:
+        break;
+    }
     auto db = open_store(config);
     if (!db) return 1;
-    store::SqliteAccountStore accounts(*db);
-    return report(accounts.remove(jid->local(), jid->domain()), line, *jid, "deleted");
+    const StoredDeletion done = delete_account_in_store(*db, *jid);
+    if (done.status != auth::StoreStatus::ok) return report(done.status, line, *jid, "deleted");
+    std::cout << "deleted " << jid->bare_string() << " (no server running: from the store; " << done.contacts_changed
+              << " contacts' rosters updated)\n";
+    return 0;
 }
 
 int change_password(const CommandLine& line, const conf::Config& config) {
@@ -108,8 +136,9 @@ int change_password(const CommandLine& line, const conf::Config& config) {
     auto db = open_store(config);
     if (!db) return 1;
     store::SqliteAccountStore accounts(*db);
-    auto secrets = auth::make_scram_secrets(*password, config.auth.scram_iterations);
-    return report(accounts.set_secrets(jid->local(), jid->domain(), secrets), line, *jid, "password changed for");
+    const auto status =
+        auth::change_password(accounts, jid->local(), jid->domain(), *password, config.auth.scram_iterations);
+    return report(status, line, *jid, "password changed for");
 }
 
 int list_users(const CommandLine& line, const conf::Config& config) {
@@ -140,21 +169,26 @@ int check(const conf::Config& config) {
         return 1;
     }
     // Warnings, not errors: the server starts, but clients will object.
-    if (auto paths = certificate_paths(config)) {
-        std::vector<std::string> hosts;
-        for (const auto& h : config.hosts) hosts.push_back(h.domain);
-        for (const auto& w : certificate_warnings(paths->certificate, hosts))
-            std::cerr << config.source << ": tls: warning: " << w << "\n";
-    }
+    for (const auto& w : served_certificate_warnings(config))
+        std::cerr << config.source << ": tls: warning: " << w << "\n";
     std::cout << config.source << ": configuration OK\n";
     return 0;
+}
+
+int certificate_command(const CommandLine& line, const conf::Config& config) {
+    if (line.arguments.size() < 2 || line.arguments[0] != "import") {
+        std::cerr << "xmqd cert: expected: cert import DIR...\n";
+        return 2;
+    }
+    const std::vector<std::string> dirs(line.arguments.begin() + 1, line.arguments.end());
+    return import_certificates(config, dirs, std::cout, std::cerr);
 }
 
 }  // namespace
 
 bool is_admin_command(const std::string& command) {
     return command == "adduser" || command == "deluser" || command == "passwd" || command == "users" ||
-           command == "check";
+           command == "check" || command == "cert" || command == "import" || command == "export";
 }
 
 int run_admin_command(const CommandLine& line, const conf::Config& config) {
@@ -162,6 +196,9 @@ int run_admin_command(const CommandLine& line, const conf::Config& config) {
     if (line.command == "deluser") return delete_user(line, config);
     if (line.command == "passwd") return change_password(line, config);
     if (line.command == "users") return list_users(line, config);
+    if (line.command == "cert") return certificate_command(line, config);
+    if (line.command == "import") return migration::run_import(line, config);
+    if (line.command == "export") return migration::run_export(line, config);
     return check(config);
 }
 

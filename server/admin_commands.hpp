@@ -1,4 +1,4 @@
-// The admin sub-commands (adduser, deluser, passwd, users, check). They work
+// The admin sub-commands (adduser, deluser, passwd, users, check, cert import). They work
 // on the same store as a running server (SQLite allows it) and print errors
 // on stderr; each returns the process exit code.
 #pragma once

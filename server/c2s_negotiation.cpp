@@ -7,6 +7,7 @@
 #include "auth/scram.hpp"
 #include "server/auth_failure_delay.hpp"
 #include "server/c2s_session.hpp"
+#include "server/in_band_registration.hpp"
 #include "server/metrics.hpp"
 #include "server/log.hpp"
 #include "server/module_host.hpp"
@@ -92,6 +93,7 @@ void C2sSession::send_features() {
                 mechanisms.add_child(std::move(mechanism));
             }
             features.add_child(std::move(mechanisms));
+            if (ibr::registration_open(*config_, host_)) features.add_child(ibr::stream_feature());
         }
     }
     send(features);  // the serializer writes stream-namespace elements with the stream: prefix
@@ -123,6 +125,7 @@ asio::awaitable<void> C2sSession::negotiate(xmpp::Element&& stanza) {
             sasl_.reset();
             co_return sasl_failure(auth::SaslFailure::aborted);
         }
+        if (ibr::is_registration_request(stanza)) co_return co_await register_in_band(stanza);
         co_return fail(xmpp::StreamError::not_authorized, "Authenticate first");
     }
     if (ns == xmpp::ns::client && name == "iq" && stanza.attr_or("type") == "set" &&
@@ -142,7 +145,7 @@ asio::awaitable<void> C2sSession::start_tls() {
     if (closing_) co_return;
     restart_stream();
     if (error_code ec = co_await transport_->handshake()) {
-        XLOG(debug) << "session " << id_ << " STARTTLS handshake failed: " << ec.message();
+        XLOG(debug).session(id_) << "STARTTLS handshake failed: " << ec.message();
         closing_ = true;
         transport_->close();
     }
@@ -226,8 +229,8 @@ asio::awaitable<void> C2sSession::sasl_run(std::string_view message, bool first)
     sasl_.reset();
     user_ = step.user;
     metrics::login();
-    XLOG(info) << "session " << id_ << " authenticated " << *user_ << "@" << host_ << " with " << sasl_mechanism_
-               << " from " << transport_->remote_address();
+    XLOG(info).session(id_, log_jid()) << "authenticated with " << sasl_mechanism_ << " from "
+                                       << transport_->remote_address();
     restart_stream();
 }
 
@@ -278,19 +281,17 @@ void C2sSession::bind_resource(const xmpp::Element& iq) {
     // RFC 6120 §7.6.2.1: an account at its limit of connected resources gets
     // <resource-constraint/> (type wait); replacing one of its own resources
     // does not add one. The stream stays open: the client may retry later.
-    const auto bound_now = services_.sessions->resources(full->bare());
-    const bool replaces = std::any_of(bound_now.begin(), bound_now.end(),
-                                      [&](const BoundResource& r) { return r.resource == full->resource(); });
-    if (!replaces && bound_now.size() >= config_->limits.max_sessions_per_account) {
-        XLOG(info) << "session " << id_ << " refused bind of " << full->full() << ": "
-                   << bound_now.size() << " resources already bound";
+    encrypted_ = transport_->is_secure();  // before bind() publishes the session to other threads
+    auto admitted = services_.sessions->bind(*full, shared_from_this(), config_->limits.max_sessions_per_account);
+    if (!admitted.bound) {
+        XLOG(info).session(id_, log_jid()) << "refused bind of " << full->full() << ": " << admitted.resources
+                                           << " resources already bound";
         send(xmpp::make_error_reply(iq, xmpp::StanzaError::resource_constraint,
                                     "Too many sessions of this account"));
         return;
     }
     jid_ = std::move(full);
-    if (auto old = services_.sessions->bind(*jid_, shared_from_this()))
-        old->close_with(xmpp::StreamError::conflict, "Replaced by new connection");
+    if (admitted.replaced) admitted.replaced->close_with(xmpp::StreamError::conflict, "Replaced by new connection");
 
     xmpp::Element result("iq", std::string(xmpp::ns::client));
     result.set_attr("type", "result");
@@ -301,7 +302,7 @@ void C2sSession::bind_resource(const xmpp::Element& iq) {
     bound.add_child(std::move(jid));
     result.add_child(std::move(bound));
     send(result);
-    XLOG(info) << "session " << id_ << " bound " << jid_->full();
+    XLOG(info).session(id_, jid_->full()) << "bound";
 }
 
 }  // namespace server

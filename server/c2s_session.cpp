@@ -54,7 +54,7 @@ void C2sSession::start() {
     auto self = shared_from_this();
     if (services_.connections) services_.connections->add(self);
     metrics::connection_opened(metrics::transport_of(transport_->kind(), direct_tls_));
-    XLOG(debug) << "session " << id_ << " connected from " << transport_->remote_address();
+    XLOG(debug).session(id_) << "connected from " << transport_->remote_address();
     asio::co_spawn(executor_, [self]() { return self->read_loop(); }, asio::detached);
     asio::co_spawn(executor_, [self]() { return self->write_loop(); }, asio::detached);
     asio::co_spawn(executor_, [self]() { return self->watchdog(); }, asio::detached);
@@ -62,12 +62,15 @@ void C2sSession::start() {
 
 // ---- output ------------------------------------------------------------
 
-void C2sSession::send_raw(std::string_view xml) {
+void C2sSession::send_raw(std::string_view xml, bool keep) {
     if (writer_done_) return;
-    pending_.append(xml);
-    if (pending_.size() > config_->limits.max_output_bytes && !closing_) {
-        // A peer that does not read: stop queueing (RFC 6120 §4.9.3.14).
-        pending_.clear();
+    output_.append(xml, keep);
+    // Past the limit while a write is in flight: a burst the writer has not
+    // taken yet (an offline backlog) is not a peer that does not read.
+    if (output_.pending_size() > config_->limits.max_output_bytes && output_.writing() && !closing_) {
+        // A peer that does not read: stop queueing (RFC 6120 §4.9.3.14). Its
+        // messages in the dropped output go to offline storage at the end.
+        output_.abandon_pending();
         fail(xmpp::StreamError::policy_violation, "Output queue limit reached");
         return;
     }
@@ -80,16 +83,32 @@ void C2sSession::send(const xmpp::Element& stanza) {
     send_raw(xml);
 }
 
-void C2sSession::deliver(std::string xml) {
+void C2sSession::deliver(std::string xml, Undelivered fallback) {
     metrics::stanza_out(xml);
     if (executor_.target<asio::io_context::executor_type>() &&
-        executor_.target<asio::io_context::executor_type>()->running_in_this_thread()) {
-        if (!closing_) send_raw(xml);
-        return;
-    }
-    asio::post(executor_, [self = shared_from_this(), xml = std::move(xml)] {
-        if (!self->closing_) self->send_raw(xml);
+        executor_.target<asio::io_context::executor_type>()->running_in_this_thread())
+        return take(std::move(xml), fallback);
+    asio::post(executor_, [self = shared_from_this(), xml = std::move(xml), fallback]() mutable {
+        self->take(std::move(xml), fallback);
     });
+}
+
+void C2sSession::take(std::string xml, Undelivered fallback) {
+    const bool keep = fallback == Undelivered::to_offline;
+    if (!closing_) return send_raw(xml, keep);
+    if (!keep) return;
+    // The stream is ending and will not write this: it follows what was
+    // queued before it to offline storage.
+    if (writer_done_) return hand_over({std::move(xml)});
+    output_.abandon(std::move(xml));
+    // A flood while the peer is given its close grace: stop waiting for it.
+    if (output_.abandoned_size() > config_->limits.max_output_bytes) transport_->close();
+}
+
+void C2sSession::hand_over(std::vector<std::string> messages) {
+    if (messages.empty() || !jid_ || !services_.modules) return;
+    XLOG(info).session(id_, log_jid()) << messages.size() << " unwritten messages handed to offline storage";
+    for (const auto& hook : services_.modules->hooks().unwritten_messages) hook(messages, jid_->bare());
 }
 
 void C2sSession::close_with(xmpp::StreamError condition, std::string text) {
@@ -100,10 +119,10 @@ void C2sSession::close_with(xmpp::StreamError condition, std::string text) {
 
 asio::awaitable<void> C2sSession::write_loop() {
     for (;;) {
-        if (!pending_.empty()) {
-            writing_.swap(pending_);
-            error_code ec = co_await transport_->write(asio::buffer(writing_));
-            writing_.clear();
+        if (output_.has_pending()) {
+            const std::string& bytes = output_.begin_write();
+            auto [ec, n] = co_await transport_->write(asio::buffer(bytes));
+            output_.end_write(n);
             if (ec) {
                 closing_ = true;
                 break;
@@ -117,15 +136,16 @@ asio::awaitable<void> C2sSession::write_loop() {
         co_await wake_writer_.async_wait(use_tuple);
         write_waiting_ = false;
     }
-    pending_.clear();
     transport_->close();
     writer_done_ = true;
+    hand_over(output_.take_unwritten());
     watchdog_.cancel();
     flushed_.cancel();
+    if (finished_) release();
 }
 
 asio::awaitable<void> C2sSession::flush() {
-    while (!pending_.empty() || !writing_.empty()) {
+    while (!output_.idle()) {
         if (closing_) co_return;
         flushed_.expires_at(std::chrono::steady_clock::time_point::max());
         co_await flushed_.async_wait(use_tuple);
@@ -139,8 +159,8 @@ void C2sSession::fail(xmpp::StreamError condition, std::string_view text) {
         send_raw(xmpp::stream_header(from, {}, "error"));
         header_sent_ = true;
     }
-    XLOG(info) << "session " << id_ << (jid_ ? " " + jid_->full() : std::string()) << " stream error "
-               << xmpp::to_string(condition) << (text.empty() ? "" : ": ") << text;
+    XLOG(info).session(id_, log_jid()) << "stream error " << xmpp::to_string(condition)
+                                       << (text.empty() ? "" : ": ") << text;
     send_raw(xmpp::stream_error_xml(condition, text));
     close_stream();
 }
@@ -166,7 +186,7 @@ void C2sSession::on_stream_error(xmpp::StreamError condition, std::string_view t
 asio::awaitable<void> C2sSession::read_loop() {
     if (direct_tls_) {
         if (error_code ec = co_await transport_->handshake()) {
-            XLOG(debug) << "session " << id_ << " TLS handshake failed: " << ec.message();
+            XLOG(debug).session(id_) << "TLS handshake failed: " << ec.message();
             closing_ = true;
             finish();
             co_return;
@@ -222,12 +242,18 @@ void C2sSession::finish() {
     if (write_waiting_) wake_writer_.cancel();
     if (services_.connections) services_.connections->remove(this);
     metrics::connection_closed(metrics::transport_of(transport_->kind(), direct_tls_));
+    if (writer_done_) release();
+}
+
+void C2sSession::release() {
+    if (released_) return;
+    released_ = true;
     if (jid_) {
         services_.sessions->unbind(*jid_, this);
         if (services_.xmq) services_.xmq->session_ended(*jid_);
         if (services_.modules)
             for (const auto& hook : services_.modules->hooks().session_ended) hook(*jid_);
-        XLOG(info) << "session " << id_ << " " << jid_->full() << " ended";
+        XLOG(info).session(id_, jid_->full()) << "ended";
     }
 }
 
@@ -253,9 +279,14 @@ void C2sSession::trim_idle_memory() {
     // A quiet stream keeps no parser context and no output capacity; both
     // come back on the next stanza (architecture.md: idle session budget).
     parser_.release_idle_memory();
-    if (pending_.empty()) std::string().swap(pending_);
-    if (writing_.empty()) std::string().swap(writing_);
+    output_.release_idle_memory();
     trimmed_input_ = last_input_;
+}
+
+std::string C2sSession::log_jid() const {
+    if (jid_) return jid_->full();
+    if (user_) return *user_ + "@" + host_;
+    return {};
 }
 
 std::chrono::steady_clock::time_point C2sSession::deadline() const {

@@ -9,6 +9,13 @@
 // flushes with one write per wake-up, so stanzas queued together leave in one
 // TLS record. A watchdog enforces the pre-auth and idle timeouts.
 //
+// A peer that stops reading until its output passes limits.max_output_bytes
+// gets <policy-violation/>, and is given the close grace to take it. The
+// chat and normal messages it was sent and never took whole (those queued,
+// the rest of the write in flight, those arriving while the stream ends) go
+// to offline storage in their order (output_queue.hpp), before the session
+// leaves the session table: the user finds them at the next login.
+//
 // Lives on one worker for its whole life; deliver() and close_with() may be
 // called from any thread and hop onto that worker.
 #pragma once
@@ -24,6 +31,7 @@
 
 #include "auth/sasl_server.hpp"
 #include "server/client_session.hpp"
+#include "server/output_queue.hpp"
 #include "server/services.hpp"
 #include "server/transport.hpp"
 #include "xmpp/stream_parser.hpp"
@@ -41,8 +49,10 @@ public:
 
     void start();
 
-    void deliver(std::string xml) override;
+    using ClientSession::deliver;
+    void deliver(std::string xml, Undelivered fallback) override;
     void close_with(xmpp::StreamError condition, std::string text) override;
+    bool is_encrypted() const override { return encrypted_; }
 
     std::uint64_t id() const { return id_; }
 
@@ -71,7 +81,16 @@ private:
     void finish();
     void trim_idle_memory();
 
-    void send_raw(std::string_view xml);
+    // `keep`: a message to hand to offline storage if it is never written.
+    void send_raw(std::string_view xml, bool keep = false);
+    // A delivery, on this session's worker.
+    void take(std::string xml, Undelivered fallback);
+    // Messages taken for this session's user and never written, in order:
+    // to the unwritten_messages hooks (offline storage).
+    void hand_over(std::vector<std::string> messages);
+    // The end of a bound session, once both the reader and the writer have
+    // stopped (so that nothing it queued is handed over after later traffic).
+    void release();
     void send(const xmpp::Element& stanza);
     // Sends the stream error (after a header if none was sent) and closes.
     void fail(xmpp::StreamError condition, std::string_view text = {});
@@ -89,6 +108,9 @@ private:
     // Sends a <failure/> held back by the per-IP failure delay, once it passed.
     asio::awaitable<void> send_held_failure();
     void bind_resource(const xmpp::Element& iq);
+    // In-band registration of a new account before authentication
+    // (XEP-0077; c2s_registration.cpp).
+    asio::awaitable<void> register_in_band(const xmpp::Element& iq);
     void restart_stream();
     std::unique_ptr<auth::SaslServer> make_sasl_server() const;
 
@@ -96,6 +118,8 @@ private:
     void handle_bound(xmpp::Element&& stanza);
 
     std::chrono::steady_clock::time_point deadline() const;
+    // For log lines: the full JID once bound, the bare JID once authenticated, else empty.
+    std::string log_jid() const;
 
     Services& services_;
     std::shared_ptr<const conf::Config> config_;
@@ -106,8 +130,9 @@ private:
     xmpp::StreamParser parser_;
     std::deque<Event> events_;
 
-    std::string pending_;  // output not yet handed to the transport
-    std::string writing_;  // output being written
+    OutputQueue output_;
+    bool overflowed_ = false;  // the peer stopped reading: its messages go to offline storage
+    bool released_ = false;
     bool write_waiting_ = false;
     asio::steady_timer wake_writer_;
     asio::steady_timer flushed_;
@@ -135,6 +160,7 @@ private:
     std::optional<HeldFailure> held_failure_;
     std::optional<std::string> user_;  // authenticated localpart
     std::optional<xmpp::Jid> jid_;     // bound full JID
+    bool encrypted_ = false;           // the transport's is_secure() when bound; read from any thread after
 };
 
 }  // namespace server

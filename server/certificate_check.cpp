@@ -7,7 +7,10 @@
 #include <openssl/x509v3.h>
 
 #include <cstdio>
+#include <map>
 #include <memory>
+
+#include "server/tls_context.hpp"
 
 namespace server {
 
@@ -52,6 +55,28 @@ std::vector<std::string> certificate_warnings(const std::string& certificate_pat
             out.push_back("certificate " + certificate_path + " does not cover host \"" + host +
                           "\" (no matching subjectAltName); clients will refuse it for that host");
     }
+    return out;
+}
+
+std::vector<std::string> served_certificate_warnings(const conf::Config& config, std::time_t now) {
+    auto fallback = certificate_paths(config);
+    // certificate file -> the hosts it is served for, in config order per file.
+    std::map<std::string, std::vector<std::string>> served;
+    std::vector<std::string> order;
+    auto serve = [&](const std::string& file, const std::string& host) {
+        if (!served.contains(file)) order.push_back(file);
+        served[file].push_back(host);
+    };
+    for (const auto& h : config.hosts) {
+        if (auto own = host_certificate_paths(config, h)) serve(own->certificate, h.domain);
+        else if (fallback) serve(fallback->certificate, h.domain);
+    }
+    std::vector<std::string> out;
+    if (!fallback) out.push_back(fallback.error());
+    // Served only to clients without SNI: its dates still matter.
+    else if (!served.contains(fallback->certificate)) order.insert(order.begin(), fallback->certificate);
+    for (const auto& file : order)
+        for (auto& w : certificate_warnings(file, served[file], now)) out.push_back(std::move(w));
     return out;
 }
 

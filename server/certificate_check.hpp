@@ -4,11 +4,17 @@
 // (subjectAltName DNS entries, wildcards included, per RFC 6125; the CN only
 // when there is no DNS subjectAltName). Pure function of the file and the
 // clock; any thread.
+//
+// served_certificate_warnings() checks every certificate a config serves
+// (the default pair and each host's own, tls_context.hpp) against the hosts
+// it is served for.
 #pragma once
 
 #include <ctime>
 #include <string>
 #include <vector>
+
+#include "conf/config.hpp"
 
 namespace server {
 
@@ -17,5 +23,9 @@ namespace server {
 std::vector<std::string> certificate_warnings(const std::string& certificate_path,
                                               const std::vector<std::string>& hosts,
                                               std::time_t now = std::time(nullptr));
+
+// Each warning prefixed with nothing more: the paths are in the text.
+std::vector<std::string> served_certificate_warnings(const conf::Config& config,
+                                                     std::time_t now = std::time(nullptr));
 
 }  // namespace server

@@ -29,6 +29,12 @@ xmpp::Result<CommandLine, std::string> parse_command_line(int argc, char** argv)
             line.password = *v;
         } else if (arg == "--features") {
             line.features = true;
+        } else if (arg == "--replace") {
+            line.replace = true;
+        } else if (arg == "-o" || arg == "--output") {
+            auto v = value(arg);
+            if (!v) return xmpp::fail(arg + " needs a file name");
+            line.output = *v;
         } else if (!arg.empty() && arg[0] == '-') {
             return xmpp::fail("unknown option " + arg);
         } else if (!command_seen) {
@@ -48,9 +54,17 @@ std::string usage() {
            "  run                 run the server (the default)\n"
            "  check               validate the configuration, certificate and key\n"
            "  adduser JID         create an account (password from --password or stdin)\n"
-           "  deluser JID         delete an account\n"
+           "  deluser JID         delete an account and all its data; its contacts are told\n"
            "  passwd JID          set an account's password (--password or stdin)\n"
            "  users [DOMAIN]      list accounts\n"
+           "  cert import DIR...  install each host's certificate and key from a Let's Encrypt\n"
+           "                      tree (DIR/live/HOST/fullchain.pem, privkey.pem) or DIR/HOST.crt,\n"
+           "                      .key into data_dir/certs; then reload the server (SIGHUP)\n"
+           "  import FILE... [--replace]  import users from XEP-0227 files (ejabberdctl export_piefxis,\n"
+           "                      prosody-migrator's xep0227 output, xmqd export); existing users are\n"
+           "                      skipped unless --replace; the server must be stopped\n"
+           "  export [HOST...] [-o FILE]  write every user of the served hosts (or HOSTs) as XEP-0227,\n"
+           "                      with SCRAM secrets, to stdout or FILE (mode 0600)\n"
            "  version [--features] print the version, and the protocols implemented\n"
            "\n"
            "options:\n"

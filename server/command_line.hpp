@@ -15,6 +15,8 @@ struct CommandLine {
     std::optional<std::string> config_path;
     std::optional<std::string> password;
     bool features = false;
+    bool replace = false;                  // import: overwrite existing accounts
+    std::optional<std::string> output;     // export: -o/--output FILE
     std::vector<std::string> arguments;  // positional, after the sub-command
 };
 

@@ -1,7 +1,9 @@
 // IpConnectionLimit: counts the open client connections per remote IP
 // address so that a listener can refuse one past limits.max_connections_per_ip
-// (the refused stream gets <policy-violation/>). admit() hands out a Slot that
-// frees its place when destroyed, i.e. when the connection's transport goes.
+// (a refused c2s stream gets <policy-violation/>, a refused HTTP connection a
+// 429). c2s and HTTP connections share the count; a WebSocket XMPP stream keeps
+// its HTTP connection's place. admit() hands out a Slot that frees its place
+// when destroyed, i.e. when the connection's transport goes.
 // Owned by the Server, outlives every connection; thread-safe (one mutex,
 // held for a map update only).
 #pragma once

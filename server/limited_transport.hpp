@@ -43,7 +43,9 @@ public:
                      std::size_t inbound_rate, std::size_t inbound_burst);
 
     asio::awaitable<std::pair<error_code, std::size_t>> read_some(asio::mutable_buffer buffer) override;
-    asio::awaitable<error_code> write(asio::const_buffer data) override { return inner_->write(data); }
+    asio::awaitable<std::pair<error_code, std::size_t>> write(asio::const_buffer data) override {
+        return inner_->write(data);
+    }
     asio::awaitable<error_code> handshake() override { return inner_->handshake(); }
     bool can_start_tls() const override { return inner_->can_start_tls(); }
     bool is_secure() const override { return inner_->is_secure(); }

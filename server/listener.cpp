@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <unistd.h>
 
 #include "server/c2s_session.hpp"
 #include "server/http/http_connection.hpp"
@@ -35,6 +36,20 @@ std::optional<std::string> Listener::bind() {
     return std::nullopt;
 }
 
+std::optional<std::string> Listener::adopt(const InheritedSocket& socket) {
+    from_systemd_ = true;
+    boost::system::error_code ec;
+    if (socket.local) acceptor_.assign(socket.local->protocol(), socket.fd, ec);
+    if (!socket.local || ec) {
+        ::close(socket.fd);
+        return "cannot serve " + describe() + " on inherited " + server::describe(socket) +
+               (ec ? ": " + ec.message() : "");
+    }
+    config_.address = socket.local->address().to_string();
+    config_.port = socket.local->port();
+    return std::nullopt;
+}
+
 void Listener::start() { asio::co_spawn(control_, accept_loop(), asio::detached); }
 
 void Listener::stop() {
@@ -42,14 +57,21 @@ void Listener::stop() {
     acceptor_.close(ignored);
 }
 
+const char* listener_kind_name(conf::ListenerKind kind) {
+    switch (kind) {
+        case conf::ListenerKind::c2s: return "c2s";
+        case conf::ListenerKind::c2s_tls: return "c2s_tls";
+        case conf::ListenerKind::http: return "http";
+        case conf::ListenerKind::https: return "https";
+    }
+    return "unknown";
+}
+
 std::string Listener::describe() const {
-    const char* kind = config_.kind == conf::ListenerKind::c2s       ? "c2s"
-                       : config_.kind == conf::ListenerKind::c2s_tls ? "c2s_tls"
-                       : config_.kind == conf::ListenerKind::http    ? "http"
-                                                                     : "https";
     const bool v6 = config_.address.find(':') != std::string::npos;
-    return std::string(kind) + " " + (v6 ? "[" + config_.address + "]" : config_.address) + ":" +
-           std::to_string(config_.port);
+    return std::string(listener_kind_name(config_.kind)) + " " +
+           (v6 ? "[" + config_.address + "]" : config_.address) + ":" + std::to_string(config_.port) +
+           (from_systemd_ ? " (socket from systemd)" : "");
 }
 
 asio::awaitable<void> Listener::accept_loop() {
@@ -66,12 +88,8 @@ asio::awaitable<void> Listener::accept_loop() {
             co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
-        if (config_.kind == conf::ListenerKind::http || config_.kind == conf::ListenerKind::https) {
-            http::serve_connection(services_, worker.get_executor(), std::move(socket),
-                                   config_.kind == conf::ListenerKind::https);
-            continue;
-        }
-        // Per-IP connection count and inbound shaper (limited_transport.hpp).
+        // Per-IP connection count, c2s and HTTP together, and inbound shaper
+        // (limited_transport.hpp).
         const auto config = services_.current_config();
         boost::system::error_code endpoint_error;
         const std::string ip = socket.remote_endpoint(endpoint_error).address().to_string();
@@ -79,17 +97,23 @@ asio::awaitable<void> Listener::accept_loop() {
         if (services_.connection_limit)
             slot = services_.connection_limit->admit(ip, config->limits.max_connections_per_ip);
         const bool refused = services_.connection_limit && !slot;
+        if (refused) {
+            XLOG(info) << "refused a connection from " << ip << ": " << config->limits.max_connections_per_ip
+                       << " connections from that address are open";
+        }
+        if (config_.kind == conf::ListenerKind::http || config_.kind == conf::ListenerKind::https) {
+            http::serve_connection(services_, worker.get_executor(), std::move(socket),
+                                   config_.kind == conf::ListenerKind::https, std::move(slot), refused);
+            continue;
+        }
         std::unique_ptr<Transport> transport =
             std::make_unique<TcpTransport>(std::move(socket), services_.tls.load());
         transport = std::make_unique<LimitedTransport>(std::move(transport), std::move(slot),
                                                        config->limits.inbound_rate, config->limits.inbound_burst);
         auto session = std::make_shared<C2sSession>(services_, worker.get_executor(), std::move(transport), direct_tls);
         session->start();
-        if (refused) {
-            XLOG(info) << "refused a connection from " << ip << ": " << config->limits.max_connections_per_ip
-                       << " connections from that address are open";
+        if (refused)
             session->close_with(xmpp::StreamError::policy_violation, "Too many connections from your address");
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 // Listener: one bound TCP socket accepting client connections and handing
-// each to a C2sSession on the next worker. The accept loop runs on the
-// server's control context. Owned by the Server.
+// each to a C2sSession on the next worker. The socket is bound here (bind())
+// or handed over by systemd (adopt(), socket_activation.hpp). The accept loop
+// runs on the server's control context. Owned by the Server.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -12,9 +13,13 @@
 
 #include "conf/config.hpp"
 #include "server/services.hpp"
+#include "server/socket_activation.hpp"
 #include "server/worker_pool.hpp"
 
 namespace server {
+
+// "c2s", "c2s_tls", "http" or "https": the config's spelling of the kind.
+const char* listener_kind_name(conf::ListenerKind kind);
 
 class Listener {
 public:
@@ -23,6 +28,9 @@ public:
 
     // Binds and listens; an error text on failure (address in use, ...).
     std::optional<std::string> bind();
+    // Listens on a socket inherited from systemd instead; takes its descriptor
+    // (closed on failure) and serves on the socket's own address and port.
+    std::optional<std::string> adopt(const InheritedSocket& socket);
     void start();
     void stop();
     std::string describe() const;
@@ -35,6 +43,7 @@ private:
     boost::asio::io_context& control_;
     conf::ListenerConfig config_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    bool from_systemd_ = false;
 };
 
 }  // namespace server

@@ -6,32 +6,43 @@
 #include <chrono>
 #include <ctime>
 
+#include "server/log_format.hpp"
+
 namespace server {
 
 namespace {
+
 std::atomic<int> g_level{static_cast<int>(conf::LogLevel::info)};
-}
+std::atomic<int> g_format{static_cast<int>(conf::LogFormat::text)};
 
-void set_log_level(conf::LogLevel level) { g_level.store(static_cast<int>(level)); }
-
-bool log_enabled(conf::LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
-
-LogLine::LogLine(conf::LogLevel level) {
+std::string utc_now() {
     auto now = std::chrono::system_clock::now();
     std::time_t t = std::chrono::system_clock::to_time_t(now);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    char msbuf[8];
-    std::snprintf(msbuf, sizeof msbuf, ".%03dZ", static_cast<int>(ms));
-    out_ << stamp << msbuf << ' ' << conf::to_string(level) << ' ';
+    char stamp[40];
+    std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(ms));
+    return stamp;
 }
 
+}  // namespace
+
+void set_log_level(conf::LogLevel level) { g_level.store(static_cast<int>(level)); }
+
+void set_log_format(conf::LogFormat format) { g_format.store(static_cast<int>(format)); }
+
+bool log_enabled(conf::LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+
+LogLine::LogLine(conf::LogLevel level) : level_(level) {}
+
 LogLine::~LogLine() {
-    out_ << '\n';
-    const std::string line = out_.str();
+    const std::string time = utc_now();
+    const std::string message = out_.str();
+    const std::string line =
+        format_log_line(LogRecord{time, level_, session_, jid_, message},
+                        static_cast<conf::LogFormat>(g_format.load(std::memory_order_relaxed)));
     // One write per line: atomic for lines under PIPE_BUF on pipes, and
     // never interleaved mid-line in practice on terminals and journald.
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());

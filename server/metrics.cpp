@@ -96,6 +96,9 @@ void connection_opened(Transport t) {
 void connection_closed(Transport t) { counters().connections_open[static_cast<unsigned>(t)].fetch_sub(1, relaxed); }
 void login() { counters().logins.fetch_add(1, relaxed); }
 void auth_failure() { counters().auth_failures.fetch_add(1, relaxed); }
+void registration() { counters().registrations.fetch_add(1, relaxed); }
+void registration_refused() { counters().registrations_refused.fetch_add(1, relaxed); }
+void password_change() { counters().password_changes.fetch_add(1, relaxed); }
 void routing_error() { counters().routing_errors.fetch_add(1, relaxed); }
 void offline_messages_changed(std::int64_t delta) { counters().offline_messages.fetch_add(delta, relaxed); }
 void http_request() { counters().http_requests.fetch_add(1, relaxed); }
@@ -132,6 +135,13 @@ std::string prometheus_text(const Services& services) {
     w.sample("xmqd_logins_total", "", c.logins.load(relaxed));
     w.family("xmqd_auth_failures_total", "counter", "Failed SASL authentications.");
     w.sample("xmqd_auth_failures_total", "", c.auth_failures.load(relaxed));
+    w.family("xmqd_registrations_total", "counter", "Accounts created by in-band registration (XEP-0077).");
+    w.sample("xmqd_registrations_total", "", c.registrations.load(relaxed));
+    w.family("xmqd_registrations_refused_total", "counter",
+             "In-band registration requests refused (disabled, invalid, taken, rate-limited).");
+    w.sample("xmqd_registrations_refused_total", "", c.registrations_refused.load(relaxed));
+    w.family("xmqd_password_changes_total", "counter", "Passwords changed in-band (XEP-0077).");
+    w.sample("xmqd_password_changes_total", "", c.password_changes.load(relaxed));
     w.family("xmqd_stanzas_in_total", "counter", "Stanzas received from bound clients, by kind.");
     for (std::size_t i = 0; i < kStanzaKinds.size(); ++i)
         w.sample("xmqd_stanzas_in_total", "kind=\"" + std::string(kStanzaKinds[i]) + "\"",

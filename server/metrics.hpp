@@ -29,6 +29,9 @@ struct Counters {
     std::array<std::atomic<std::int64_t>, 3> connections_open{};   // live, by transport
     std::atomic<std::uint64_t> logins{};                           // SASL successes
     std::atomic<std::uint64_t> auth_failures{};                    // SASL failures (not aborts)
+    std::atomic<std::uint64_t> registrations{};                    // accounts created in-band (XEP-0077)
+    std::atomic<std::uint64_t> registrations_refused{};            // in-band registration requests refused
+    std::atomic<std::uint64_t> password_changes{};                 // in-band password changes (XEP-0077)
     std::array<std::atomic<std::uint64_t>, 3> stanzas_in{};        // from bound clients, by kind
     std::array<std::atomic<std::uint64_t>, 3> stanzas_out{};       // routed to local sessions, by kind
     std::atomic<std::uint64_t> routing_errors{};                   // stanzas bounced with an error
@@ -46,6 +49,9 @@ void connection_opened(Transport t);
 void connection_closed(Transport t);
 void login();
 void auth_failure();
+void registration();
+void registration_refused();
+void password_change();
 void routing_error();
 // `name`: a stanza's element name; other names are not counted.
 void stanza_in(std::string_view name);

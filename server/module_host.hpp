@@ -70,6 +70,19 @@ struct Hooks {
     // A message for a local account that has no resource to take it (RFC
     // 6121 §8.5.2.2): offline storage, or the error for a missing account.
     std::vector<std::function<bool(xmpp::Element& message, const xmpp::Jid& bare)>> undeliverable_message;
+    // Messages a session of `bare` took and could not write (the peer
+    // stopped reading, the connection broke), serialized, in their order:
+    // offline storage keeps those it would have kept for an offline user.
+    std::vector<std::function<void(const std::vector<std::string>& messages, const xmpp::Jid& bare)>>
+        unwritten_messages;
+    // An account is being deleted (server/account_deletion.hpp). Called on
+    // the storage thread, after its sessions ended and before its rows go:
+    // modules tell others what they must learn (the IM module cancels the
+    // account's presence subscriptions).
+    std::vector<std::function<void(const xmpp::Jid& bare)>> account_removing;
+    // The account's rows are gone (storage thread): modules forget what they
+    // keep in memory about it.
+    std::vector<std::function<void(const xmpp::Jid& bare)>> account_removed;
 };
 
 class ModuleHost {

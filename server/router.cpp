@@ -111,11 +111,13 @@ void Router::to_account(xmpp::Element&& stanza, const xmpp::Jid& from, const xmp
 }
 
 void Router::to_resource(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& full) {
+    const std::string& kind = stanza.name();
     if (auto session = services_.sessions->find(full)) {
-        session->deliver(xmpp::to_string(stanza));
+        const std::string_view type = stanza.attr_or("type", "normal");
+        const bool storable = kind == "message" && (type == "normal" || type == "chat");
+        session->deliver(xmpp::to_string(stanza), storable ? Undelivered::to_offline : Undelivered::drop);
         return;
     }
-    const std::string& kind = stanza.name();
     // RFC 6121 §8.5.3.2: no such resource.
     if (kind == "message") {
         const std::string_view type = stanza.attr_or("type", "normal");
@@ -147,8 +149,10 @@ void Router::message_to_bare(xmpp::Element&& message, const xmpp::Jid& bare) {
                   })->priority;
         std::erase_if(resources, [top](const BoundResource& r) { return r.priority != top; });
     }
+    // A chat or normal message the session cannot write goes to offline storage.
+    const auto fallback = type == "normal" || type == "chat" ? Undelivered::to_offline : Undelivered::drop;
     const std::string xml = xmpp::to_string(message);
-    for (const auto& r : resources) r.session->deliver(xml);
+    for (const auto& r : resources) r.session->deliver(xml, fallback);
 }
 
 void Router::dispatch_iq(xmpp::Element&& iq, const xmpp::Jid& from, const xmpp::Jid& target, IqTarget kind) {

@@ -12,19 +12,27 @@
 #include <thread>
 
 #include "auth/sasl_server.hpp"
+#include "server/account_deletion.hpp"
 #include "server/auth_failure_delay.hpp"
+#include "server/certificate_check.hpp"
+#include "server/config_reload.hpp"
 #include "server/connection_registry.hpp"
+#include "server/control_protocol.hpp"
+#include "server/control_socket.hpp"
 #include "server/ip_connection_limit.hpp"
 #include "server/listener.hpp"
 #include "server/log.hpp"
 #include "server/module_host.hpp"
+#include "server/registration_limit.hpp"
 #include "server/modules/modules.hpp"
 #include "server/router.hpp"
 #include "server/session_manager.hpp"
+#include "server/socket_activation.hpp"
 #include "server/storage_executor.hpp"
 #include "server/store/database.hpp"
 #include "server/store/sqlite_account_store.hpp"
 #include "server/tls_context.hpp"
+#include "server/watchdog.hpp"
 #include "server/worker_pool.hpp"
 #include "xmq/engine.hpp"
 
@@ -61,8 +69,10 @@ struct Server::Impl {
     // destroyed with the workers' contexts.
     IpConnectionLimit connection_limit;
     AuthFailureDelay auth_failures;
+    RegistrationLimit registrations;
     WorkerPool workers;
     asio::io_context control{1};
+    Watchdog watchdog{control, workers};
     ConnectionRegistry connections;
     SessionManager sessions;
     ModuleHost modules;
@@ -72,6 +82,8 @@ struct Server::Impl {
     std::unique_ptr<store::SqliteAccountStore> accounts;
     std::unique_ptr<xmq::Engine> xmq;
     std::vector<std::unique_ptr<Listener>> listeners;
+    std::unique_ptr<AccountDeletion> account_deletion;
+    std::unique_ptr<ControlSocket> control_socket;
     asio::signal_set signals{control, SIGTERM, SIGINT, SIGHUP};
     bool stopping = false;
 };
@@ -86,6 +98,9 @@ int Server::run() { return impl_->run(); }
 int Server::Impl::run() {
     auto config = services.current_config();
     set_log_level(config->log.level);
+    set_log_format(config->log.format);
+    // Before any thread starts: reading LISTEN_FDS unsets it.
+    auto inherited = take_sockets_for(config->listeners);
 
     if (auto err = auth::SaslServer::global_init()) {
         XLOG(error) << "SASL: " << *err;
@@ -106,6 +121,7 @@ int Server::Impl::run() {
         return 1;
     }
     services.tls.store(tls.value());
+    for (const auto& w : served_certificate_warnings(*config)) XLOG(warning) << "TLS: " << w;
     storage = std::make_unique<StorageExecutor>();
     xmq = std::make_unique<xmq::Engine>(config->xmq, host_names(*config));
     xmq->set_max_subscriptions_per_client(config->xmq.max_subscriptions_per_client);
@@ -113,6 +129,7 @@ int Server::Impl::run() {
     services.connections = &connections;
     services.connection_limit = &connection_limit;
     services.auth_failures = &auth_failures;
+    services.registration_limit = &registrations;
     services.sessions = &sessions;
     services.modules = &modules;
     services.router = &router;
@@ -121,10 +138,18 @@ int Server::Impl::run() {
     services.xmq = xmq.get();
     services.database = database.get();
     modules::register_all(modules, services);
+    // After the modules: its session_ended hook must run after theirs.
+    account_deletion = std::make_unique<AccountDeletion>(services);
+    services.account_deletion = account_deletion.get();
+    control_socket = std::make_unique<ControlSocket>(control, services, *account_deletion);
+    if (auto err = control_socket->bind(control_socket_path(*config))) {
+        XLOG(error) << *err;
+        return 1;
+    }
 
-    for (const auto& lc : config->listeners) {
-        auto listener = std::make_unique<Listener>(services, workers, control, lc);
-        if (auto err = listener->bind()) {
+    for (std::size_t i = 0; i < config->listeners.size(); ++i) {
+        auto listener = std::make_unique<Listener>(services, workers, control, config->listeners[i]);
+        if (auto err = inherited[i] ? listener->adopt(*inherited[i]) : listener->bind()) {
             XLOG(error) << *err;
             return 1;
         }
@@ -137,6 +162,7 @@ int Server::Impl::run() {
         bound += (bound.empty() ? "" : ", ") + l->describe();
     }
 
+    control_socket->start();
     wait_for_signal();
     asio::co_spawn(control, sweep_queues(), asio::detached);
 
@@ -145,6 +171,9 @@ int Server::Impl::run() {
     XLOG(info) << "xmqd ready: hosts " << hosts << "; listening on " << bound << "; " << workers.size()
                << " workers; data in " << config->data_dir;
     sd_notify(0, "READY=1");
+    if (auto interval = watchdog.start(); interval.count() > 0) {
+        XLOG(info) << "systemd watchdog: keep-alive every " << interval.count() / 2000 << " ms";
+    }
 
     control.run();
     workers.stop();
@@ -166,8 +195,10 @@ void Server::Impl::shutdown() {
     if (stopping) return;
     stopping = true;
     sd_notify(0, "STOPPING=1");
+    watchdog.stop();
     XLOG(info) << "shutting down: closing " << connections.size() << " connections";
     for (auto& l : listeners) l->stop();
+    control_socket->stop();
     connections.for_each([](const std::shared_ptr<ClientSession>& s) {
         s->close_with(xmpp::StreamError::system_shutdown, "The server is shutting down");
     });
@@ -196,7 +227,8 @@ void Server::Impl::reload() {
         sd_notify(0, "READY=1");
         return;
     }
-    auto fresh = std::make_shared<const conf::Config>(std::move(loaded.value()));
+    auto plan = plan_reload(*services.current_config(), std::move(loaded.value()));
+    auto fresh = std::make_shared<const conf::Config>(std::move(plan.config));
     auto tls = make_tls_context(*fresh);
     if (!tls) {
         XLOG(error) << "reload refused: TLS: " << tls.error();
@@ -205,6 +237,10 @@ void Server::Impl::reload() {
     }
     services.tls.store(tls.value());
     set_log_level(fresh->log.level);
+    set_log_format(fresh->log.format);
+    for (const auto& w : served_certificate_warnings(*fresh)) XLOG(warning) << "TLS: " << w;
+    for (const auto& key : plan.ignored)
+        XLOG(warning) << "reload: " << key << " changed in " << config_path << "; it takes effect on restart";
     xmq->reconfigure(fresh->xmq, host_names(*fresh));
     xmq->set_max_subscriptions_per_client(fresh->xmq.max_subscriptions_per_client);
     services.config.store(fresh);
@@ -218,7 +254,9 @@ asio::awaitable<void> Server::Impl::sweep_queues() {
         timer.expires_after(xmq->sweep_interval());
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (stopping) break;
-        if (auto removed = xmq->sweep()) XLOG(debug) << "xmq: " << removed << " expired subscriptions removed";
+        if (auto removed = xmq->sweep()) {
+            XLOG(debug) << "xmq: " << removed << " expired subscriptions removed";
+        }
     }
 }
 

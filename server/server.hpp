@@ -2,8 +2,8 @@
 // TLS, XMQ engine, modules, session table, router), binds every listener,
 // runs the workers, and handles signals: SIGTERM/SIGINT shut down gracefully
 // (every stream gets <system-shutdown/>), SIGHUP reloads the configuration
-// file (log level, TLS certificate, XMQ queues; a config with errors is
-// refused and the running one stays). Created and run on the main thread.
+// file (what may change: config_reload.hpp; a config with errors is refused
+// and the running one stays). Created and run on the main thread.
 #pragma once
 
 #include <memory>

@@ -28,6 +28,8 @@ class Router;
 class StorageExecutor;
 class IpConnectionLimit;
 class AuthFailureDelay;
+class AccountDeletion;
+class RegistrationLimit;
 
 struct Services {
     std::atomic<std::shared_ptr<const conf::Config>> config;
@@ -42,6 +44,8 @@ struct Services {
     store::Database* database = nullptr;  // for modules' own stores; null in some tests
     IpConnectionLimit* connection_limit = nullptr;  // per-IP connection count; null = no limit
     AuthFailureDelay* auth_failures = nullptr;      // SASL failures per IP; null = no delay
+    AccountDeletion* account_deletion = nullptr;    // XEP-0077 <remove/>, xmqd deluser; null in tests
+    RegistrationLimit* registration_limit = nullptr;  // in-band registrations per IP; null = no limit
 
     std::shared_ptr<const conf::Config> current_config() const { return config.load(); }
 };

@@ -9,8 +9,8 @@ SessionManager::Shard& SessionManager::shard_for(const std::string& bare) const 
     return shards_[std::hash<std::string>{}(bare) % shards_.size()];
 }
 
-std::shared_ptr<ClientSession> SessionManager::bind(const xmpp::Jid& full,
-                                                    std::shared_ptr<ClientSession> session) {
+BindResult SessionManager::bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session,
+                                std::size_t max_resources) {
     const std::string bare = full.bare_string();
     Shard& s = shard_for(bare);
     std::unique_lock lock(s.mutex);
@@ -19,11 +19,16 @@ std::shared_ptr<ClientSession> SessionManager::bind(const xmpp::Jid& full,
         if (r.resource == full.resource()) {
             auto old = std::move(r.session);
             r = BoundResource{full.resource(), std::move(session), false, 0};
-            return old;
+            return {true, list.size(), std::move(old)};
         }
     }
+    if (list.size() >= max_resources) {
+        const std::size_t n = list.size();
+        if (list.empty()) s.users.erase(bare);
+        return {false, n, nullptr};
+    }
     list.push_back(BoundResource{full.resource(), std::move(session), false, 0});
-    return nullptr;
+    return {true, list.size(), nullptr};
 }
 
 void SessionManager::unbind(const xmpp::Jid& full, const ClientSession* session) {

@@ -24,10 +24,19 @@ struct BoundResource {
     int priority = 0;
 };
 
+struct BindResult {
+    bool bound = false;        // false: the account is at its limit of resources
+    std::size_t resources = 0;  // the account's resources after the call
+    std::shared_ptr<ClientSession> replaced;  // the session that had this resource
+};
+
 class SessionManager {
 public:
-    // Binds `full` to `session`; returns the session it replaced, if any.
-    std::shared_ptr<ClientSession> bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session);
+    // Binds `full` to `session`, unless the account already has
+    // `max_resources` resources (replacing one of its own adds none). The
+    // check and the insert happen under one lock: logins of one account on
+    // several workers at once cannot pass the limit together.
+    BindResult bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session, std::size_t max_resources);
     // Unbinds `full` if it is still bound to `session` (a replaced session
     // must not unbind its successor).
     void unbind(const xmpp::Jid& full, const ClientSession* session);

@@ -57,10 +57,10 @@ asio::awaitable<std::pair<error_code, std::size_t>> TcpTransport::read_some(asio
     }
 }
 
-asio::awaitable<error_code> TcpTransport::write(asio::const_buffer data) {
+asio::awaitable<std::pair<error_code, std::size_t>> TcpTransport::write(asio::const_buffer data) {
     if (!secure_) {
         auto [ec, n] = co_await asio::async_write(socket_, data, use_tuple);
-        co_return ec;
+        co_return std::pair{ec, n};
     }
     const char* p = static_cast<const char*>(data.data());
     std::size_t left = data.size();
@@ -71,9 +71,10 @@ asio::awaitable<error_code> TcpTransport::write(asio::const_buffer data) {
             left -= n;
             continue;
         }
-        if (error_code ec = co_await wait_for(SSL_get_error(ssl_.get(), 0))) co_return ec;
+        if (error_code ec = co_await wait_for(SSL_get_error(ssl_.get(), 0)))
+            co_return std::pair{ec, data.size() - left};
     }
-    co_return error_code();
+    co_return std::pair{error_code(), data.size()};
 }
 
 asio::awaitable<error_code> TcpTransport::handshake() {

@@ -26,7 +26,7 @@ public:
     ~TcpTransport() override;
 
     asio::awaitable<std::pair<error_code, std::size_t>> read_some(asio::mutable_buffer buffer) override;
-    asio::awaitable<error_code> write(asio::const_buffer data) override;
+    asio::awaitable<std::pair<error_code, std::size_t>> write(asio::const_buffer data) override;
     asio::awaitable<error_code> handshake() override;
     bool can_start_tls() const override { return !secure_; }
     bool is_secure() const override { return secure_; }

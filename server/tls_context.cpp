@@ -101,8 +101,31 @@ std::optional<std::string> generate_self_signed(const std::vector<std::string>& 
     return std::nullopt;
 }
 
+CertificatePaths imported_certificate_paths(const std::string& data_dir, std::string_view host) {
+    const fs::path dir = fs::path(data_dir) / "certs";
+    return {(dir / (std::string(host) + ".crt")).string(), (dir / (std::string(host) + ".key")).string()};
+}
+
+std::optional<CertificatePaths> host_certificate_paths(const conf::Config& config, const conf::HostConfig& host) {
+    if (!host.certificate.empty()) return CertificatePaths{host.certificate, host.key};
+    auto imported = imported_certificate_paths(config.data_dir, host.domain);
+    std::error_code ec;
+    if (fs::exists(imported.certificate, ec) && fs::exists(imported.key, ec)) return imported;
+    return std::nullopt;
+}
+
 xmpp::Result<CertificatePaths, std::string> certificate_paths(const conf::Config& config) {
     if (!config.tls.certificate.empty()) return CertificatePaths{config.tls.certificate, config.tls.key};
+    // Every host has its own: no self-signed certificate is needed; clients
+    // without SNI get the first host's.
+    std::optional<CertificatePaths> first;
+    bool every_host = !config.hosts.empty();
+    for (const auto& h : config.hosts) {
+        auto own = host_certificate_paths(config, h);
+        if (!own) every_host = false;
+        else if (!first) first = std::move(own);
+    }
+    if (every_host) return *first;
     CertificatePaths generated{(fs::path(config.data_dir) / "self-signed.crt").string(),
                                (fs::path(config.data_dir) / "self-signed.key").string()};
     if (fs::exists(generated.certificate) && fs::exists(generated.key)) return generated;
@@ -112,26 +135,81 @@ xmpp::Result<CertificatePaths, std::string> certificate_paths(const conf::Config
     return generated;
 }
 
-xmpp::Result<std::shared_ptr<boost::asio::ssl::context>, std::string> make_tls_context(
-    const conf::Config& config) {
-    auto paths = certificate_paths(config);
-    if (!paths) return xmpp::fail(paths.error());
-    auto ctx = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
-    SSL_CTX* raw = ctx->native_handle();
+namespace {
+
+using SslContext = boost::asio::ssl::context;
+
+// The default context and the hosts' own, owned together: the shared_ptr that
+// make_tls_context() returns aliases `fallback` and keeps all of them alive.
+struct ContextSet {
+    SslContext fallback{SslContext::tls_server};
+    std::vector<std::pair<std::string, std::unique_ptr<SslContext>>> hosts;  // (domain, context)
+};
+
+std::optional<std::string> configure(SslContext& ctx, const conf::Config& config, const CertificatePaths& paths) {
+    SSL_CTX* raw = ctx.native_handle();
     SSL_CTX_set_min_proto_version(raw, TLS1_2_VERSION);
     SSL_CTX_set_options(raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_mode(raw, SSL_MODE_RELEASE_BUFFERS);
     if (!config.tls.ciphers.empty() && SSL_CTX_set_cipher_list(raw, config.tls.ciphers.c_str()) != 1)
-        return xmpp::fail("tls.ciphers: " + openssl_error());
+        return "tls.ciphers: " + openssl_error();
     if (!config.tls.ciphersuites.empty() && SSL_CTX_set_ciphersuites(raw, config.tls.ciphersuites.c_str()) != 1)
-        return xmpp::fail("tls.ciphersuites: " + openssl_error());
-    if (SSL_CTX_use_certificate_chain_file(raw, paths->certificate.c_str()) != 1)
-        return xmpp::fail("cannot load certificate " + paths->certificate + ": " + openssl_error());
-    if (SSL_CTX_use_PrivateKey_file(raw, paths->key.c_str(), SSL_FILETYPE_PEM) != 1)
-        return xmpp::fail("cannot load key " + paths->key + ": " + openssl_error());
-    if (SSL_CTX_check_private_key(raw) != 1)
-        return xmpp::fail("certificate " + paths->certificate + " does not match key " + paths->key);
-    return ctx;
+        return "tls.ciphersuites: " + openssl_error();
+    if (SSL_CTX_use_certificate_chain_file(raw, paths.certificate.c_str()) != 1)
+        return "cannot load certificate " + paths.certificate + ": " + openssl_error();
+    if (SSL_CTX_use_PrivateKey_file(raw, paths.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        // OpenSSL compares the key with the certificate as it loads it.
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            ERR_clear_error();
+            return "certificate " + paths.certificate + " does not match key " + paths.key;
+        }
+        return "cannot load key " + paths.key + ": " + openssl_error();
+    }
+    if (SSL_CTX_check_private_key(raw) != 1) {
+        ERR_clear_error();
+        return "certificate " + paths.certificate + " does not match key " + paths.key;
+    }
+    return std::nullopt;
+}
+
+// SNI (RFC 6066 §3): switch the connection to the named host's context. An
+// unknown name or none keeps the default certificate; the handshake goes on
+// either way (an XMPP client may still accept it, e.g. one pinned to it).
+int select_host_context(SSL* ssl, int*, void* arg) {
+    const char* sent = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (!sent) return SSL_TLSEXT_ERR_NOACK;
+    std::string name(sent);
+    if (!name.empty() && name.back() == '.') name.pop_back();  // absolute form
+    for (char& c : name)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const auto* set = static_cast<const ContextSet*>(arg);
+    for (const auto& [domain, ctx] : set->hosts) {
+        if (domain == name) {
+            SSL_set_SSL_CTX(ssl, ctx->native_handle());
+            return SSL_TLSEXT_ERR_OK;
+        }
+    }
+    return SSL_TLSEXT_ERR_NOACK;
+}
+
+}  // namespace
+
+xmpp::Result<std::shared_ptr<boost::asio::ssl::context>, std::string> make_tls_context(
+    const conf::Config& config) {
+    auto paths = certificate_paths(config);
+    if (!paths) return xmpp::fail(paths.error());
+    auto set = std::make_shared<ContextSet>();
+    if (auto err = configure(set->fallback, config, *paths)) return xmpp::fail(*err);
+    for (const auto& host : config.hosts) {
+        auto own = host_certificate_paths(config, host);
+        if (!own) continue;
+        auto ctx = std::make_unique<SslContext>(SslContext::tls_server);
+        if (auto err = configure(*ctx, config, *own)) return xmpp::fail("host " + host.domain + ": " + *err);
+        set->hosts.emplace_back(host.domain, std::move(ctx));
+    }
+    SSL_CTX_set_tlsext_servername_callback(set->fallback.native_handle(), select_host_context);
+    SSL_CTX_set_tlsext_servername_arg(set->fallback.native_handle(), set.get());
+    return std::shared_ptr<SslContext>(set, &set->fallback);
 }
 
 }  // namespace server

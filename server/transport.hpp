@@ -26,7 +26,9 @@ public:
     // Writes into `buffer` only after its last suspension, just before it
     // returns: sessions on one worker share a single read buffer.
     virtual asio::awaitable<std::pair<error_code, std::size_t>> read_some(asio::mutable_buffer buffer) = 0;
-    virtual asio::awaitable<error_code> write(asio::const_buffer data) = 0;
+    // Writes all of `data`; on failure, says how much of it the connection
+    // took before (for TLS: whole records handed to the socket).
+    virtual asio::awaitable<std::pair<error_code, std::size_t>> write(asio::const_buffer data) = 0;
 
     // Direct TLS: the handshake before any XMPP. STARTTLS: after <proceed/>.
     virtual asio::awaitable<error_code> handshake() = 0;

@@ -22,6 +22,7 @@
 #include "server/http/http_routes.hpp"
 #include "server/metrics.hpp"
 #include "server/http/websocket_transport.hpp"
+#include "server/limited_transport.hpp"
 #include "server/log.hpp"
 
 namespace server::http {
@@ -122,7 +123,7 @@ struct WebSocketHolder {
 template <class Stream>
 asio::awaitable<void> start_websocket(Services& services, asio::any_io_executor executor, Stream stream,
                                       std::shared_ptr<asio::ssl::context> context, Request request, bool secure,
-                                      std::string remote) {
+                                      std::string remote, std::unique_ptr<IpConnectionLimit::Slot> slot) {
     auto config = services.current_config();
     beast::get_lowest_layer(stream).expires_never();  // the websocket timeout takes over
     auto holder = std::make_shared<WebSocketHolder<Stream>>(std::move(stream), std::move(context));
@@ -143,14 +144,19 @@ asio::awaitable<void> start_websocket(Services& services, asio::any_io_executor 
         XLOG(debug) << "websocket handshake from " << remote << " failed: " << ec.message();
         co_return;
     }
-    auto transport = std::make_unique<WebSocketTransport<Stream>>(ws, secure, std::move(remote));
+    std::unique_ptr<Transport> transport = std::make_unique<WebSocketTransport<Stream>>(ws, secure, std::move(remote));
+    // The stream keeps the connection's place in the per-IP count, and is
+    // shaped like a c2s stream (limited_transport.hpp).
+    transport = std::make_unique<LimitedTransport>(std::move(transport), std::move(slot), config->limits.inbound_rate,
+                                                   config->limits.inbound_burst);
     auto session = std::make_shared<C2sSession>(services, std::move(executor), std::move(transport), false);
     session->start();
 }
 
 template <class Stream>
 asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor executor, Stream stream,
-                                     std::shared_ptr<asio::ssl::context> context, bool loopback, std::string remote) {
+                                     std::shared_ptr<asio::ssl::context> context, bool loopback, std::string remote,
+                                     std::unique_ptr<IpConnectionLimit::Slot> slot, bool refused) {
     const bool tls = context != nullptr;
     beast::flat_buffer buffer;
     for (unsigned served = 0; served < kMaxRequestsPerConnection; ++served) {
@@ -193,6 +199,15 @@ asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor e
         }
         Request request = parser.release();
         metrics::http_request();
+        if (refused) {
+            // RFC 6585 §4: too many requests (here: connections) from this client.
+            auto res = plain_response(bhttp::status::too_many_requests, request.version(),
+                                      "Too many connections from your address");
+            res.keep_alive(false);
+            beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+            co_await bhttp::async_write(stream, res, use_tuple);
+            break;
+        }
         if (websocket::is_upgrade(request)) {
             if (auto refusal = refuse_upgrade(*config, request, tls, loopback)) {
                 refusal->keep_alive(false);
@@ -201,7 +216,7 @@ asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor e
                 co_return;
             }
             co_return co_await start_websocket(services, std::move(executor), std::move(stream), std::move(context),
-                                               std::move(request), true, std::move(remote));
+                                               std::move(request), true, std::move(remote), std::move(slot));
         }
         bool operator_allowed = loopback && config->http.operator_loopback;
         if (!operator_allowed && is_operator_path(request.target()))
@@ -216,7 +231,7 @@ asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor e
 }
 
 asio::awaitable<void> serve(Services& services, asio::any_io_executor executor, asio::ip::tcp::socket socket,
-                            bool tls) {
+                            bool tls, std::unique_ptr<IpConnectionLimit::Slot> slot, bool refused) {
     error_code ec;
     const auto endpoint = socket.remote_endpoint(ec);
     if (ec) co_return;
@@ -226,7 +241,7 @@ asio::awaitable<void> serve(Services& services, asio::any_io_executor executor, 
     beast::tcp_stream tcp(std::move(socket));
     if (!tls) {
         co_await serve_requests(services, std::move(executor), std::move(tcp), nullptr, loopback,
-                                std::move(remote));
+                                std::move(remote), std::move(slot), refused);
         co_return;
     }
     auto context = services.tls.load();  // held for the stream's life: a reload may swap the server's
@@ -238,14 +253,15 @@ asio::awaitable<void> serve(Services& services, asio::any_io_executor executor, 
         co_return;
     }
     co_await serve_requests(services, std::move(executor), std::move(stream), std::move(context), loopback,
-                            std::move(remote));
+                            std::move(remote), std::move(slot), refused);
 }
 
 }  // namespace
 
-void serve_connection(Services& services, asio::any_io_executor executor, asio::ip::tcp::socket socket, bool tls) {
-    auto run = [&services, executor, socket = std::move(socket), tls]() mutable {
-        return serve(services, executor, std::move(socket), tls);
+void serve_connection(Services& services, asio::any_io_executor executor, asio::ip::tcp::socket socket, bool tls,
+                      std::unique_ptr<IpConnectionLimit::Slot> slot, bool refused) {
+    auto run = [&services, executor, socket = std::move(socket), tls, slot = std::move(slot), refused]() mutable {
+        return serve(services, executor, std::move(socket), tls, std::move(slot), refused);
     };
     asio::co_spawn(executor, std::move(run), asio::detached);
 }

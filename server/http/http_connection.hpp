@@ -6,17 +6,27 @@
 // ever holds up itself: bad requests get 400, oversized headers 431,
 // oversized bodies 413, a request not received within http.request_timeout
 // 408, and the connection closes.
+//
+// An HTTP connection holds a place in the per-IP connection count
+// (limits.max_connections_per_ip, shared with c2s connections): the listener
+// admits it at accept, and a connection past the limit has its first request
+// answered 429 and is closed. A WebSocket XMPP stream keeps its connection's
+// place and is shaped like a c2s stream (limits.inbound_rate, inbound_burst).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "server/ip_connection_limit.hpp"
 #include "server/services.hpp"
 
 namespace server::http {
 
 // Serves the connection until it closes or becomes a WebSocket session.
+// `slot`: its place in the per-IP count (null when not counted); `refused`:
+// the address is at its limit, the connection is turned away.
 void serve_connection(Services& services, boost::asio::any_io_executor executor,
-                      boost::asio::ip::tcp::socket socket, bool tls);
+                      boost::asio::ip::tcp::socket socket, bool tls,
+                      std::unique_ptr<IpConnectionLimit::Slot> slot, bool refused);
 
 }  // namespace server::http

@@ -54,16 +54,19 @@ asio::awaitable<std::pair<error_code, std::size_t>> WebSocketTransport<NextLayer
 }
 
 template <class NextLayer>
-asio::awaitable<error_code> WebSocketTransport<NextLayer>::write(asio::const_buffer data) {
+asio::awaitable<std::pair<error_code, std::size_t>> WebSocketTransport<NextLayer>::write(asio::const_buffer data) {
     std::vector<std::string> frames;
-    stream_to_frames(std::string_view(static_cast<const char*>(data.data()), data.size()), frames);
+    std::vector<std::size_t> ends;
+    stream_to_frames(std::string_view(static_cast<const char*>(data.data()), data.size()), frames, &ends);
     ws_->text(true);
-    for (const auto& frame : frames) {
-        if (closed_) co_return error_code(asio::error::operation_aborted);
-        auto [ec, n] = co_await ws_->async_write(asio::buffer(frame), use_tuple);
-        if (ec) co_return ec;
+    std::size_t sent = 0;  // of `data`: up to the end of the last message written whole
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+        if (closed_) co_return std::pair{error_code(asio::error::operation_aborted), sent};
+        auto [ec, n] = co_await ws_->async_write(asio::buffer(frames[k]), use_tuple);
+        if (ec) co_return std::pair{ec, sent};
+        sent = ends[k];
     }
-    co_return error_code{};
+    co_return std::pair{error_code{}, data.size()};
 }
 
 template <class NextLayer>

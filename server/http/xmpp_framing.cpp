@@ -177,13 +177,16 @@ std::string frame_to_stream(std::string_view message) {
     return std::string(message.substr(i, *end - i));
 }
 
-void stream_to_frames(std::string_view xml, std::vector<std::string>& out) {
+void stream_to_frames(std::string_view xml, std::vector<std::string>& out, std::vector<std::size_t>* ends) {
     std::size_t i = 0;
+    const auto ended = [ends](std::size_t at) {
+        if (ends) ends->push_back(at);
+    };
     while ((i = skip_space(xml, i)) < xml.size()) {
         auto tag = scan_tag(xml, i);
         if (!tag) {
             out.emplace_back(xml.substr(i));  // not our serializer's output; pass it on whole
-            return;
+            return ended(xml.size());
         }
         if (tag->kind == Tag::declaration) {
             i = tag->end_pos;
@@ -201,17 +204,19 @@ void stream_to_frames(std::string_view xml, std::vector<std::string>& out) {
             open += "/>";
             out.push_back(std::move(open));
             i = tag->end_pos;
+            ended(i);
             continue;
         }
         if (tag->name == "stream:stream" && tag->kind == Tag::end) {
             out.push_back("<close xmlns='" + std::string(kFraming) + "'/>");
             i = tag->end_pos;
+            ended(i);
             continue;
         }
         const auto end = element_end(xml, i);
         if (!end) {
             out.emplace_back(xml.substr(i));
-            return;
+            return ended(xml.size());
         }
         std::string frame;
         frame.reserve(*end - i + 48);
@@ -228,6 +233,7 @@ void stream_to_frames(std::string_view xml, std::vector<std::string>& out) {
         frame.append(xml.substr(tag->name_end, *end - tag->name_end));
         out.push_back(std::move(frame));
         i = *end;
+        ended(i);
     }
 }
 

@@ -27,6 +27,9 @@ namespace server::http {
 std::string frame_to_stream(std::string_view message);
 
 // The WebSocket text messages for session output `xml`, appended to `out`.
-void stream_to_frames(std::string_view xml, std::vector<std::string>& out);
+// With `ends`, also the offset in `xml` just past what each message came from
+// (so that a writer can tell how much of `xml` its peer was sent).
+void stream_to_frames(std::string_view xml, std::vector<std::string>& out,
+                      std::vector<std::size_t>* ends = nullptr);
 
 }  // namespace server::http

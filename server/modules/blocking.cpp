@@ -210,6 +210,12 @@ void register_blocking(ModuleHost& host, Services& services) {
         std::unique_lock lock(b->mutex);
         b->listeners.erase(full.full());
     });
+    // A deleted account's list went with its rows; a new account of the same
+    // name starts with none.
+    host.hooks().account_removed.push_back([b](const xmpp::Jid& bare) {
+        std::unique_lock lock(b->mutex);
+        b->lists.erase(bare.bare_string());
+    });
 }
 
 }  // namespace server::modules

@@ -25,12 +25,6 @@ namespace server::modules {
 
 inline constexpr std::string_view roster_ns = "jabber:iq:roster";
 
-// Limits on what a client may put in its roster (RFC 6121 §2.3.3, §2.1.2).
-inline constexpr std::size_t max_roster_items = 2000;
-inline constexpr std::size_t max_item_name_bytes = 1024;
-inline constexpr std::size_t max_item_groups = 64;
-inline constexpr std::size_t max_group_name_bytes = 1024;
-
 struct ImContext {
     ImContext(Services& s, store::Database& db) : services(s), roster(db) {}
 

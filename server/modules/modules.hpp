@@ -20,6 +20,7 @@ void register_entity_time(ModuleHost& host, Services& services);
 void register_last_activity(ModuleHost& host, Services& services);
 void register_account_disco(ModuleHost& host, Services& services);
 void register_blocking(ModuleHost& host, Services& services);
+void register_registration(ModuleHost& host, Services& services);  // XEP-0077 after authentication
 
 inline void register_all(ModuleHost& host, Services& services) {
     register_core(host, services);
@@ -34,6 +35,7 @@ inline void register_all(ModuleHost& host, Services& services) {
     register_last_activity(host, services);
     register_account_disco(host, services);
     register_blocking(host, services);
+    register_registration(host, services);
 }
 
 }  // namespace server::modules

@@ -9,7 +9,9 @@
 // messages (chat states) are dropped. The store is written on the storage
 // thread before the sender's session reads its next stanza (the session's
 // storage fence), so nothing it is told afterwards acknowledges a message
-// that is not on disk yet.
+// that is not on disk yet. Messages a session took and could not write (its
+// peer stopped reading; client_session.hpp Undelivered) come back through the
+// unwritten_messages hook and are kept by the same rules, in their order.
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -19,6 +21,7 @@
 #include "server/session_manager.hpp"
 #include "server/storage_executor.hpp"
 #include "server/metrics.hpp"
+#include "server/modules/stored_xml.hpp"
 #include "server/store/offline_store.hpp"
 #include "xmpp/serializer.hpp"
 
@@ -49,6 +52,14 @@ bool worth_storing(const xmpp::Element& message) {
     return message.child("body", "jabber:client") || message.child("subject", "jabber:client");
 }
 
+bool stamped_by(const xmpp::Element& message, std::string_view domain) {
+    for (const auto& child : message.children())
+        if (!child.is_text() && child.name() == "delay" && child.xmlns() == delay_ns &&
+            child.attr_or("from") == domain)
+            return true;
+    return false;
+}
+
 struct Offline {
     Offline(Services& s, store::Database& db) : services(s), store(db) {}
     Services& services;
@@ -63,11 +74,13 @@ void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
     if (!worth_storing(message)) return;
     const std::int64_t now = now_seconds();
     xmpp::Element stored = message;
-    xmpp::Element delay("delay", std::string(delay_ns));
-    delay.set_attr("from", bare.domain());
-    delay.set_attr("stamp", xep82_stamp(now));
-    delay.add_text("Offline storage");
-    stored.add_child(std::move(delay));
+    if (!stamped_by(stored, bare.domain())) {  // not back from an earlier stay here
+        xmpp::Element delay("delay", std::string(delay_ns));
+        delay.set_attr("from", bare.domain());
+        delay.set_attr("stamp", xep82_stamp(now));
+        delay.add_text("Offline storage");
+        stored.add_child(std::move(delay));
+    }
     const std::size_t cap = off.services.current_config()->limits.max_offline_messages;
     switch (off.store.add(bare.local(), bare.domain(), now, xmpp::to_string(stored), cap)) {
     case store::OfflineStore::AddStatus::ok:
@@ -88,7 +101,7 @@ void flush(Offline& off, const xmpp::Jid& full) {
     if (!session) return;
     auto messages = off.store.list(full.local(), full.domain());
     if (messages.empty()) return;
-    for (auto& m : messages) session->deliver(std::move(m.xml));
+    for (auto& m : messages) session->deliver(std::move(m.xml), Undelivered::to_offline);
     if (off.store.remove_through(full.local(), full.domain(), messages.back().id))
         metrics::offline_messages_changed(-static_cast<std::int64_t>(messages.size()));
 }
@@ -108,6 +121,14 @@ void register_offline(ModuleHost& host, Services& services) {
         auto work = [off, message = std::move(message), bare]() mutable { keep(*off, message, bare); };
         off->services.storage->post(std::move(work));
         return true;
+    });
+
+    host.hooks().unwritten_messages.push_back([off](const std::vector<std::string>& messages, const xmpp::Jid& bare) {
+        auto work = [off, messages, bare] {
+            for (const auto& xml : messages)
+                if (auto message = parse_stored(xml)) keep(*off, *message, bare);
+        };
+        off->services.storage->post(std::move(work));
     });
 
     host.hooks().own_presence.push_back([off](const xmpp::Element& presence, const xmpp::Jid& from) {

@@ -202,6 +202,19 @@ void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im)
         return false;  // the router delivers directed presence
     });
 
+    // Account deletion (XEP-0077 §3.2): already on the storage thread. The
+    // account takes back every subscription, as a roster removal does (RFC
+    // 6121 §2.5.2), so each local contact gets its roster push and the
+    // unsubscribe / unsubscribed presence.
+    hooks.account_removing.push_back([im](const xmpp::Jid& user) {
+        for (const auto& row : im->roster.rows(user.local(), user.domain())) {
+            auto contact = xmpp::Jid::parse(row.contact);
+            if (!contact || !contact->is_bare() || contact->local().empty()) continue;
+            for (const SubStanza kind : cancellations(state_of(row)))
+                outbound_subscription(*im, user, *contact, kind, false);
+        }
+    });
+
     hooks.session_ended.push_back([im](const xmpp::Jid& full) {
         // A successor bound to the same resource keeps its own state.
         if (im->services.sessions->find(full)) return;

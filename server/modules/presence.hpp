@@ -2,7 +2,8 @@
 // the Appendix A state machine, initial presence answered with the contacts'
 // presence (probes answered locally) and broadcast to the contacts allowed
 // to see it, unavailable presence broadcast when a resource goes away (also
-// when its connection is lost), directed presence remembered and undone.
+// when its connection is lost), directed presence remembered and undone, a
+// deleted account's subscriptions cancelled (the account_removing hook).
 // The functions here run on the storage thread (see im_context.hpp).
 #pragma once
 

@@ -41,13 +41,14 @@ void roster_get(ImContext& im, IqRequest& request, Router& router) {
 }
 
 // Checks one <item/> of a roster set (§2.3.3); the error to answer, if any.
-std::optional<xmpp::StanzaError> check_item(const xmpp::Element& item, std::string* text) {
+std::optional<xmpp::StanzaError> check_item(const xmpp::Element& item, const conf::LimitsConfig& limits,
+                                            std::string* text) {
     const std::string* jid = item.attr("jid");
     if (!jid || !xmpp::Jid::parse(*jid)) {
         *text = "The item needs a valid jid";
         return xmpp::StanzaError::bad_request;
     }
-    if (item.attr_or("name").size() > max_item_name_bytes) {
+    if (item.attr_or("name").size() > limits.max_roster_item_name_bytes) {
         *text = "The item name is too long";
         return xmpp::StanzaError::not_acceptable;
     }
@@ -59,7 +60,7 @@ std::optional<xmpp::StanzaError> check_item(const xmpp::Element& item, std::stri
             *text = "An empty group name";
             return xmpp::StanzaError::not_acceptable;
         }
-        if (name.size() > max_group_name_bytes) {
+        if (name.size() > limits.max_roster_group_name_bytes) {
             *text = "A group name is too long";
             return xmpp::StanzaError::not_acceptable;
         }
@@ -68,7 +69,7 @@ std::optional<xmpp::StanzaError> check_item(const xmpp::Element& item, std::stri
             return xmpp::StanzaError::bad_request;
         }
     }
-    if (groups.size() > max_item_groups) {
+    if (groups.size() > limits.max_roster_item_groups) {
         *text = "Too many groups";
         return xmpp::StanzaError::not_acceptable;
     }
@@ -88,8 +89,10 @@ void roster_set(ImContext& im, IqRequest& request, Router& router) {
     }
     if (items != 1 || !item)
         return router.bounce(request.iq, xmpp::StanzaError::bad_request, "A roster set carries exactly one item");
+    // Limits of RFC 6121 §2.3.3 / §2.1.2, from [limits] (read once per request: reload may swap them).
+    const auto config = im.services.current_config();
     std::string text;
-    if (auto error = check_item(*item, &text)) return router.bounce(request.iq, *error, text);
+    if (auto error = check_item(*item, config->limits, &text)) return router.bounce(request.iq, *error, text);
     const xmpp::Jid contact = *xmpp::Jid::parse(*item->attr("jid"));
     const std::string key = contact.full();
 
@@ -101,19 +104,16 @@ void roster_set(ImContext& im, IqRequest& request, Router& router) {
         if (!was_in_roster) return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
         // §2.5.2: cancel both directions, then forget the item.
         const SubState state = sub_state_from_int(row.state).value_or(SubState::none);
-        if (contact.is_bare() && !contact.local().empty()) {
-            if (has_to(state) || has_pending_out(state))
-                outbound_subscription(im, request.from, contact, SubStanza::unsubscribe, false);
-            if (has_from(state) || has_pending_in(state))
-                outbound_subscription(im, request.from, contact, SubStanza::unsubscribed, false);
-        }
+        if (contact.is_bare() && !contact.local().empty())
+            for (const SubStanza kind : cancellations(state))
+                outbound_subscription(im, request.from, contact, kind, false);
         row.in_roster = false;
         row.state = to_int(SubState::none);
         im.save(user, row, true);
         return router.send(own_result(request));
     }
 
-    if (!was_in_roster && im.roster.roster_size(user.local(), user.domain()) >= max_roster_items)
+    if (!was_in_roster && im.roster.roster_size(user.local(), user.domain()) >= config->limits.max_roster_items)
         return router.bounce(request.iq, xmpp::StanzaError::not_allowed, "The roster is full");
     row.in_roster = true;
     row.name = std::string(item->attr_or("name"));

@@ -63,6 +63,13 @@ bool has_from(SubState state) { return state == S::from || state == S::from_pend
 
 bool has_to(SubState state) { return state == S::to || state == S::to_pending_in || state == S::both; }
 
+std::vector<SubStanza> cancellations(SubState state) {
+    std::vector<SubStanza> out;
+    if (has_to(state) || has_pending_out(state)) out.push_back(SubStanza::unsubscribe);
+    if (has_from(state) || has_pending_in(state)) out.push_back(SubStanza::unsubscribed);
+    return out;
+}
+
 std::optional<SubStanza> parse_sub_stanza(std::string_view type) {
     if (type == "subscribe") return SubStanza::subscribe;
     if (type == "subscribed") return SubStanza::subscribed;

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace server::modules {
 
@@ -37,6 +38,12 @@ bool has_pending_out(SubState state);  // the roster item shows ask='subscribe'
 bool has_pending_in(SubState state);   // a subscription request waits for approval
 bool has_from(SubState state);         // the contact receives the owner's presence
 bool has_to(SubState state);           // the owner receives the contact's presence
+
+// What the owner of an item in `state` sends to end every relation with the
+// contact (a roster removal, RFC 6121 §2.5.2; an account deletion, XEP-0077
+// §3.2): unsubscribe when it receives or asked for the contact's presence,
+// unsubscribed when the contact receives or asked for the owner's.
+std::vector<SubStanza> cancellations(SubState state);
 
 std::optional<SubStanza> parse_sub_stanza(std::string_view type);
 // Stored form: a small integer, stable across versions.

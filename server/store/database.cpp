@@ -110,16 +110,43 @@ int Database::Lock::error_code() const { return sqlite3_extended_errcode(db_); }
 Database::Lock Database::lock() { return Lock(mutex_, db_); }
 
 Database::Transaction::Transaction(Lock& lock) : lock_(lock) {
-    begun_ = lock_.exec("BEGIN IMMEDIATE");
+    // Not in autocommit mode: a Batch holds a transaction open on this connection.
+    nested_ = sqlite3_get_autocommit(lock_.handle()) == 0;
+    begun_ = lock_.exec(nested_ ? "SAVEPOINT store_call" : "BEGIN IMMEDIATE");
 }
 
 Database::Transaction::~Transaction() {
-    if (begun_ && !done_) lock_.exec("ROLLBACK");
+    if (!begun_ || done_) return;
+    if (nested_) {
+        lock_.exec("ROLLBACK TO store_call");
+        lock_.exec("RELEASE store_call");
+    } else {
+        lock_.exec("ROLLBACK");
+    }
 }
 
 bool Database::Transaction::commit() {
     if (!begun_ || done_) return false;
-    if (!lock_.exec("COMMIT")) return false;  // still open: the destructor rolls back
+    if (!lock_.exec(nested_ ? "RELEASE store_call" : "COMMIT")) return false;  // the destructor rolls back
+    done_ = true;
+    return true;
+}
+
+Database::Batch::Batch(Database& db) : db_(db) {
+    auto l = db_.lock();
+    begun_ = sqlite3_get_autocommit(l.handle()) != 0 && l.exec("BEGIN IMMEDIATE");
+}
+
+Database::Batch::~Batch() {
+    if (!begun_ || done_) return;
+    auto l = db_.lock();
+    l.exec("ROLLBACK");
+}
+
+bool Database::Batch::commit() {
+    if (!begun_ || done_) return false;
+    auto l = db_.lock();
+    if (!l.exec("COMMIT")) return false;
     done_ = true;
     return true;
 }

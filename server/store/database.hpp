@@ -129,7 +129,8 @@ public:
 
     // A write transaction (BEGIN IMMEDIATE: the write lock is taken up front,
     // so two writers never deadlock upgrading from read to write). Rolled back
-    // unless commit() succeeded.
+    // unless commit() succeeded. Inside a Batch it is a savepoint instead:
+    // commit() releases it into the batch, and the batch decides.
     class Transaction {
     public:
         explicit Transaction(Lock& lock);
@@ -141,6 +142,28 @@ public:
 
     private:
         Lock& lock_;
+        bool nested_ = false;
+        bool begun_ = false;
+        bool done_ = false;
+    };
+
+    // One write transaction around many store calls, so that they all take
+    // effect or none does (xmqd import). Each store call's own Transaction
+    // becomes a savepoint inside it. While a Batch is open, every statement on
+    // this Database joins it, whichever thread runs it: for single-threaded
+    // admin commands only, never in the running server. Rolled back unless
+    // commit() succeeded.
+    class Batch {
+    public:
+        explicit Batch(Database& db);
+        ~Batch();
+        Batch(const Batch&) = delete;
+        Batch& operator=(const Batch&) = delete;
+        bool begun() const { return begun_; }
+        bool commit();
+
+    private:
+        Database& db_;
         bool begun_ = false;
         bool done_ = false;
     };

@@ -70,10 +70,4 @@ std::size_t OfflineStore::total() {
     return static_cast<std::size_t>(s.integer(0));
 }
 
-bool OfflineStore::remove_user(const std::string& user, const std::string& domain) {
-    auto l = db_.lock();
-    Statement s = l.prepare("DELETE FROM offline_messages WHERE user = ?1 AND domain = ?2");
-    return s.valid() && s.bind(1, user).bind(2, domain).run();
-}
-
 }  // namespace server::store

@@ -39,7 +39,6 @@ public:
     std::size_t count(const std::string& user, const std::string& domain);
     // Messages held for every account (the metrics gauge starts from it).
     std::size_t total();
-    bool remove_user(const std::string& user, const std::string& domain);
 
 private:
     Database& db_;

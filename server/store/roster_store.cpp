@@ -147,25 +147,4 @@ std::int64_t RosterStore::version(const std::string& user, const std::string& do
     return s.integer(0);
 }
 
-bool RosterStore::remove_user(const std::string& user, const std::string& domain) {
-    auto l = db_.lock();
-    Database::Transaction tx(l);
-    if (!tx.begun()) return false;
-    Statement a = l.prepare("DELETE FROM roster_items WHERE user = ?1 AND domain = ?2");
-    Statement b = l.prepare("DELETE FROM roster_versions WHERE user = ?1 AND domain = ?2");
-    if (!a.valid() || !b.valid()) return false;
-    if (!a.bind(1, user).bind(2, domain).run() || !b.bind(1, user).bind(2, domain).run()) return false;
-    return tx.commit();
-}
-
-std::vector<std::pair<std::string, std::string>> RosterStore::owners_of(const std::string& contact) {
-    std::vector<std::pair<std::string, std::string>> out;
-    auto l = db_.lock();
-    Statement s = l.prepare("SELECT user, domain FROM roster_items WHERE contact = ?1");
-    if (!s.valid()) return out;
-    s.bind(1, contact);
-    while (s.step() == Statement::Step::row) out.emplace_back(s.text(0), s.text(1));
-    return out;
-}
-
 }  // namespace server::store

@@ -46,10 +46,6 @@ public:
     std::optional<std::int64_t> remove(const std::string& user, const std::string& domain,
                                        const std::string& contact);
     std::int64_t version(const std::string& user, const std::string& domain);
-    // Every row of the account (xmqd deluser).
-    bool remove_user(const std::string& user, const std::string& domain);
-    // Accounts whose rows name `contact` (bare JID), as (user, domain).
-    std::vector<std::pair<std::string, std::string>> owners_of(const std::string& contact);
 
 private:
     std::optional<std::int64_t> bump(Database::Lock& l, const std::string& user, const std::string& domain);

@@ -53,6 +53,19 @@ std::size_t UserDataStore::document_count(const std::string& user, const std::st
     return static_cast<std::size_t>(s.integer(0));
 }
 
+std::vector<std::pair<std::string, std::string>> UserDataStore::documents(const std::string& user,
+                                                                         const std::string& domain,
+                                                                         const std::string& kind) {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto l = db_.lock();
+    Statement s = l.prepare(
+        "SELECT key, xml FROM user_documents WHERE user = ?1 AND domain = ?2 AND kind = ?3 ORDER BY key");
+    if (!s.valid()) return out;
+    s.bind(1, user).bind(2, domain).bind(3, kind);
+    while (s.step() == Statement::Step::row) out.emplace_back(s.text(0), s.text(1));
+    return out;
+}
+
 std::optional<LastActivity> UserDataStore::last_activity(const std::string& user, const std::string& domain) {
     auto l = db_.lock();
     Statement s = l.prepare("SELECT stamp, status FROM last_activity WHERE user = ?1 AND domain = ?2");
@@ -68,17 +81,6 @@ bool UserDataStore::set_last_activity(const std::string& user, const std::string
     Statement s = l.prepare(
         "INSERT OR REPLACE INTO last_activity (user, domain, stamp, status) VALUES (?1, ?2, ?3, ?4)");
     return s.valid() && s.bind(1, user).bind(2, domain).bind(3, last.stamp).bind(4, last.status).run();
-}
-
-bool UserDataStore::remove_user(const std::string& user, const std::string& domain) {
-    auto l = db_.lock();
-    Database::Transaction tx(l);
-    if (!tx.begun()) return false;
-    Statement a = l.prepare("DELETE FROM user_documents WHERE user = ?1 AND domain = ?2");
-    Statement b = l.prepare("DELETE FROM last_activity WHERE user = ?1 AND domain = ?2");
-    if (!a.valid() || !b.valid()) return false;
-    if (!a.bind(1, user).bind(2, domain).run() || !b.bind(1, user).bind(2, domain).run()) return false;
-    return tx.commit();
 }
 
 }  // namespace server::store

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "server/store/database.hpp"
 
@@ -34,11 +36,12 @@ public:
     bool set_document(const std::string& user, const std::string& domain, const std::string& kind,
                       const std::string& key, const std::string& xml);
     std::size_t document_count(const std::string& user, const std::string& domain, const std::string& kind);
+    // Every document of one kind, as (key, xml), by key (xmqd export).
+    std::vector<std::pair<std::string, std::string>> documents(const std::string& user, const std::string& domain,
+                                                               const std::string& kind);
 
     std::optional<LastActivity> last_activity(const std::string& user, const std::string& domain);
     bool set_last_activity(const std::string& user, const std::string& domain, const LastActivity& last);
-
-    bool remove_user(const std::string& user, const std::string& domain);
 
 private:
     Database& db_;

@@ -210,3 +210,14 @@ type = "some"
     CHECK(errors[6].line == 17);
     for (const ConfigError& e : errors) CHECK(e.file == "test.toml");
 }
+
+TEST_CASE("a host's certificate and key: both or neither") {
+    single_error("[[hosts]]\ndomain = \"a.example\"\ncertificate = \"a.crt\"\n", 3, "hosts[0].key",
+                 "set both or neither");
+    single_error("[[hosts]]\ndomain = \"a.example\"\nkey = \"a.key\"\n", 3, "hosts[0].certificate",
+                 "set both or neither");
+}
+
+TEST_CASE("[log] format is text or json") {
+    single_error("[log]\nformat = \"xml\"\n", 2, "log.format", "must be one of");
+}

@@ -58,3 +58,29 @@ TEST_CASE("bad hardening limits name their line and key") {
     single_error("[auth]\nfailure_window = 0\n", 2, "auth.failure_window");
     single_error("[xmq]\nmax_subscriptions_per_client = 0\n", 2, "xmq.max_subscriptions_per_client");
 }
+
+TEST_CASE("roster limits: defaults, loading, and errors") {
+    const conf::Config d = conf::default_config();
+    CHECK(d.limits.max_roster_items == 2000);
+    CHECK(d.limits.max_roster_item_name_bytes == 1024);
+    CHECK(d.limits.max_roster_item_groups == 64);
+    CHECK(d.limits.max_roster_group_name_bytes == 1024);
+
+    const conf::Config c = load_ok(R"(
+[limits]
+max_roster_items = 3
+max_roster_item_name_bytes = 10
+max_roster_item_groups = 2
+max_roster_group_name_bytes = 5
+)");
+    CHECK(c.limits.max_roster_items == 3);
+    CHECK(c.limits.max_roster_item_name_bytes == 10);
+    CHECK(c.limits.max_roster_item_groups == 2);
+    CHECK(c.limits.max_roster_group_name_bytes == 5);
+
+    single_error("[limits]\nmax_roster_items = 0\n", 2, "limits.max_roster_items");
+    single_error("[limits]\nmax_roster_items = 1000001\n", 2, "limits.max_roster_items");
+    single_error("[limits]\n\nmax_roster_item_name_bytes = 0\n", 3, "limits.max_roster_item_name_bytes");
+    single_error("[limits]\nmax_roster_item_groups = 10001\n", 2, "limits.max_roster_item_groups");
+    single_error("[limits]\nmax_roster_group_name_bytes = \"big\"\n", 2, "limits.max_roster_group_name_bytes");
+}

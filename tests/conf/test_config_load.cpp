@@ -329,3 +329,23 @@ TEST_CASE("ConfigError::to_string") {
     CHECK(ConfigError{"a.toml", 2, 1, "", "syntax"}.to_string() == "a.toml:2:1: syntax");
     CHECK(ConfigError{"a.toml", 0, 0, "", "cannot open"}.to_string() == "a.toml: cannot open");
 }
+
+TEST_CASE("a host's own certificate, and the JSON log format") {
+    const conf::Config c = conf_test::load_ok(R"([[hosts]]
+domain = "a.example"
+certificate = "/etc/ssl/a.crt"
+key = "/etc/ssl/a.key"
+
+[[hosts]]
+domain = "b.example"
+
+[log]
+format = "json"
+)");
+    REQUIRE(c.hosts.size() == 2);
+    CHECK(c.hosts[0].certificate == "/etc/ssl/a.crt");
+    CHECK(c.hosts[0].key == "/etc/ssl/a.key");
+    CHECK(c.hosts[1].certificate.empty());
+    CHECK(c.log.format == conf::LogFormat::json);
+    CHECK(conf::default_config().log.format == conf::LogFormat::text);
+}

@@ -88,7 +88,7 @@ async def test_browser_logs_in_over_wss_and_receives_a_message(web):
             assert await browser.line("GOT") == f"{alice.jid} hello, browser"
         assert await asyncio.wait_for(browser.proc.wait(), 15) == 0
     # The browser bundle of @xmpp/client picks PLAIN (TLS-protected here: wss).
-    assert "authenticated bob@localhost with " in web.log()
+    assert "bob@localhost authenticated with " in web.log()
 
 
 async def test_status_dashboard_draws_charts_of_live_traffic(web, tmp_path):

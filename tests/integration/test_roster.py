@@ -94,3 +94,26 @@ async def test_roster_versioning_is_a_stream_feature(server):
         await s.sign_in("ralf")
         # The features after authentication offer <ver xmlns="urn:xmpp:features:rosterver"/>.
         assert "urn:xmpp:features:rosterver" in s.conversation()
+
+
+async def test_roster_limits_come_from_the_config(make_server):
+    """[limits] max_roster_items and the item size keys replace the built-in 2000/64/1024."""
+    server = make_server("roster-limits", users={"rosa": "rosa-pw"})
+    server.extra_config["limits"] = {"max_roster_items": 2, "max_roster_item_name_bytes": 8,
+                                     "max_roster_item_groups": 2, "max_roster_group_name_bytes": 4}
+    server.write_config()
+    server.start()
+    async with watched(server, "rosa") as rosa:
+        assert error_condition(await rosa.iq("set", None, item_xml("a@localhost", name="n" * 9))) == "not-acceptable"
+        assert error_condition(await rosa.iq("set", None, item_xml("a@localhost", groups=["g" * 5]))) \
+            == "not-acceptable"
+        assert error_condition(await rosa.iq("set", None, item_xml("a@localhost", groups=["a", "b", "c"]))) \
+            == "not-acceptable"
+        ok = item_xml("a@localhost", name="n" * 8, groups=["gggg", "b"])
+        assert (await rosa.iq("set", None, ok))["type"] == "result"
+        assert (await rosa.iq("set", None, item_xml("b@localhost")))["type"] == "result"
+        full = await rosa.iq("set", None, item_xml("c@localhost"))
+        assert error_condition(full) == "not-allowed"
+        # Changing an item already there is no new item.
+        assert (await rosa.iq("set", None, item_xml("b@localhost", name="B")))["type"] == "result"
+    server.stop()

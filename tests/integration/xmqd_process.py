@@ -81,6 +81,8 @@ class Xmqd:
         # Tests of other features should not wait out the per-IP SASL failure
         # delay their earlier bad logins built up (test_limits.py tests it).
         self.extra_config: dict[str, dict[str, object]] = {"auth": {"failure_delay_ms": 0}}
+        # Extra keys of a [[hosts]] entry, by domain (e.g. {"localhost": {"registration": True}}).
+        self.host_config: dict[str, dict[str, object]] = {}
         self.max_stanza_bytes = max_stanza_bytes
         self.idle_timeout = idle_timeout
         self.preauth_timeout = preauth_timeout
@@ -105,7 +107,9 @@ class Xmqd:
         self.tls_port = free_port({self.c2s_port})
 
     def write_config(self):
-        hosts = "".join(f"[[hosts]]\ndomain = {toml_str(h)}\n\n" for h in self.hosts)
+        hosts = "".join(f"[[hosts]]\ndomain = {toml_str(h)}\n"
+                        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in self.host_config.get(h, {}).items())
+                        + "\n" for h in self.hosts)
         cert = toml_str(self.cert or "")
         key = toml_str(self.key or "")
         self.config_path.write_text(f"""\
@@ -160,14 +164,17 @@ type = "all"
 
     # -- process
 
-    def start(self, command: tuple[str, ...] = ("run",)):
-        """Start `xmqd COMMAND -c CONFIG` and wait for its "xmqd ready" line."""
+    def start(self, command: tuple[str, ...] = ("run",), *, wrapper: tuple[str, ...] = ()):
+        """Start `xmqd COMMAND -c CONFIG` and wait for its "xmqd ready" line.
+
+        wrapper: a launcher argv put in front, e.g. systemd-socket-activate's.
+        """
         assert self.proc is None or self.proc.poll() is not None, "already running"
         binary = xmqd_binary()
         assert binary.exists(), f"no xmqd binary at {binary} (set XMQD_BIN)"
         self._ready.clear()
         self.returncode = None
-        argv = [str(binary), *command, "-c", str(self.config_path)]
+        argv = [*wrapper, str(binary), *command, "-c", str(self.config_path)]
         self.lines.append(f"--- harness: starting {' '.join(argv)}\n")
         self.proc = subprocess.Popen(argv,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

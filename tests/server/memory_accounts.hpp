@@ -25,9 +25,13 @@ public:
         return accounts_.emplace(a.user + "@" + a.domain, a).second ? auth::StoreStatus::ok
                                                                      : auth::StoreStatus::exists;
     }
-    auth::StoreStatus set_secrets(const std::string&, const std::string&,
-                                  const std::vector<auth::ScramSecret>&) override {
-        return auth::StoreStatus::error;
+    auth::StoreStatus set_secrets(const std::string& user, const std::string& domain,
+                                  const std::vector<auth::ScramSecret>& secrets) override {
+        std::lock_guard lock(mutex_);
+        auto it = accounts_.find(user + "@" + domain);
+        if (it == accounts_.end()) return auth::StoreStatus::not_found;
+        it->second.secrets = secrets;
+        return auth::StoreStatus::ok;
     }
     auth::StoreStatus remove(const std::string&, const std::string&) override { return auth::StoreStatus::error; }
     std::vector<std::string> list(const std::string&) override { return {}; }

@@ -52,10 +52,10 @@ public:
         if (front.empty()) pipe_->inbound.pop_front();
         co_return std::pair{server::error_code(), n};
     }
-    asio::awaitable<server::error_code> write(asio::const_buffer data) override {
-        if (pipe_->closed) co_return server::error_code(asio::error::broken_pipe);
+    asio::awaitable<std::pair<server::error_code, std::size_t>> write(asio::const_buffer data) override {
+        if (pipe_->closed) co_return std::pair{server::error_code(asio::error::broken_pipe), std::size_t{0}};
         pipe_->output.append(static_cast<const char*>(data.data()), data.size());
-        co_return server::error_code();
+        co_return std::pair{server::error_code(), data.size()};
     }
     asio::awaitable<server::error_code> handshake() override {
         co_return server::error_code(asio::error::operation_not_supported);

@@ -1,0 +1,30 @@
+// What a reload (SIGHUP) may change. The new file is read and validated
+// whole; the keys below need a restart, because they are bound to
+// resources made once at start-up, so they keep their running values and
+// the reload names them:
+//   listeners  sockets are bound at start-up (and may be systemd's)
+//   data_dir   the open database and the generated certificate live there
+//   workers    the worker threads are started once
+// Everything else takes effect on reload: the log level and format, every
+// certificate (files are re-read, so renewed ones are served to new
+// connections), the XMQ queues and their limits, and the [limits], [auth]
+// and [http] keys, which apply to connections, streams and requests that
+// start after the reload (a running session keeps the limits it began with).
+// Pure functions; any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "conf/config.hpp"
+
+namespace server {
+
+struct ReloadPlan {
+    conf::Config config;               // the new file, with restart-only keys as they run
+    std::vector<std::string> ignored;  // restart-only keys that the new file changes
+};
+
+ReloadPlan plan_reload(const conf::Config& running, conf::Config fresh);
+
+}  // namespace server

@@ -1,0 +1,76 @@
+// The user data of a XEP-0227 (PIEFXIS) file, as xmqd keeps it: what the
+// reader makes of a file, what the importer writes to the store, what the
+// exporter reads from it and the writer turns back into XML.
+//
+// XEP-0227 §4: <server-data xmlns='urn:xmpp:pie:0'> holds <host jid=…>, each
+// holding <user name=… [password=…]> with the user's data as children:
+// <scram-credentials xmlns='urn:xmpp:pie:0#scram' mechanism=…> (§4.2.1), the
+// roster (<query xmlns='jabber:iq:roster'>), pending inbound subscription
+// requests (<presence type='subscribe'/>), <offline-messages>, private XML
+// (<query xmlns='jabber:iq:private'>) and the vCard (<vCard xmlns='vcard-temp'>).
+// The block list travels as ejabberd writes it: a default privacy list
+// (jabber:iq:privacy) of JIDs denied everything.
+//
+// Plain value types; no thread affinity.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/scram.hpp"
+#include "server/modules/subscription_state.hpp"
+#include "xmpp/element.hpp"
+
+namespace server::migration {
+
+inline constexpr std::string_view pie_ns = "urn:xmpp:pie:0";
+// The namespace of XEP-0227 before version 1.0, still read.
+inline constexpr std::string_view pie_old_ns = "http://www.xmpp.org/extensions/xep-0227.html#ns";
+inline constexpr std::string_view pie_scram_ns = "urn:xmpp:pie:0#scram";
+inline constexpr std::string_view roster_ns = "jabber:iq:roster";
+inline constexpr std::string_view private_ns = "jabber:iq:private";
+inline constexpr std::string_view privacy_ns = "jabber:iq:privacy";
+inline constexpr std::string_view vcard_ns = "vcard-temp";
+inline constexpr std::string_view client_ns = "jabber:client";
+inline constexpr std::string_view delay_ns = "urn:xmpp:delay";
+
+struct PieContact {
+    std::string jid;  // normalised bare JID
+    std::string name;
+    std::vector<std::string> groups;
+    modules::SubState state = modules::SubState::none;
+    bool in_roster = true;  // false: only a pending inbound request (RFC 6121 §3.1.3)
+};
+
+struct PieOfflineMessage {
+    xmpp::Element message;  // in jabber:client
+    std::int64_t stamp = 0;  // Unix seconds of its XEP-0203 delay; 0 when it has none
+};
+
+struct PieUser {
+    std::string name;                        // normalised localpart
+    std::optional<std::string> password;     // plaintext, when the file holds one
+    std::vector<auth::ScramSecret> secrets;  // at most one per hash
+    std::vector<PieContact> contacts;
+    std::optional<xmpp::Element> vcard;
+    std::vector<xmpp::Element> private_xml;  // one document per namespace
+    std::vector<PieOfflineMessage> offline;  // oldest first
+    std::vector<std::string> blocked;        // JIDs as XEP-0191 items
+};
+
+struct PieHost {
+    std::string domain;  // normalised
+    std::vector<PieUser> users;
+};
+
+struct PieData {
+    std::vector<PieHost> hosts;
+    // What the file held that xmqd keeps nowhere (PEP, archives, other
+    // privacy rules), one line each, for the operator.
+    std::vector<std::string> notes;
+};
+
+}  // namespace server::migration

@@ -1,0 +1,67 @@
+#include "server/migration/piefxis_export.hpp"
+
+#include "server/migration/piefxis_reader.hpp"
+#include "server/migration/piefxis_writer.hpp"
+#include "server/modules/stored_xml.hpp"
+#include "server/store/blocklist_store.hpp"
+#include "server/store/offline_store.hpp"
+#include "server/store/roster_store.hpp"
+#include "server/store/sqlite_account_store.hpp"
+#include "server/store/user_data_store.hpp"
+
+namespace server::migration {
+
+std::optional<PieUser> read_stored_user(store::Database& db, const std::string& user, const std::string& domain) {
+    store::SqliteAccountStore accounts(db);
+    auto account = accounts.find(user, domain);
+    if (!account) return std::nullopt;
+    PieUser u;
+    u.name = user;
+    u.secrets = account->secrets;
+    for (auto& row : store::RosterStore(db).rows(user, domain)) {
+        u.contacts.push_back(PieContact{std::move(row.contact), std::move(row.name), std::move(row.groups),
+                                        static_cast<modules::SubState>(row.state), row.in_roster});
+    }
+    store::UserDataStore documents(db);
+    if (auto vcard = documents.document(user, domain, "vcard", ""))
+        u.vcard = modules::parse_stored(*vcard);
+    for (const auto& [ns, xml] : documents.documents(user, domain, "private"))
+        if (auto doc = modules::parse_stored(xml)) u.private_xml.push_back(std::move(*doc));
+    for (const auto& m : store::OfflineStore(db).list(user, domain)) {
+        auto message = modules::parse_stored(m.xml);
+        if (!message) continue;
+        std::int64_t stamp = 0;
+        if (const auto* delay = message->child("delay", delay_ns))
+            stamp = parse_xep82(delay->attr_or("stamp")).value_or(0);
+        u.offline.push_back(PieOfflineMessage{std::move(*message), stamp});
+    }
+    return u;
+}
+
+xmpp::Result<ExportCounts, std::string> export_pie(store::Database& db, const std::vector<std::string>& domains,
+                                                   std::ostream& out) {
+    ExportCounts counts;
+    store::SqliteAccountStore accounts(db);
+    // One read of the block lists for the whole export (the store lists them all at once).
+    auto blocked = store::BlocklistStore(db).all();
+    PieWriter writer(out);
+    for (const auto& domain : domains) {
+        writer.begin_host(domain);
+        for (const auto& jid : accounts.list(domain)) {
+            const std::string user = jid.substr(0, jid.rfind('@'));
+            auto u = read_stored_user(db, user, domain);
+            if (!u) return xmpp::fail("storage: cannot read " + jid);
+            for (const auto& [bu, bd, bj] : blocked)
+                if (bu == user && bd == domain) u->blocked.push_back(bj);
+            counts.contacts += u->contacts.size();
+            counts.offline_messages += u->offline.size();
+            writer.user(*u);
+            ++counts.users;
+        }
+        writer.end_host();
+    }
+    if (!writer.finish()) return xmpp::fail(std::string("cannot write the export"));
+    return counts;
+}
+
+}  // namespace server::migration

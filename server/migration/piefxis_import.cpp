@@ -1,0 +1,137 @@
+#include "server/migration/piefxis_import.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <limits>
+
+#include "auth/scram.hpp"
+#include "server/store/account_removal.hpp"
+#include "server/store/blocklist_store.hpp"
+#include "server/store/offline_store.hpp"
+#include "server/store/roster_store.hpp"
+#include "server/store/sqlite_account_store.hpp"
+#include "server/store/user_data_store.hpp"
+#include "xmpp/serializer.hpp"
+
+namespace server::migration {
+
+namespace {
+
+std::string xep82(std::int64_t seconds) {
+    std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// The file's secrets as they are, plus what a plaintext password gives for
+// the hashes it lacks.
+std::vector<auth::ScramSecret> secrets_of(const PieUser& user, std::uint32_t iterations) {
+    std::vector<auth::ScramSecret> secrets = user.secrets;
+    if (!user.password || user.password->empty()) return secrets;
+    for (auto& derived : auth::make_scram_secrets(*user.password, iterations)) {
+        bool have = false;
+        for (const auto& s : secrets) have = have || s.hash == derived.hash;
+        if (!have) secrets.push_back(std::move(derived));
+    }
+    return secrets;
+}
+
+struct Stores {
+    explicit Stores(store::Database& db)
+        : accounts(db), roster(db), user_data(db), offline(db), blocklist(db) {}
+    store::SqliteAccountStore accounts;
+    store::RosterStore roster;
+    store::UserDataStore user_data;
+    store::OfflineStore offline;
+    store::BlocklistStore blocklist;
+};
+
+std::optional<std::string> import_user(Stores& s, const PieUser& user, const std::string& domain,
+                                       const ImportOptions& options, ImportCounts& counts) {
+    const std::string jid = user.name + "@" + domain;
+    auto secrets = secrets_of(user, options.scram_iterations);
+    if (user.password && !user.password->empty() && secrets.size() < 2)
+        return jid + ": could not derive SCRAM secrets from the password";
+    if (s.accounts.create(auth::Account{user.name, domain, secrets}) != auth::StoreStatus::ok)
+        return jid + ": cannot create the account";
+    if (secrets.empty()) counts.messages.push_back(jid + ": no password or SCRAM credentials in the file; "
+                                                   "set one with: xmqd passwd " + jid);
+    for (const auto& c : user.contacts) {
+        store::RosterRow row{c.jid, c.name, c.groups, static_cast<int>(c.state), c.in_roster};
+        if (!s.roster.put(user.name, domain, row)) return jid + ": cannot store roster item " + c.jid;
+        ++counts.contacts;
+    }
+    if (user.vcard) {
+        if (!s.user_data.set_document(user.name, domain, "vcard", "", xmpp::to_string(*user.vcard)))
+            return jid + ": cannot store the vCard";
+        ++counts.vcards;
+    }
+    for (const auto& doc : user.private_xml) {
+        if (!s.user_data.set_document(user.name, domain, "private", doc.xmlns(), xmpp::to_string(doc)))
+            return jid + ": cannot store private XML " + doc.xmlns();
+        ++counts.private_documents;
+    }
+    for (const auto& m : user.offline) {
+        xmpp::Element message = m.message;
+        std::int64_t stamp = m.stamp;
+        if (!message.child("delay", delay_ns)) {
+            stamp = options.now;
+            xmpp::Element delay("delay", std::string(delay_ns));
+            delay.set_attr("from", domain);
+            delay.set_attr("stamp", xep82(stamp));
+            delay.add_text("Offline storage");
+            message.add_child(std::move(delay));
+        }
+        const auto status = s.offline.add(user.name, domain, stamp, xmpp::to_string(message),
+                                          std::numeric_limits<std::size_t>::max());
+        if (status != store::OfflineStore::AddStatus::ok) return jid + ": cannot store an offline message";
+        ++counts.offline_messages;
+    }
+    if (!user.blocked.empty()) {
+        if (!s.blocklist.add(user.name, domain, user.blocked)) return jid + ": cannot store the block list";
+        counts.blocked += user.blocked.size();
+    }
+    ++counts.users;
+    return std::nullopt;
+}
+
+}  // namespace
+
+xmpp::Result<ImportCounts, std::string> import_pie(store::Database& db, const PieData& data,
+                                                   const conf::Config& config, const ImportOptions& options) {
+    ImportCounts counts;
+    Stores stores(db);
+    store::Database::Batch batch(db);
+    if (!batch.begun()) return xmpp::fail(std::string("storage: cannot begin the import transaction"));
+    for (const auto& host : data.hosts) {
+        if (!config.serves_host(host.domain)) {
+            counts.skipped_other_hosts += host.users.size();
+            counts.messages.push_back("host " + host.domain + " is not served by this configuration (" +
+                                      config.source + "): its " + std::to_string(host.users.size()) +
+                                      " user(s) skipped");
+            continue;
+        }
+        for (const auto& user : host.users) {
+            const std::string jid = user.name + "@" + host.domain;
+            if (stores.accounts.find(user.name, host.domain)) {
+                if (!options.replace) {
+                    ++counts.skipped_existing;
+                    counts.messages.push_back(jid + " exists: skipped (--replace to overwrite)");
+                    continue;
+                }
+                if (store::remove_account(db, user.name, host.domain).status != auth::StoreStatus::ok)
+                    return xmpp::fail("storage: cannot remove the existing account " + jid);
+                ++counts.replaced;
+            }
+            if (auto err = import_user(stores, user, host.domain, options, counts))
+                return xmpp::fail("storage: " + *err + "; nothing was imported");
+        }
+    }
+    if (!batch.commit()) return xmpp::fail(std::string("storage: cannot commit the import; nothing was imported"));
+    return counts;
+}
+
+}  // namespace server::migration

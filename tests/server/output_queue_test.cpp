@@ -1,0 +1,73 @@
+// OutputQueue: which kept stanzas come back when output is abandoned.
+#include <doctest/doctest.h>
+
+#include "server/output_queue.hpp"
+
+using server::OutputQueue;
+using Strings = std::vector<std::string>;
+
+TEST_CASE("output queue: stanzas written whole are never handed back") {
+    OutputQueue q;
+    q.append("<m1/>", true);
+    q.append("<p/>", false);
+    const std::string& bytes = q.begin_write();
+    CHECK(bytes == "<m1/><p/>");
+    q.end_write(bytes.size());
+    CHECK(q.idle());
+    q.append("<m2/>", true);
+    CHECK(q.take_unwritten() == Strings{"<m2/>"});
+}
+
+TEST_CASE("output queue: a write that fails part-way hands back what it did not take whole") {
+    OutputQueue q;
+    q.append("<m1/>", true);   // 0..5
+    q.append("<x/>", false);   // 5..9
+    q.append("<m2/>", true);   // 9..14
+    q.append("<m3/>", true);   // 14..19
+    q.begin_write();
+    q.append("<m4/>", true);   // pending while the write is in flight
+    q.append("<p/>", false);
+    q.end_write(11);           // m1 whole, m2 in part
+    CHECK(q.take_unwritten() == Strings{"<m2/>", "<m3/>", "<m4/>"});
+}
+
+TEST_CASE("output queue: an overflow keeps order across the write in flight, the dropped output and later arrivals") {
+    OutputQueue q;
+    q.append("<a/>", true);
+    q.begin_write();
+    q.append("<b/>", true);
+    q.append("<c/>", false);
+    q.append("<d/>", true);
+    q.abandon_pending();       // the peer stopped reading
+    CHECK(!q.has_pending());
+    q.append("<error/>", false);  // the stream error still goes out after the write in flight
+    q.abandon("<e/>");
+    CHECK(q.abandoned_size() == 4);
+    q.end_write(0);            // the write in flight never got through
+    CHECK(q.take_unwritten() == Strings{"<a/>", "<b/>", "<d/>", "<e/>"});
+}
+
+TEST_CASE("output queue: after an overflow the write in flight may still finish") {
+    OutputQueue q;
+    q.append("<a/>", true);
+    q.begin_write();
+    q.append("<b/>", true);
+    q.abandon_pending();
+    q.append("<error/>", false);
+    q.end_write(4);            // <a/> went out
+    const std::string& rest = q.begin_write();
+    CHECK(rest == "<error/>");
+    q.end_write(rest.size());
+    CHECK(q.take_unwritten() == Strings{"<b/>"});
+}
+
+TEST_CASE("output queue: notes are reused, idle memory given back") {
+    OutputQueue q;
+    for (int round = 0; round < 3; ++round) {
+        q.append("<m/>", true);
+        q.end_write(q.begin_write().size());
+    }
+    q.release_idle_memory();
+    CHECK(q.idle());
+    CHECK(q.take_unwritten().empty());
+}

@@ -1,0 +1,383 @@
+// XEP-0227 (PIEFXIS): reading files as ejabberd and Prosody write them,
+// refusing malformed ones, writing and reading back, and importing into and
+// exporting from a real SQLite store.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "conf/config.hpp"
+#include "server/migration/piefxis_document.hpp"
+#include "server/migration/piefxis_export.hpp"
+#include "server/migration/piefxis_import.hpp"
+#include "server/migration/piefxis_reader.hpp"
+#include "server/migration/piefxis_writer.hpp"
+#include "server/store/blocklist_store.hpp"
+#include "server/store/offline_store.hpp"
+#include "server/store/roster_store.hpp"
+#include "server/store/sqlite_account_store.hpp"
+#include "server/store/user_data_store.hpp"
+#include "xmpp/serializer.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace server::migration;
+using server::modules::SubState;
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string tmpl = (fs::temp_directory_path() / "xmqd-piefxis-XXXXXX").string();
+        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+        path = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+xmpp::Result<PieData, std::string> read_text(std::string_view xml, const fs::path& dir = fs::temp_directory_path()) {
+    auto root = load_pie_document(xml, "test.xml", dir);
+    if (!root) return xmpp::fail(root.error());
+    return read_pie(root.value());
+}
+
+std::string error_of(std::string_view xml) {
+    auto r = read_text(xml);
+    REQUIRE_FALSE(r.ok());
+    return r.error();
+}
+
+const PieContact* contact(const PieUser& u, std::string_view jid) {
+    for (const auto& c : u.contacts)
+        if (c.jid == jid) return &c;
+    return nullptr;
+}
+
+// As ejabberd 23.01 writes a host file with auth_password_format: scram
+// (salt and keys base64-encoded twice), trimmed to one user.
+constexpr std::string_view ejabberd_user = R"(<?xml version='1.0' encoding='UTF-8'?>
+<host xmlns='urn:xmpp:pie:0' xmlns:xi='http://www.w3.org/2001/XInclude' jid='LocalHost'>
+<user name='Carol'>
+<scram-credentials xmlns='urn:xmpp:pie:0#scram' mechanism='SCRAM-SHA-1'><iter-count>4096</iter-count><salt>aDB3WFdYeHdsRERVVGxiQjAyU29XZz09</salt><server-key>Ti9MemJ3WElFU0xQZXVhYjd6WE02NjhZandvPQ==</server-key><stored-key>NkhEOFM1SUJ5Y1U0S1RFcmJzcVlxZGlvWjM0PQ==</stored-key></scram-credentials>
+<offline-messages><message to='carol@localhost' from='bob@localhost/x' type='chat' xmlns='jabber:client'><delay from='localhost' stamp='2026-11-21T09:11:03.095187Z' xmlns='urn:xmpp:delay'>Offline storage</delay><body>first</body></message><message to='carol@localhost' from='bob@localhost/x' type='chat' xmlns='jabber:client'><body>second</body></message></offline-messages>
+<query xmlns='jabber:iq:roster'><item subscription='to' name='Bob B.' jid='bob@localhost'><group>Work</group><group>Team</group></item><item subscription='none' ask='subscribe' jid='dave@example.org'/></query>
+<presence to='carol@localhost' from='alice@localhost' type='subscribe' xmlns='jabber:client'/>
+<presence from='dave@example.org' type='subscribe'/>
+<query xmlns='jabber:iq:privacy'><default name='Blocked contacts'/><list name='Blocked contacts'><item value='spam@example.net' type='jid' order='0' action='deny'/><item value='friends' type='group' order='1' action='allow'/></list></query>
+<pubsub xmlns='http://jabber.org/protocol/pubsub'/>
+</user></host>)";
+
+}  // namespace
+
+TEST_CASE("XEP-0082 stamps") {
+    CHECK(parse_xep82("1970-01-01T00:00:00Z") == 0);
+    CHECK(parse_xep82("2026-11-21T09:11:03.095187Z") == parse_xep82("2026-11-21T09:11:03Z"));
+    CHECK(parse_xep82("2026-11-21T10:11:03+01:00") == parse_xep82("2026-11-21T09:11:03Z"));
+    CHECK(parse_xep82("2026-11-21T09:11:03-00:30") == *parse_xep82("2026-11-21T09:11:03Z") + 1800);
+    CHECK_FALSE(parse_xep82("2026-11-21 09:11:03Z"));
+    CHECK_FALSE(parse_xep82("2026-11-21T09:11:03"));
+    CHECK_FALSE(parse_xep82("2026-13-21T09:11:03Z"));
+    CHECK_FALSE(parse_xep82("2026-11-21T09:11:03Zjunk"));
+    CHECK_FALSE(parse_xep82(""));
+}
+
+TEST_CASE("an ejabberd host file: names normalised, states, SCRAM decoded, offline order, block list") {
+    auto data = read_text(ejabberd_user);
+    REQUIRE_MESSAGE(data.ok(), (data.ok() ? "" : data.error()));
+    REQUIRE(data->hosts.size() == 1);
+    CHECK(data->hosts[0].domain == "localhost");
+    REQUIRE(data->hosts[0].users.size() == 1);
+    const PieUser& carol = data->hosts[0].users[0];
+    CHECK(carol.name == "carol");
+    CHECK_FALSE(carol.password);
+
+    // ejabberd's twice-encoded credentials, checked against the password.
+    REQUIRE(carol.secrets.size() == 1);
+    CHECK(carol.secrets[0].hash == auth::ScramHash::sha1);
+    CHECK(carol.secrets[0].iterations == 4096);
+    CHECK(carol.secrets[0].salt == *auth::base64_decode("h0wXWXxwlDDUTlbB02SoWg=="));
+    CHECK(auth::verify_password(carol.secrets[0], "alice-secret-1"));
+
+    const PieContact* bob = contact(carol, "bob@localhost");
+    REQUIRE(bob);
+    CHECK(bob->state == SubState::to);
+    CHECK(bob->name == "Bob B.");
+    CHECK(bob->groups == std::vector<std::string>{"Work", "Team"});
+    CHECK(bob->in_roster);
+    // A request from someone outside the roster: a row kept out of the roster.
+    const PieContact* alice = contact(carol, "alice@localhost");
+    REQUIRE(alice);
+    CHECK(alice->state == SubState::none_pending_in);
+    CHECK_FALSE(alice->in_roster);
+    // Asked and asked back (Prosody's presence has no jabber:client namespace).
+    const PieContact* dave = contact(carol, "dave@example.org");
+    REQUIRE(dave);
+    CHECK(dave->state == SubState::none_pending_out_in);
+    CHECK(dave->in_roster);
+
+    REQUIRE(carol.offline.size() == 2);
+    CHECK(carol.offline[0].message.child_text("body") == "first");
+    CHECK(carol.offline[0].stamp == parse_xep82("2026-11-21T09:11:03Z"));
+    CHECK(carol.offline[1].message.child_text("body") == "second");
+    CHECK(carol.offline[1].stamp == 0);
+    CHECK(carol.offline[1].message.xmlns() == "jabber:client");
+
+    CHECK(carol.blocked == std::vector<std::string>{"spam@example.net"});
+    // The group rule and PEP have no home here: said so, not silently dropped.
+    REQUIRE(data->notes.size() == 2);
+    CHECK(data->notes[0].find("pubsub") != std::string::npos);
+    CHECK(data->notes[1].find("privacy list rules") != std::string::npos);
+}
+
+TEST_CASE("Prosody's one-file-per-user output merges into one host") {
+    auto a = read_text("<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'><user name='alice' "
+                       "password='pw'/></host></server-data>");
+    auto b = read_text("<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'><user name='bob'/></host>"
+                       "</server-data>");
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    PieData all;
+    CHECK_FALSE(merge_pie(all, std::move(a.value())));
+    CHECK_FALSE(merge_pie(all, std::move(b.value())));
+    REQUIRE(all.hosts.size() == 1);
+    CHECK(all.hosts[0].users.size() == 2);
+    CHECK(all.hosts[0].users[0].password == "pw");
+    auto again = read_text("<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'><user name='bob'/></host>"
+                           "</server-data>");
+    REQUIRE(again.ok());
+    auto err = merge_pie(all, std::move(again.value()));
+    REQUIRE(err);
+    CHECK(err->find("bob@localhost appears in more than one file") != std::string::npos);
+}
+
+TEST_CASE("malformed files are refused with the reason") {
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'>").find("test.xml:1:") == 0);
+    CHECK(error_of("<?xml version='1.0'?>\n<!DOCTYPE x [<!ENTITY a 'b'>]>\n<server-data xmlns='urn:xmpp:pie:0'>&a;"
+                   "</server-data>")
+              .find("DOCTYPE") != std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'>&lol;</server-data>").find("lol") != std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:other'/>").find("not in the XEP-0227 namespace") != std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host/></server-data>").find("host with no jid") !=
+          std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='h'><user name='a@b'/></host></server-data>")
+              .find("invalid name 'a@b'") != std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='h'><user name='a'/><user name='A'/></host>"
+                   "</server-data>")
+              .find("user 'a' appears twice") != std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='h'><user name='a'><query "
+                   "xmlns='jabber:iq:roster'><item jid='b@h' subscription='maybe'/></query></user></host>"
+                   "</server-data>") == "host 'h', user 'a': roster item b@h: unknown subscription 'maybe'");
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='h'><user name='a'><query "
+                   "xmlns='jabber:iq:roster'><item name='x'/></query></user></host></server-data>")
+              .find("roster item with no jid") != std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='h'><user name='a'><scram-credentials "
+                   "xmlns='urn:xmpp:pie:0#scram' mechanism='SCRAM-SHA-256'><iter-count>4096</iter-count>"
+                   "<salt>c2FsdA==</salt><server-key>AAAA</server-key><stored-key>AAAA</stored-key>"
+                   "</scram-credentials></user></host></server-data>")
+              .find("SCRAM-SHA-256 credentials: keys are not 32 bytes") != std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='h'><user name='a'><offline-messages>"
+                   "<iq xmlns='jabber:client'/></offline-messages></user></host></server-data>")
+              .find("not a message") != std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0' xmlns:xi='http://www.w3.org/2001/XInclude'>"
+                   "<xi:include href='/etc/passwd'/></server-data>")
+              .find("only relative file names") != std::string::npos);
+}
+
+TEST_CASE("XInclude: ejabberd's main file pulls in its host files") {
+    TempDir dir;
+    std::ofstream(dir.path / "main.xml") << "<?xml version='1.0' encoding='UTF-8'?><server-data "
+                                            "xmlns='urn:xmpp:pie:0' xmlns:xi='http://www.w3.org/2001/XInclude'>"
+                                            "<xi:include href='main_localhost.xml'/></server-data>";
+    std::ofstream(dir.path / "main_localhost.xml") << ejabberd_user;
+    auto root = load_pie_file(dir.path / "main.xml");
+    REQUIRE_MESSAGE(root.ok(), (root.ok() ? "" : root.error()));
+    auto data = read_pie(root.value());
+    REQUIRE(data.ok());
+    REQUIRE(data->hosts.size() == 1);
+    CHECK(data->hosts[0].users[0].name == "carol");
+
+    std::ofstream(dir.path / "loop.xml") << "<server-data xmlns='urn:xmpp:pie:0' "
+                                            "xmlns:xi='http://www.w3.org/2001/XInclude'><xi:include "
+                                            "href='loop.xml'/></server-data>";
+    auto loop = load_pie_file(dir.path / "loop.xml");
+    REQUIRE_FALSE(loop.ok());
+    CHECK(loop.error().find("nested too deep") != std::string::npos);
+}
+
+TEST_CASE("what the writer writes reads back the same") {
+    PieUser u;
+    u.name = "alice";
+    u.secrets = auth::make_scram_secrets("pw", 4096);
+    u.contacts.push_back({"bob@h", "Bob <&>", {"Friends", "Ünïcode"}, SubState::from_pending_out, true});
+    u.contacts.push_back({"carol@h", "", {}, SubState::to_pending_in, true});
+    u.contacts.push_back({"dave@h", "", {}, SubState::none_pending_in, false});
+    xmpp::Element vcard("vCard", "vcard-temp");
+    vcard.add_child(xmpp::Element("FN", "vcard-temp")).add_text("Alice");
+    u.vcard = vcard;
+    xmpp::Element prefs("prefs", "urn:example:prefs");
+    prefs.set_attr("colour", "blue");
+    u.private_xml.push_back(prefs);
+    xmpp::Element m("message", "jabber:client");
+    m.set_attr("from", "bob@h/r");
+    m.add_child(xmpp::Element("body", "jabber:client")).add_text("hi");
+    xmpp::Element delay("delay", "urn:xmpp:delay");
+    delay.set_attr("stamp", "2026-11-21T09:11:03Z");
+    m.add_child(delay);
+    u.offline.push_back({m, *parse_xep82("2026-11-21T09:11:03Z")});
+    u.blocked = {"spam@example.net", "example.com"};
+
+    std::ostringstream out;
+    PieWriter w(out);
+    w.begin_host("h");
+    w.user(u);
+    w.end_host();
+    CHECK(w.finish());
+    auto back = read_text(out.str());
+    REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error()));
+    CHECK(back->notes.empty());
+    REQUIRE(back->hosts.size() == 1);
+    REQUIRE(back->hosts[0].users.size() == 1);
+    const PieUser& r = back->hosts[0].users[0];
+    CHECK(r.secrets == u.secrets);
+    REQUIRE(r.contacts.size() == 3);
+    for (const auto& c : u.contacts) {
+        const PieContact* rc = contact(r, c.jid);
+        REQUIRE(rc);
+        CHECK(rc->name == c.name);
+        CHECK(rc->groups == c.groups);
+        CHECK(rc->state == c.state);
+        CHECK(rc->in_roster == c.in_roster);
+    }
+    REQUIRE(r.vcard);
+    CHECK(*r.vcard == *u.vcard);
+    REQUIRE(r.private_xml.size() == 1);
+    CHECK(r.private_xml[0] == prefs);
+    REQUIRE(r.offline.size() == 1);
+    CHECK(r.offline[0].message == m);
+    CHECK(r.offline[0].stamp == u.offline[0].stamp);
+    CHECK(r.blocked == u.blocked);
+}
+
+TEST_CASE("import into the store, skip or replace existing users, export what is there") {
+    TempDir dir;
+    auto opened = server::store::Database::open(dir.path);
+    REQUIRE(opened.ok());
+    auto& db = *opened.value();
+    conf::Config config;
+    conf::HostConfig served;
+    served.domain = "localhost";
+    config.hosts = {served};
+    auto data = read_text(ejabberd_user);
+    REQUIRE(data.ok());
+    // A plaintext password and a second host nobody serves.
+    auto more = read_text("<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'><user name='bob' "
+                          "password='bob-pw'><vCard xmlns='vcard-temp'><FN>Bob</FN></vCard><query "
+                          "xmlns='jabber:iq:private'><a xmlns='urn:a'/><b xmlns='urn:b'>x</b></query></user></host>"
+                          "<host jid='elsewhere.example'><user name='x'/></host></server-data>");
+    REQUIRE(more.ok());
+    REQUIRE_FALSE(merge_pie(data.value(), std::move(more.value())));
+
+    ImportOptions options;
+    options.now = 1'800'000'000;
+    auto counts = import_pie(db, data.value(), config, options);
+    REQUIRE_MESSAGE(counts.ok(), (counts.ok() ? "" : counts.error()));
+    CHECK(counts->users == 2);
+    CHECK(counts->skipped_other_hosts == 1);
+    CHECK(counts->contacts == 3);
+    CHECK(counts->vcards == 1);
+    CHECK(counts->private_documents == 2);
+    CHECK(counts->offline_messages == 2);
+    CHECK(counts->blocked == 1);
+
+    server::store::SqliteAccountStore accounts(db);
+    auto bob = accounts.find("bob", "localhost");
+    REQUIRE(bob);
+    REQUIRE(bob->secrets.size() == 2);  // both hashes from the password
+    for (const auto& s : bob->secrets) CHECK(auth::verify_password(s, "bob-pw"));
+    auto carol = accounts.find("carol", "localhost");
+    REQUIRE(carol);
+    REQUIRE(carol->secrets.size() == 1);  // as the file had them: SHA-1 only
+    CHECK(carol->secrets[0].hash == auth::ScramHash::sha1);
+
+    server::store::RosterStore roster(db);
+    auto pending = roster.row("carol", "localhost", "alice@localhost");
+    REQUIRE(pending);
+    CHECK(pending->state == static_cast<int>(SubState::none_pending_in));
+    CHECK_FALSE(pending->in_roster);
+    CHECK(roster.roster_size("carol", "localhost") == 2);
+
+    auto offline = server::store::OfflineStore(db).list("carol", "localhost");
+    REQUIRE(offline.size() == 2);
+    CHECK(offline[0].xml.find("first") != std::string::npos);
+    CHECK(offline[1].xml.find("second") != std::string::npos);
+    // The message that came without a delay got one, stamped at import time.
+    CHECK(offline[1].xml.find("stamp='2027-01-15T08:00:00Z'") != std::string::npos);
+
+    // Again: existing users are skipped and left as they are.
+    auto again = import_pie(db, data.value(), config, options);
+    REQUIRE(again.ok());
+    CHECK(again->users == 0);
+    CHECK(again->skipped_existing == 2);
+    CHECK(server::store::OfflineStore(db).count("carol", "localhost") == 2);
+    // --replace: the account is rebuilt from the file, nothing doubled.
+    options.replace = true;
+    auto replaced = import_pie(db, data.value(), config, options);
+    REQUIRE(replaced.ok());
+    CHECK(replaced->replaced == 2);
+    CHECK(server::store::OfflineStore(db).count("carol", "localhost") == 2);
+    CHECK(roster.roster_size("carol", "localhost") == 2);
+
+    // Export and read back: the same users and data.
+    std::ostringstream out;
+    auto exported = export_pie(db, {"localhost"}, out);
+    REQUIRE(exported.ok());
+    CHECK(exported->users == 2);
+    auto back = read_text(out.str());
+    REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error()));
+    REQUIRE(back->hosts.size() == 1);
+    REQUIRE(back->hosts[0].users.size() == 2);
+    const PieUser& b = back->hosts[0].users[0];
+    CHECK(b.name == "bob");
+    CHECK(b.private_xml.size() == 2);
+    REQUIRE(b.vcard);
+    CHECK(b.vcard->child_text("FN") == "Bob");
+    const PieUser& c = back->hosts[0].users[1];
+    CHECK(c.name == "carol");
+    CHECK(c.secrets == carol->secrets);
+    CHECK(c.offline.size() == 2);
+    CHECK(c.blocked == std::vector<std::string>{"spam@example.net"});
+    const PieContact* dave = contact(c, "dave@example.org");
+    REQUIRE(dave);
+    CHECK(dave->state == SubState::none_pending_out_in);
+}
+
+TEST_CASE("a Batch commits all or nothing; store calls inside it nest") {
+    TempDir dir;
+    auto opened = server::store::Database::open(dir.path);
+    REQUIRE(opened.ok());
+    auto& db = *opened.value();
+    server::store::SqliteAccountStore accounts(db);
+    {
+        server::store::Database::Batch batch(db);
+        REQUIRE(batch.begun());
+        CHECK(accounts.create({"a", "h", {}}) == auth::StoreStatus::ok);
+        CHECK(accounts.create({"a", "h", {}}) == auth::StoreStatus::exists);  // its savepoint rolled back
+        CHECK(accounts.create({"b", "h", {}}) == auth::StoreStatus::ok);
+        CHECK(accounts.find("a", "h"));
+        // No commit: both go.
+    }
+    CHECK_FALSE(accounts.find("a", "h"));
+    CHECK_FALSE(accounts.find("b", "h"));
+    {
+        server::store::Database::Batch batch(db);
+        CHECK(accounts.create({"a", "h", {}}) == auth::StoreStatus::ok);
+        CHECK(batch.commit());
+    }
+    CHECK(accounts.find("a", "h"));
+    CHECK(accounts.create({"c", "h", {}}) == auth::StoreStatus::ok);  // outside a batch as before
+}
