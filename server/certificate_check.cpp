@@ -23,6 +23,8 @@ struct BioFree {
     void operator()(BIO* b) const { BIO_free(b); }
 };
 
+}  // namespace
+
 std::string asn1_time_text(const ASN1_TIME* t) {
     std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
     if (!bio || ASN1_TIME_print(bio.get(), t) != 1) return "?";
@@ -30,8 +32,6 @@ std::string asn1_time_text(const ASN1_TIME* t) {
     const long n = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(n));
 }
-
-}  // namespace
 
 std::vector<std::string> certificate_warnings(const std::string& certificate_path,
                                               const std::vector<std::string>& hosts, std::time_t now) {

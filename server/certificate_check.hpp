@@ -10,6 +10,8 @@
 // it is served for.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <ctime>
 #include <string>
 #include <vector>
@@ -27,5 +29,8 @@ std::vector<std::string> certificate_warnings(const std::string& certificate_pat
 // Each warning prefixed with nothing more: the paths are in the text.
 std::vector<std::string> served_certificate_warnings(const conf::Config& config,
                                                      std::time_t now = std::time(nullptr));
+
+// "Nov 21 09:11:03 2027 GMT", or "?" when OpenSSL cannot print it.
+std::string asn1_time_text(const ASN1_TIME* t);
 
 }  // namespace server

@@ -18,6 +18,7 @@
 #include <optional>
 #include <ostream>
 
+#include "server/certificate_check.hpp"
 #include "server/tls_context.hpp"
 
 namespace server {
@@ -89,14 +90,6 @@ std::unique_ptr<BIO, BioFree> memory_bio(const std::string& text) {
 
 // No passphrase prompt on the terminal: an encrypted key is refused.
 int no_passphrase(char*, int, int, void*) { return 0; }
-
-std::string asn1_time_text(const ASN1_TIME* t) {
-    std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
-    if (!bio || ASN1_TIME_print(bio.get(), t) != 1) return "?";
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(n));
-}
 
 // Reads and checks the pair for `host`; the refusal reason otherwise.
 xmpp::Result<CheckedPair, std::string> check_pair(const Candidate& c, const std::string& host) {

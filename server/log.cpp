@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "server/log_format.hpp"
+#include "xmpp/datetime.hpp"
 
 namespace server {
 
@@ -14,18 +15,6 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(conf::LogLevel::info)};
 std::atomic<int> g_format{static_cast<int>(conf::LogFormat::text)};
-
-std::string utc_now() {
-    auto now = std::chrono::system_clock::now();
-    std::time_t t = std::chrono::system_clock::to_time_t(now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char stamp[40];
-    std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(ms));
-    return stamp;
-}
 
 }  // namespace
 
@@ -38,7 +27,7 @@ bool log_enabled(conf::LogLevel level) { return static_cast<int>(level) >= g_lev
 LogLine::LogLine(conf::LogLevel level) : level_(level) {}
 
 LogLine::~LogLine() {
-    const std::string time = utc_now();
+    const std::string time = xmpp::xep82_datetime_ms(std::chrono::system_clock::now());
     const std::string message = out_.str();
     const std::string line =
         format_log_line(LogRecord{time, level_, session_, jid_, message},

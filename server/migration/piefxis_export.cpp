@@ -1,6 +1,7 @@
 #include "server/migration/piefxis_export.hpp"
 
 #include "server/migration/piefxis_reader.hpp"
+#include "xmpp/datetime.hpp"
 #include "server/migration/piefxis_writer.hpp"
 #include "server/modules/stored_xml.hpp"
 #include "server/store/blocklist_store.hpp"
@@ -32,7 +33,7 @@ std::optional<PieUser> read_stored_user(store::Database& db, const std::string& 
         if (!message) continue;
         std::int64_t stamp = 0;
         if (const auto* delay = message->child("delay", delay_ns))
-            stamp = parse_xep82(delay->attr_or("stamp")).value_or(0);
+            stamp = xmpp::parse_xep82(delay->attr_or("stamp")).value_or(0);
         u.offline.push_back(PieOfflineMessage{std::move(*message), stamp});
     }
     return u;

@@ -11,20 +11,12 @@
 #include "server/store/roster_store.hpp"
 #include "server/store/sqlite_account_store.hpp"
 #include "server/store/user_data_store.hpp"
+#include "xmpp/datetime.hpp"
 #include "xmpp/serializer.hpp"
 
 namespace server::migration {
 
 namespace {
-
-std::string xep82(std::int64_t seconds) {
-    std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // The file's secrets as they are, plus what a plaintext password gives for
 // the hashes it lacks.
@@ -81,7 +73,7 @@ std::optional<std::string> import_user(Stores& s, const PieUser& user, const std
             stamp = options.now;
             xmpp::Element delay("delay", std::string(delay_ns));
             delay.set_attr("from", domain);
-            delay.set_attr("stamp", xep82(stamp));
+            delay.set_attr("stamp", xmpp::xep82_datetime(stamp));
             delay.add_text("Offline storage");
             message.add_child(std::move(delay));
         }

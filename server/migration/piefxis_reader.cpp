@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "xmpp/datetime.hpp"
 #include "xmpp/jid.hpp"
 
 namespace server::migration {
@@ -141,7 +142,7 @@ std::optional<std::string> read_offline(const xmpp::Element& box, PieUser& user,
         PieOfflineMessage off{m, 0};
         off.message.set_xmlns(std::string(client_ns));
         if (const auto* delay = m.child("delay", delay_ns)) {
-            auto stamp = parse_xep82(delay->attr_or("stamp"));
+            auto stamp = xmpp::parse_xep82(delay->attr_or("stamp"));
             if (!stamp)
                 return where + ": offline message with delay stamp '" + std::string(delay->attr_or("stamp")) +
                        "' (not XEP-0082)";
@@ -285,53 +286,6 @@ std::optional<std::string> merge_pie(PieData& into, PieData&& more) {
     }
     for (auto& n : more.notes) into.notes.push_back(std::move(n));
     return std::nullopt;
-}
-
-std::optional<std::int64_t> parse_xep82(std::string_view s) {
-    // CCYY-MM-DDThh:mm:ss[.sss]TZD
-    auto digits = [&](std::size_t pos, std::size_t n) -> std::optional<int> {
-        if (pos + n > s.size()) return std::nullopt;
-        int v = 0;
-        for (std::size_t i = pos; i < pos + n; ++i) {
-            if (s[i] < '0' || s[i] > '9') return std::nullopt;
-            v = v * 10 + (s[i] - '0');
-        }
-        return v;
-    };
-    auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
-    auto hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
-    if (!year || !month || !day || !hour || !minute || !second || s.size() < 20 || s[4] != '-' || s[7] != '-' ||
-        s[10] != 'T' || s[13] != ':' || s[16] != ':')
-        return std::nullopt;
-    if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60)
-        return std::nullopt;
-    std::size_t pos = 19;
-    if (s[pos] == '.') {
-        ++pos;
-        const std::size_t start = pos;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
-        if (pos == start) return std::nullopt;
-    }
-    std::int64_t offset = 0;
-    if (pos < s.size() && s[pos] == 'Z') {
-        ++pos;
-    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-        auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
-        if (!oh || !om || pos + 6 != s.size() || s[pos + 3] != ':') return std::nullopt;
-        offset = (s[pos] == '+' ? 1 : -1) * (*oh * 3600 + *om * 60);
-        pos += 6;
-    } else {
-        return std::nullopt;
-    }
-    if (pos != s.size()) return std::nullopt;
-    std::tm tm{};
-    tm.tm_year = *year - 1900;
-    tm.tm_mon = *month - 1;
-    tm.tm_mday = *day;
-    tm.tm_hour = *hour;
-    tm.tm_min = *minute;
-    tm.tm_sec = *second;
-    return static_cast<std::int64_t>(timegm(&tm)) - offset;
 }
 
 }  // namespace server::migration

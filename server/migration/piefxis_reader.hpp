@@ -31,8 +31,4 @@ xmpp::Result<PieData, std::string> read_pie(const xmpp::Element& root);
 // (Prosody writes one file per user); a user in both is an error.
 std::optional<std::string> merge_pie(PieData& into, PieData&& more);
 
-// XEP-0082 DateTime (2026-11-21T09:11:03.095187Z, or with ±hh:mm) as Unix
-// seconds; nullopt when it is not one.
-std::optional<std::int64_t> parse_xep82(std::string_view stamp);
-
 }  // namespace server::migration

@@ -23,6 +23,7 @@
 #include "server/metrics.hpp"
 #include "server/modules/stored_xml.hpp"
 #include "server/store/offline_store.hpp"
+#include "xmpp/datetime.hpp"
 #include "xmpp/serializer.hpp"
 
 namespace server::modules {
@@ -34,16 +35,6 @@ constexpr std::string_view delay_ns = "urn:xmpp:delay";
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-// XEP-0082 DateTime in UTC: 2026-11-21T07:30:00Z.
-std::string xep82_stamp(std::int64_t seconds) {
-    std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 bool worth_storing(const xmpp::Element& message) {
@@ -77,7 +68,7 @@ void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
     if (!stamped_by(stored, bare.domain())) {  // not back from an earlier stay here
         xmpp::Element delay("delay", std::string(delay_ns));
         delay.set_attr("from", bare.domain());
-        delay.set_attr("stamp", xep82_stamp(now));
+        delay.set_attr("stamp", xmpp::xep82_datetime(now));
         delay.add_text("Offline storage");
         stored.add_child(std::move(delay));
     }

@@ -4,71 +4,21 @@
 // limit, and the password change of an authenticated user.
 #include <doctest/doctest.h>
 
-#include "memory_accounts.hpp"
-#include "memory_transport.hpp"
-#include "server/c2s_session.hpp"
-#include "server/module_host.hpp"
-#include "server/modules/modules.hpp"
-#include "server/registration_limit.hpp"
-#include "server/router.hpp"
-#include "server/session_manager.hpp"
-#include "server/storage_executor.hpp"
+#include "c2s_harness.hpp"
 
 namespace {
 
-struct Harness {
-    boost::asio::io_context ctx{1};
-    server::Services services;
-    server::SessionManager sessions;
-    server::ModuleHost modules;
-    server::Router router{services};
-    server::StorageExecutor storage;
-    server::RegistrationLimit registrations;
-    test::MemoryAccounts accounts;
-
+struct Harness : test::C2sHarness {
     explicit Harness(bool registration, std::chrono::seconds interval = std::chrono::seconds(0),
-                     bool require_tls = true) {
-        REQUIRE_FALSE(auth::SaslServer::global_init().has_value());
+                     bool require_tls = true)
+        : C2sHarness(config_of(registration, interval, require_tls)) {}
+
+    static conf::Config config_of(bool registration, std::chrono::seconds interval, bool require_tls) {
         conf::Config config = conf::default_config();
         config.hosts.front().registration = registration;
         config.auth.registration_interval = interval;
         config.auth.require_tls = require_tls;
-        services.config.store(std::make_shared<const conf::Config>(std::move(config)));
-        services.sessions = &sessions;
-        services.modules = &modules;
-        services.router = &router;
-        services.storage = &storage;
-        services.accounts = &accounts;
-        services.registration_limit = &registrations;
-        server::modules::register_all(modules, services);
-        accounts.create({"juliet", "localhost", auth::make_scram_secrets("r0meo", 4096)});
-    }
-
-    std::shared_ptr<test::MemoryPipe> connect(bool secure) {
-        auto pipe = std::make_shared<test::MemoryPipe>(ctx);
-        pipe->secure = secure;
-        auto session = std::make_shared<server::C2sSession>(services, ctx.get_executor(),
-                                                            std::make_unique<test::MemoryTransport>(pipe), false);
-        session->start();
-        settle();
-        return pipe;
-    }
-
-    void settle() {
-        for (int i = 0; i < 100; ++i) {
-            ctx.restart();
-            ctx.poll();
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
-            ctx.restart();
-            if (ctx.poll() == 0 && i > 2) break;
-        }
-    }
-
-    std::string say(test::MemoryPipe& pipe, std::string bytes) {
-        pipe.output.clear();
-        pipe.push(std::move(bytes));
-        settle();
-        return pipe.output;
+        return config;
     }
 
     // A bound session of user/password; fails the test otherwise.

@@ -4,70 +4,17 @@
 
 #include <map>
 
-#include "memory_accounts.hpp"
-#include "memory_transport.hpp"
-#include "server/c2s_session.hpp"
-#include "server/module_host.hpp"
-#include "server/modules/modules.hpp"
-#include "server/router.hpp"
-#include "server/session_manager.hpp"
-#include "server/storage_executor.hpp"
-#include "xmq/engine.hpp"
+#include "c2s_harness.hpp"
 
 namespace {
 
-struct Harness {
-    boost::asio::io_context ctx{1};
-    server::Services services;
-    server::SessionManager sessions;
-    server::ModuleHost modules;
-    server::Router router{services};
-    server::StorageExecutor storage;
-    test::MemoryAccounts accounts;
-    std::unique_ptr<xmq::Engine> xmq;
+// At most two failed SASL attempts, to reach the limit quickly.
+struct Harness : test::C2sHarness {
+    explicit Harness(conf::Config config = conf::default_config()) : C2sHarness(two_failures(std::move(config))) {}
 
-    explicit Harness(conf::Config config = conf::default_config()) {
-        REQUIRE_FALSE(auth::SaslServer::global_init().has_value());
+    static conf::Config two_failures(conf::Config config) {
         config.auth.max_failures = 2;
-        xmq = std::make_unique<xmq::Engine>(config.xmq, std::vector<std::string>{"localhost"});
-        services.config.store(std::make_shared<const conf::Config>(std::move(config)));
-        services.sessions = &sessions;
-        services.modules = &modules;
-        services.router = &router;
-        services.storage = &storage;
-        services.accounts = &accounts;
-        services.xmq = xmq.get();
-        server::modules::register_all(modules, services);
-        accounts.create({"juliet", "localhost", auth::make_scram_secrets("r0meo", 4096)});
-    }
-
-    std::shared_ptr<test::MemoryPipe> connect(bool secure) {
-        auto pipe = std::make_shared<test::MemoryPipe>(ctx);
-        pipe->secure = secure;
-        auto session = std::make_shared<server::C2sSession>(services, ctx.get_executor(),
-                                                            std::make_unique<test::MemoryTransport>(pipe), false);
-        session->start();
-        settle();
-        return pipe;
-    }
-
-    // Runs until nothing is left to do now (storage hops included).
-    void settle() {
-        for (int i = 0; i < 50; ++i) {
-            ctx.restart();
-            ctx.poll();
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
-            ctx.restart();
-            if (ctx.poll() == 0) break;
-        }
-    }
-
-    // Client says `bytes`; returns what the server answered since.
-    std::string say(test::MemoryPipe& pipe, std::string bytes) {
-        pipe.output.clear();
-        pipe.push(std::move(bytes));
-        settle();
-        return pipe.output;
+        return config;
     }
 };
 

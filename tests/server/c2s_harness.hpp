@@ -1,0 +1,84 @@
+// C2sHarness: the real C2sSession, router and modules over an in-memory
+// transport, for conversations between a scripted client and the server.
+// One io_context on the test's thread; settle() runs it (storage hops
+// included) until nothing is left to do. Not thread-safe: one test, one harness.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "memory_accounts.hpp"
+#include "memory_transport.hpp"
+#include "server/c2s_session.hpp"
+#include "server/module_host.hpp"
+#include "server/modules/modules.hpp"
+#include "server/registration_limit.hpp"
+#include "server/router.hpp"
+#include "server/session_manager.hpp"
+#include "server/storage_executor.hpp"
+#include "xmq/engine.hpp"
+
+namespace test {
+
+struct C2sHarness {
+    boost::asio::io_context ctx{1};
+    server::Services services;
+    server::SessionManager sessions;
+    server::ModuleHost modules;
+    server::Router router{services};
+    server::StorageExecutor storage;
+    server::RegistrationLimit registrations;
+    MemoryAccounts accounts;
+    std::unique_ptr<xmq::Engine> xmq;
+
+    // juliet@localhost (password r0meo) exists.
+    explicit C2sHarness(conf::Config config = conf::default_config()) {
+        REQUIRE_FALSE(auth::SaslServer::global_init().has_value());
+        xmq = std::make_unique<xmq::Engine>(config.xmq, std::vector<std::string>{"localhost"});
+        services.config.store(std::make_shared<const conf::Config>(std::move(config)));
+        services.sessions = &sessions;
+        services.modules = &modules;
+        services.router = &router;
+        services.storage = &storage;
+        services.accounts = &accounts;
+        services.xmq = xmq.get();
+        services.registration_limit = &registrations;
+        server::modules::register_all(modules, services);
+        accounts.create({"juliet", "localhost", auth::make_scram_secrets("r0meo", 4096)});
+    }
+
+    std::shared_ptr<MemoryPipe> connect(bool secure) {
+        auto pipe = std::make_shared<MemoryPipe>(ctx);
+        pipe->secure = secure;
+        auto session = std::make_shared<server::C2sSession>(services, ctx.get_executor(),
+                                                            std::make_unique<MemoryTransport>(pipe), false);
+        session->start();
+        settle();
+        return pipe;
+    }
+
+    // Runs until nothing is left to do now (storage hops included).
+    void settle() {
+        for (int i = 0; i < 100; ++i) {
+            ctx.restart();
+            ctx.poll();
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            ctx.restart();
+            if (ctx.poll() == 0 && i > 2) break;
+        }
+    }
+
+    // Client says `bytes`; returns what the server answered since.
+    std::string say(MemoryPipe& pipe, std::string bytes) {
+        pipe.output.clear();
+        pipe.push(std::move(bytes));
+        settle();
+        return pipe.output;
+    }
+};
+
+}  // namespace test
