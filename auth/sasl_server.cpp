@@ -466,6 +466,7 @@ std::vector<std::string> SaslServer::mechanisms() const {
         if (std::find(loaded.begin(), loaded.end(), mech) == loaded.end()) continue;
         if (is_plus(mech) && !o.channel_binding) continue;
         if (mech == "PLAIN" && !(o.secure && o.allow_plain)) continue;
+        if (mech.starts_with("SCRAM-SHA-256") && !o.allow_scram_sha256) continue;
         offered.emplace_back(mech);
     }
     return offered;

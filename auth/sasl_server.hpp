@@ -32,6 +32,10 @@ struct SaslOptions {
     std::string domain;          // the virtual host being logged into (realm)
     bool secure = false;         // the stream is encrypted
     bool allow_plain = true;     // PLAIN offered when secure
+    // SCRAM-SHA-256(-PLUS) offered. Off where accounts hold SCRAM-SHA-1
+    // secrets only (imported from Prosody): clients pick the strongest
+    // mechanism offered and would fail on those accounts.
+    bool allow_scram_sha256 = true;
     std::optional<ChannelBinding> channel_binding;
     // Iteration count new accounts get: an unknown user is answered with a
     // made-up secret of this count, so SCRAM's first reply does not tell.

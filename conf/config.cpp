@@ -214,11 +214,12 @@ private:
         const toml::table* t = r_.table(root, "", "auth");
         if (!t) return;
         r_.check_keys(*t, "auth",
-                      {"require_tls", "allow_plain", "max_failures", "scram_iterations",
+                      {"require_tls", "allow_plain", "allow_scram_sha256", "max_failures", "scram_iterations",
                        "failure_delay_ms", "max_failure_delay_ms", "failure_window",
                        "registration_interval"});
         r_.boolean(*t, "auth", "require_tls", c_.auth.require_tls);
         r_.boolean(*t, "auth", "allow_plain", c_.auth.allow_plain);
+        r_.boolean(*t, "auth", "allow_scram_sha256", c_.auth.allow_scram_sha256);
         r_.integer(*t, "auth", "max_failures", 1, 100, c_.auth.max_failures);
         r_.integer(*t, "auth", "scram_iterations", 4096, 1000000, c_.auth.scram_iterations);
         r_.integer(*t, "auth", "failure_delay_ms", 0, 60000, c_.auth.failure_delay_ms);

@@ -60,6 +60,7 @@ struct TlsConfig {
 struct AuthConfig {
     bool require_tls = true;         // no SASL mechanism before TLS
     bool allow_plain = true;         // PLAIN, on encrypted streams only
+    bool allow_scram_sha256 = true;  // off when accounts hold SCRAM-SHA-1 secrets only (see auth::SaslOptions)
     unsigned max_failures = 3;       // failed SASL attempts before the stream closes
     unsigned scram_iterations = 4096;
     // Failed SASL attempts from one IP address slow its later <failure/>

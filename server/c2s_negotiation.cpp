@@ -102,6 +102,7 @@ void C2sSession::send_features() {
 std::unique_ptr<auth::SaslServer> C2sSession::make_sasl_server() const {
     return std::make_unique<auth::SaslServer>(auth::SaslOptions{host_, transport_->is_secure(),
                                                                 config_->auth.allow_plain,
+                                                                config_->auth.allow_scram_sha256,
                                                                 transport_->channel_binding(),
                                                                 config_->auth.scram_iterations});
 }

@@ -80,6 +80,12 @@ int run_import(const CommandLine& line, const conf::Config& config) {
               << c.offline_messages << " offline messages, " << c.blocked << " blocked JIDs; skipped "
               << c.skipped_existing << " existing users and " << c.skipped_other_hosts
               << " users of hosts not served\n";
+    if (c.without_sha256 > 0 && config.auth.allow_scram_sha256) {
+        std::cerr << "xmqd import: " << c.without_sha256
+                  << " accounts have SCRAM-SHA-1 secrets only: clients that choose SCRAM-SHA-256 cannot log in to "
+                     "them; set auth.allow_scram_sha256 = false in "
+                  << config.source << " (until their passwords are set anew)\n";
+    }
     return 0;
 }
 

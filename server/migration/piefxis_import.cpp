@@ -1,5 +1,6 @@
 #include "server/migration/piefxis_import.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <limits>
@@ -49,6 +50,9 @@ std::optional<std::string> import_user(Stores& s, const PieUser& user, const std
         return jid + ": could not derive SCRAM secrets from the password";
     if (s.accounts.create(auth::Account{user.name, domain, secrets}) != auth::StoreStatus::ok)
         return jid + ": cannot create the account";
+    const bool has_sha256 = std::any_of(secrets.begin(), secrets.end(),
+                                        [](const auth::ScramSecret& x) { return x.hash == auth::ScramHash::sha256; });
+    if (!secrets.empty() && !has_sha256) ++counts.without_sha256;
     if (secrets.empty()) counts.messages.push_back(jid + ": no password or SCRAM credentials in the file; "
                                                    "set one with: xmqd passwd " + jid);
     for (const auto& c : user.contacts) {

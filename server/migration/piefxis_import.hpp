@@ -7,7 +7,8 @@
 // as they are, and from a plaintext password the hashes the file lacks,
 // derived as `xmqd adduser` does (a user with SCRAM-SHA-1 secrets only logs
 // in with SCRAM-SHA-1 and PLAIN, not SCRAM-SHA-256, until its password is
-// set again); roster rows with their subscription states; the vCard; private
+// set again: counted, so that the operator can turn auth.allow_scram_sha256
+// off); roster rows with their subscription states; the vCard; private
 // XML; offline messages in order, each with a XEP-0203 delay (the import time
 // when the file gave none), every one kept even past limits.max_offline_messages
 // (the old server accepted them); the block list.
@@ -40,6 +41,7 @@ struct ImportOptions {
 
 struct ImportCounts {
     std::size_t users = 0;
+    std::size_t without_sha256 = 0;  // accounts with SCRAM-SHA-1 secrets only
     std::size_t replaced = 0;
     std::size_t skipped_existing = 0;
     std::size_t skipped_other_hosts = 0;  // users of hosts not served

@@ -176,6 +176,9 @@ TEST_CASE("mechanisms offered depend on the stream") {
     auto no_plain = options(true);
     no_plain.allow_plain = false;
     CHECK(SaslServer(no_plain).mechanisms() == V{"SCRAM-SHA-256", "SCRAM-SHA-1"});
+    auto sha1_only = options(true, auth::ChannelBinding{"tls-exporter", std::string(32, 'x')});
+    sha1_only.allow_scram_sha256 = false;
+    CHECK(SaslServer(sha1_only).mechanisms() == V{"SCRAM-SHA-1-PLUS", "SCRAM-SHA-1", "PLAIN"});
     const auth::ChannelBinding cb{"tls-exporter", std::string(32, 'x')};
     CHECK(SaslServer(options(true, cb)).mechanisms() ==
           V{"SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"});

@@ -38,6 +38,7 @@ TEST_CASE("default_config holds the documented defaults") {
 
     CHECK(c.auth.require_tls);
     CHECK(c.auth.allow_plain);
+    CHECK(c.auth.allow_scram_sha256);
     CHECK(c.auth.max_failures == 3);
     CHECK(c.auth.scram_iterations == 4096);
 
@@ -99,6 +100,7 @@ ciphersuites = "TLS_AES_256_GCM_SHA384"
 [auth]
 require_tls = false
 allow_plain = false
+allow_scram_sha256 = false
 max_failures = 5
 scram_iterations = 10000
 
@@ -146,6 +148,7 @@ type = "all"
 
     CHECK_FALSE(c.auth.require_tls);
     CHECK_FALSE(c.auth.allow_plain);
+    CHECK_FALSE(c.auth.allow_scram_sha256);
     CHECK(c.auth.max_failures == 5);
     CHECK(c.auth.scram_iterations == 10000);
 

@@ -157,6 +157,21 @@ async def test_import_real_export_then_round_trip(make_server, tmp_path, name):
         second.stop()
 
 
+async def test_sha1_only_accounts_sign_in_with_the_clients_own_choice_once_sha256_is_off(make_server):
+    """Prosody keeps SCRAM-SHA-1 secrets only; a client picks the strongest mechanism offered."""
+    server, r = imported(make_server, "import-sha1-only", files_of("prosody"))
+    assert "3 accounts have SCRAM-SHA-1 secrets only" in r.stderr, r.stderr
+    server.extra_config["auth"]["allow_scram_sha256"] = False
+    server.write_config()
+    server.start()
+    try:
+        for user, password in OLD_PASSWORDS.items():
+            async with signed_in(server, user, password, mech=None) as c:  # slixmpp chooses
+                await c.ping_server()
+    finally:
+        server.stop()
+
+
 def test_existing_users_are_skipped_unless_replace(make_server):
     server, _ = imported(make_server, "import-twice", files_of("prosody"))
     r = server.admin("import", *files_of("prosody"))

@@ -33,7 +33,7 @@ class Client:
     """
 
     def __init__(self, server: Xmqd, user: str, password: str | None = None, *,
-                 resource: str | None = "test", mech: str = "SCRAM-SHA-256",
+                 resource: str | None = "test", mech: str | None = "SCRAM-SHA-256",
                  transport: str = "starttls", verify: bool = True):
         self.server = server
         bare = user if "@" in user else f"{user}@{server.domain}"
