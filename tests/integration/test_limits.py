@@ -119,7 +119,7 @@ async def test_connections_per_ip_past_the_limit_get_policy_violation(make_serve
     finally:
         for s in streams[1:]:
             await s.__aexit__(None, None, None)
-    assert "refused a connection from 127.0.0.2" in server.log()
+    server.wait_for_log("refused a connection from 127.0.0.2")
 
 
 # --------------------------------------------------------------------------- sessions per account

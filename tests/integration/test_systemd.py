@@ -92,10 +92,11 @@ def test_notify_ready_then_reloading_ready_on_sighup_then_stopping_on_sigterm(ma
     # A refused reload must still end the reloading state.
     good = server.config_path.read_text()
     server.config_path.write_text(good + "\nno_such_key = 1\n")
+    mark = len(server.lines)
     server.proc.send_signal(signal.SIGHUP)
     service_manager.expect("RELOADING=1", "READY=1")
     assert server.alive()
-    assert "reload refused" in server.log()
+    server.wait_for_log("reload refused", since=mark)
     server.config_path.write_text(good)
 
     server.terminate()

@@ -231,3 +231,16 @@ type = "all"
 
     def log(self, since: int = 0) -> str:
         return "".join(self.lines[since:])
+
+    def wait_for_log(self, text: str, since: int = 0, timeout: float = 10.0) -> str:
+        """Blocks until a log line (from line `since` on) contains `text`; returns that line.
+
+        The log is read by another thread, so a line can arrive after what the
+        server did next (a notify message, a reply)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[since:]:
+                if text in line:
+                    return line
+            time.sleep(0.02)
+        raise AssertionError(f"no log line with {text!r} within {timeout}s:\n{self.log(since)}")
