@@ -45,6 +45,11 @@ void OutputQueue::end_write(std::size_t n) {
     if (kept_head_ == kept_.size()) {
         kept_.clear();  // keeps its capacity for the next stanzas
         kept_head_ = 0;
+    } else if (kept_head_ >= 64 && kept_head_ * 2 >= kept_.size()) {
+        // A stream that is never drained (always something pending) would
+        // otherwise grow its notes by one per message for as long as it lasts.
+        kept_.erase(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(kept_head_));
+        kept_head_ = 0;
     }
     writing_.clear();
 }

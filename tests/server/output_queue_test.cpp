@@ -71,3 +71,16 @@ TEST_CASE("output queue: notes are reused, idle memory given back") {
     CHECK(q.idle());
     CHECK(q.take_unwritten().empty());
 }
+
+TEST_CASE("output queue: a stream never drained still hands back exactly what was not written") {
+    server::OutputQueue q;
+    q.append("<m0/>", true);
+    for (int i = 1; i <= 500; ++i) {
+        const std::size_t n = q.begin_write().size();
+        q.append("<m" + std::to_string(i) + "/>", true);  // arrives while the write is in flight
+        q.end_write(n);
+    }
+    q.begin_write();
+    q.end_write(0);  // the last write fails before taking anything
+    CHECK(q.take_unwritten() == std::vector<std::string>{"<m500/>"});
+}
