@@ -24,18 +24,30 @@ std::vector<std::tuple<std::string, std::string, std::string>> BlocklistStore::a
     return out;
 }
 
-bool BlocklistStore::add(const std::string& user, const std::string& domain, const std::vector<std::string>& jids) {
-    auto l = db_.lock();
-    Database::Transaction tx(l);
-    if (!tx.begun()) return false;
-    Statement s = l.prepare("INSERT OR IGNORE INTO blocklist (user, domain, jid) VALUES (?1, ?2, ?3)");
+namespace {
+
+// One statement of (user, domain, jid) run for each of `jids`.
+bool run_per_jid(Database::Lock& l, const char* sql, const std::string& user, const std::string& domain,
+                 const std::vector<std::string>& jids) {
+    Statement s = l.prepare(sql);
     if (!s.valid()) return false;
     for (const auto& jid : jids) {
         s.reset();
         s.bind(1, user).bind(2, domain).bind(3, jid);
         if (!s.run()) return false;
     }
-    return tx.commit();
+    return true;
+}
+
+}  // namespace
+
+bool BlocklistStore::add(const std::string& user, const std::string& domain, const std::vector<std::string>& jids) {
+    auto l = db_.lock();
+    Database::Transaction tx(l);
+    if (!tx.begun()) return false;
+    return run_per_jid(l, "INSERT OR IGNORE INTO blocklist (user, domain, jid) VALUES (?1, ?2, ?3)", user, domain,
+                       jids) &&
+           tx.commit();
 }
 
 bool BlocklistStore::remove(const std::string& user, const std::string& domain,
@@ -48,14 +60,8 @@ bool BlocklistStore::remove(const std::string& user, const std::string& domain,
         if (!s.valid() || !s.bind(1, user).bind(2, domain).run()) return false;
         return tx.commit();
     }
-    Statement s = l.prepare("DELETE FROM blocklist WHERE user = ?1 AND domain = ?2 AND jid = ?3");
-    if (!s.valid()) return false;
-    for (const auto& jid : jids) {
-        s.reset();
-        s.bind(1, user).bind(2, domain).bind(3, jid);
-        if (!s.run()) return false;
-    }
-    return tx.commit();
+    return run_per_jid(l, "DELETE FROM blocklist WHERE user = ?1 AND domain = ?2 AND jid = ?3", user, domain, jids) &&
+           tx.commit();
 }
 
 }  // namespace server::store

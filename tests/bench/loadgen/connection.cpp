@@ -155,20 +155,24 @@ asio::awaitable<void> Connection::open_stream(const Target& target) {
     features_ = std::move(element);
 }
 
+// STARTTLS (RFC 6120 §5), once per connection.
+asio::awaitable<void> Connection::start_tls(const Target& target) {
+    if (tls_) co_return;
+    co_await open_stream(target);
+    if (features_.find("<starttls") == std::string::npos) fail("no STARTTLS offered");
+    send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    auto [name, element] = co_await read_element();
+    if (name != "proceed") fail("STARTTLS refused: " + element);
+    while (writing_) co_await asio::post(stream_.get_executor(), use_awaitable);
+    co_await stream_.async_handshake(asio::ssl::stream_base::client, use_awaitable);
+    tls_ = true;
+}
+
 asio::awaitable<void> Connection::login(const Target& target, const std::string& user,
                                         const std::string& resource, ScramCache& cache, double timeout_s) {
     if (target.raw) co_return;
     arm(timeout_s);
-    if (!tls_) {
-        co_await open_stream(target);
-        if (features_.find("<starttls") == std::string::npos) fail("no STARTTLS offered");
-        send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        auto [name, element] = co_await read_element();
-        if (name != "proceed") fail("STARTTLS refused: " + element);
-        while (writing_) co_await asio::post(stream_.get_executor(), use_awaitable);
-        co_await stream_.async_handshake(asio::ssl::stream_base::client, use_awaitable);
-        tls_ = true;
-    }
+    co_await start_tls(target);
     co_await open_stream(target);
     if (features_.find("SCRAM-SHA-1<") == std::string::npos) fail("SCRAM-SHA-1 not offered: " + features_);
     ScramExchange scram(user, cache);
@@ -197,16 +201,7 @@ asio::awaitable<void> Connection::login(const Target& target, const std::string&
 asio::awaitable<void> Connection::register_account(const Target& target, const std::string& user,
                                                    const std::string& password, double timeout_s) {
     arm(timeout_s);
-    if (!tls_) {
-        co_await open_stream(target);
-        if (features_.find("<starttls") == std::string::npos) fail("no STARTTLS offered");
-        send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        auto [name, element] = co_await read_element();
-        if (name != "proceed") fail("STARTTLS refused: " + element);
-        while (writing_) co_await asio::post(stream_.get_executor(), use_awaitable);
-        co_await stream_.async_handshake(asio::ssl::stream_base::client, use_awaitable);
-        tls_ = true;
-    }
+    co_await start_tls(target);
     co_await open_stream(target);
     send("<iq type='set' id='reg1'><query xmlns='jabber:iq:register'><username>" + user +
          "</username><password>" + password + "</password></query></iq>");

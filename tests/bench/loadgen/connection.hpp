@@ -77,6 +77,7 @@ private:
     asio::awaitable<std::pair<std::string, std::string>> read_element();
     asio::awaitable<void> write_loop();
     asio::awaitable<void> open_stream(const Target& target);  // header, then features
+    asio::awaitable<void> start_tls(const Target& target);    // no-op once encrypted
     void arm(double seconds);
     void disarm();
 
