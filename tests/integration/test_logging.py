@@ -3,6 +3,7 @@ a session carry its id and JID; no password or message body is logged at info le
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -48,7 +49,14 @@ async def test_json_lines_with_session_and_jid(json_server):
     assert isinstance(session, int)
     bound = [r for r in since if r["message"] == "bound" and r.get("session") == session]
     assert [r["jid"] for r in bound] == ["alice@localhost/laptop"], since
-    ended = [r for r in since if r["message"] == "ended" and r.get("session") == session]
+    # The session's end is logged after the client saw its stream close, and
+    # the log is read by another thread: wait for the line.
+    for _ in range(100):
+        since = [json.loads(line) for line in json_server.lines[mark:] if not line.startswith("--- harness")]
+        ended = [r for r in since if r["message"] == "ended" and r.get("session") == session]
+        if ended:
+            break
+        await asyncio.sleep(0.05)
     assert [r["jid"] for r in ended] == ["alice@localhost/laptop"], since
 
     log = json_server.log(mark)
