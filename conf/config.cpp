@@ -120,7 +120,9 @@ private:
             } else if (c_.serves_host(*domain)) {
                 r_.error(*n, path + ".domain", "duplicate host " + in_quotes(*domain));
             } else {
-                HostConfig host{*domain, registration};
+                HostConfig host;
+                host.domain = *domain;
+                host.registration = registration;
                 host_certificate(*t, path, host);
                 c_.hosts.push_back(std::move(host));
             }
@@ -461,7 +463,9 @@ std::string_view to_string(LogLevel level) {
 
 Config default_config() {
     Config c;
-    c.hosts = {HostConfig{"localhost"}};
+    HostConfig localhost;
+    localhost.domain = "localhost";
+    c.hosts = {localhost};
     c.listeners = {ListenerConfig{ListenerKind::c2s, "::", 5222},
                    ListenerConfig{ListenerKind::c2s_tls, "::", 5223},
                    ListenerConfig{ListenerKind::http, "127.0.0.1", 5280},

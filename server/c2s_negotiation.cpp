@@ -1,6 +1,5 @@
 // The negotiation half of C2sSession: stream headers, features, STARTTLS,
 // SASL and resource binding (RFC 6120 §4–7).
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 
@@ -13,6 +12,7 @@
 #include "server/module_host.hpp"
 #include "server/session_manager.hpp"
 #include "server/storage_executor.hpp"
+#include "server/use_tuple.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
 
@@ -259,7 +259,7 @@ asio::awaitable<void> C2sSession::send_held_failure() {
     HeldFailure held = std::move(*held_failure_);
     held_failure_.reset();
     asio::steady_timer timer(executor_, held.delay);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await timer.async_wait(use_tuple);
     if (closing_) co_return;
     send_raw(held.xml);
     if (held.close) fail(xmpp::StreamError::not_authorized, "Too many failed authentication attempts");

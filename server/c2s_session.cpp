@@ -2,7 +2,6 @@
 
 #include <array>
 #include <atomic>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -14,6 +13,7 @@
 #include "server/router.hpp"
 #include "server/session_manager.hpp"
 #include "server/storage_executor.hpp"
+#include "server/use_tuple.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
 #include "xmq/engine.hpp"
@@ -22,7 +22,6 @@ namespace server {
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto close_grace = std::chrono::seconds(5);  // to flush a final error to a slow reader
 constexpr auto trim_after = std::chrono::seconds(5);   // of silence, before idle memory is given back
 std::atomic<std::uint64_t> next_session_id{1};

@@ -11,22 +11,12 @@
 #include <memory>
 
 #include "server/tls_context.hpp"
+#include "server/openssl_ptr.hpp"
 
 namespace server {
 
-namespace {
-
-struct X509Free {
-    void operator()(X509* x) const { X509_free(x); }
-};
-struct BioFree {
-    void operator()(BIO* b) const { BIO_free(b); }
-};
-
-}  // namespace
-
 std::string asn1_time_text(const ASN1_TIME* t) {
-    std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+    BioPtr bio(BIO_new(BIO_s_mem()));
     if (!bio || ASN1_TIME_print(bio.get(), t) != 1) return "?";
     char* data = nullptr;
     const long n = BIO_get_mem_data(bio.get(), &data);
@@ -39,7 +29,7 @@ std::vector<std::string> certificate_warnings(const std::string& certificate_pat
     std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(certificate_path.c_str(), "r"), &std::fclose);
     if (!file) return {"cannot read certificate " + certificate_path};
     // The first certificate of the chain file is the server's own.
-    std::unique_ptr<X509, X509Free> cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr));
+    X509Ptr cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr));
     if (!cert) return {"no PEM certificate in " + certificate_path};
 
     std::time_t at = now;

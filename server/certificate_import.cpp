@@ -20,6 +20,7 @@
 
 #include "server/certificate_check.hpp"
 #include "server/tls_context.hpp"
+#include "server/openssl_ptr.hpp"
 
 namespace server {
 
@@ -28,16 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::uintmax_t kMaxPemBytes = 1024 * 1024;  // a chain is a few KiB; anything huge is not one
-
-struct X509Free {
-    void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-    void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct BioFree {
-    void operator()(BIO* b) const { BIO_free(b); }
-};
 
 struct Candidate {
     fs::path certificate;
@@ -84,8 +75,8 @@ std::optional<std::string> read_small_file(const fs::path& path, std::string& er
     return text;
 }
 
-std::unique_ptr<BIO, BioFree> memory_bio(const std::string& text) {
-    return std::unique_ptr<BIO, BioFree>(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+BioPtr memory_bio(const std::string& text) {
+    return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
 }
 
 // No passphrase prompt on the terminal: an encrypted key is refused.
@@ -101,9 +92,9 @@ xmpp::Result<CheckedPair, std::string> check_pair(const Candidate& c, const std:
     if (!key_text) return xmpp::fail(error);
 
     auto cert_bio = memory_bio(*cert_text);
-    std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(cert_bio.get(), nullptr, no_passphrase, nullptr));
+    X509Ptr cert(PEM_read_bio_X509(cert_bio.get(), nullptr, no_passphrase, nullptr));
     auto key_bio = memory_bio(*key_text);
-    std::unique_ptr<EVP_PKEY, PkeyFree> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, no_passphrase, nullptr));
+    PkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, no_passphrase, nullptr));
     ERR_clear_error();
     if (!cert) return xmpp::fail("no PEM certificate in " + c.certificate.string());
     if (!key)

@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read_until.hpp>
@@ -16,6 +15,7 @@
 #include <memory>
 
 #include "server/log.hpp"
+#include "server/use_tuple.hpp"
 #include "xmpp/jid.hpp"
 
 namespace server {
@@ -25,7 +25,6 @@ using local = asio::local::stream_protocol;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_request_bytes = 1024;
 constexpr auto request_timeout = std::chrono::seconds(10);  // to send the request line
 

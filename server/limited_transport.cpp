@@ -1,7 +1,7 @@
 #include "server/limited_transport.hpp"
+#include "server/use_tuple.hpp"
 
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -46,7 +46,7 @@ asio::awaitable<std::pair<error_code, std::size_t>> LimitedTransport::read_some(
              wait = bucket_.wait()) {
             if (!pause_) pause_.emplace(co_await asio::this_coro::executor);
             pause_->expires_after(wait);
-            co_await pause_->async_wait(asio::as_tuple(asio::use_awaitable));
+            co_await pause_->async_wait(use_tuple);
         }
         if (closed_) co_return std::pair{error_code(asio::error::operation_aborted), std::size_t{0}};
     }

@@ -1,6 +1,5 @@
 #include "server/listener.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -12,6 +11,7 @@
 #include "server/log.hpp"
 #include "server/limited_transport.hpp"
 #include "server/tcp_transport.hpp"
+#include "server/use_tuple.hpp"
 
 namespace server {
 
@@ -79,13 +79,13 @@ asio::awaitable<void> Listener::accept_loop() {
     asio::steady_timer backoff(control_);
     while (acceptor_.is_open()) {
         auto& worker = workers_.next();
-        auto [ec, socket] = co_await acceptor_.async_accept(worker, asio::as_tuple(asio::use_awaitable));
+        auto [ec, socket] = co_await acceptor_.async_accept(worker, use_tuple);
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
         if (ec) {
             // Out of descriptors or memory: wait instead of spinning.
             XLOG(warning) << "accept on " << describe() << ": " << ec.message();
             backoff.expires_after(std::chrono::milliseconds(100));
-            co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+            co_await backoff.async_wait(use_tuple);
             continue;
         }
         // Per-IP connection count, c2s and HTTP together, and inbound shaper

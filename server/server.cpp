@@ -2,7 +2,6 @@
 
 #include <systemd/sd-daemon.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -34,6 +33,7 @@
 #include "server/tls_context.hpp"
 #include "server/watchdog.hpp"
 #include "server/worker_pool.hpp"
+#include "server/use_tuple.hpp"
 #include "xmq/engine.hpp"
 
 namespace server {
@@ -210,7 +210,7 @@ asio::awaitable<void> Server::Impl::wait_for_sessions_then_stop() {
     asio::steady_timer timer(control);
     for (int i = 0; i < 30 && connections.size() > 0; ++i) {
         timer.expires_after(std::chrono::milliseconds(100));
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await timer.async_wait(use_tuple);
     }
     control.stop();
 }
@@ -252,7 +252,7 @@ asio::awaitable<void> Server::Impl::sweep_queues() {
     asio::steady_timer timer(control);
     while (!stopping) {
         timer.expires_after(xmq->sweep_interval());
-        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await timer.async_wait(use_tuple);
         if (stopping) break;
         if (auto removed = xmq->sweep()) {
             XLOG(debug) << "xmq: " << removed << " expired subscriptions removed";

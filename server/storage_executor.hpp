@@ -69,6 +69,10 @@ public:
         co_return co_await run(nothing);
     }
 
+    // Blocks until everything posted or run before has run (for a test that
+    // runs a worker's io_context by hand: tests/server/c2s_harness.hpp).
+    void drain();
+
     void stop();
 
 private:

@@ -1,16 +1,14 @@
 #include "server/tcp_transport.hpp"
+#include "server/use_tuple.hpp"
 
 #include <openssl/err.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 namespace server {
 
 namespace {
-
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 error_code tls_error() {
     ERR_clear_error();  // don't leave this connection's errors to the next one on the thread

@@ -1,4 +1,5 @@
 #include "server/tls_context.hpp"
+#include "server/openssl_ptr.hpp"
 
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -25,15 +26,6 @@ struct FileCloser {
     void operator()(FILE* f) const { std::fclose(f); }
 };
 using File = std::unique_ptr<FILE, FileCloser>;
-struct PkeyFree {
-    void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct X509Free {
-    void operator()(X509* x) const { X509_free(x); }
-};
-struct ExtFree {
-    void operator()(X509_EXTENSION* e) const { X509_EXTENSION_free(e); }
-};
 
 std::string openssl_error() {
     char buf[256];
@@ -48,7 +40,7 @@ bool add_extension(X509* cert, int nid, const std::string& value) {
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-    std::unique_ptr<X509_EXTENSION, ExtFree> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+    X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
     return ext && X509_add_ext(cert, ext.get(), -1) == 1;
 }
 
@@ -56,9 +48,9 @@ bool add_extension(X509* cert, int nid, const std::string& value) {
 
 std::optional<std::string> generate_self_signed(const std::vector<std::string>& hosts,
                                                 const CertificatePaths& out) {
-    std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_EC_gen("P-256"));
+    PkeyPtr key(EVP_EC_gen("P-256"));
     if (!key) return "cannot generate a key: " + openssl_error();
-    std::unique_ptr<X509, X509Free> cert(X509_new());
+    X509Ptr cert(X509_new());
     X509_set_version(cert.get(), 2);
     unsigned char serial[16];
     RAND_bytes(serial, sizeof serial);

@@ -1,7 +1,6 @@
 #include "server/http/http_connection.hpp"
 
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -24,6 +23,7 @@
 #include "server/http/websocket_transport.hpp"
 #include "server/limited_transport.hpp"
 #include "server/log.hpp"
+#include "server/use_tuple.hpp"
 
 namespace server::http {
 
@@ -34,7 +34,6 @@ namespace websocket = boost::beast::websocket;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 8 * 1024;
 constexpr std::size_t kBodyLimit = 16 * 1024;
 constexpr unsigned kMaxRequestsPerConnection = 1000;

@@ -1,7 +1,6 @@
 #include "server/http/websocket_transport.hpp"
 
 #include <algorithm>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -10,13 +9,13 @@
 #include <vector>
 
 #include "server/http/xmpp_framing.hpp"
+#include "server/use_tuple.hpp"
 
 namespace server::http {
 
 namespace websocket = boost::beast::websocket;
 
 namespace {
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 }
 
 template <class NextLayer>

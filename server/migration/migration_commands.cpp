@@ -14,6 +14,7 @@
 #include "server/migration/piefxis_import.hpp"
 #include "server/migration/piefxis_reader.hpp"
 #include "xmpp/jid.hpp"
+#include "server/unix_time.hpp"
 
 namespace server::migration {
 
@@ -64,9 +65,7 @@ int run_import(const CommandLine& line, const conf::Config& config) {
     ImportOptions options;
     options.replace = line.replace;
     options.scram_iterations = config.auth.scram_iterations;
-    options.now = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    options.now = unix_seconds_now();
     auto counts = import_pie(*db, data.value(), config, options);
     if (!counts) {
         std::cerr << "xmqd import: " << counts.error() << "\n";

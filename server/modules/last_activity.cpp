@@ -14,17 +14,13 @@
 #include "server/storage_executor.hpp"
 #include "server/store/roster_store.hpp"
 #include "server/store/user_data_store.hpp"
+#include "server/unix_time.hpp"
 
 namespace server::modules {
 
 namespace {
 
 constexpr std::string_view last_ns = "jabber:iq:last";
-
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct Last {
     Last(Services& s, store::Database& db) : services(s), store(db), roster(db) {}
@@ -41,7 +37,7 @@ struct Last {
     // Storage thread.
     void went_away(const xmpp::Jid& full, const std::string& status) {
         if (has_available(full.bare())) return;
-        store.set_last_activity(full.local(), full.domain(), {now_seconds(), status});
+        store.set_last_activity(full.local(), full.domain(), {unix_seconds_now(), status});
     }
 };
 
@@ -65,7 +61,7 @@ void account_last(Last& l, IqRequest& request, Router& router) {
     if (l.has_available(owner)) return router.send(answer(request, 0, {}));
     auto last = l.store.last_activity(owner.local(), owner.domain());
     if (!last) return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
-    router.send(answer(request, std::max<std::int64_t>(0, now_seconds() - last->stamp), last->status));
+    router.send(answer(request, std::max<std::int64_t>(0, unix_seconds_now() - last->stamp), last->status));
 }
 
 }  // namespace

@@ -25,17 +25,13 @@
 #include "server/store/offline_store.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/serializer.hpp"
+#include "server/unix_time.hpp"
 
 namespace server::modules {
 
 namespace {
 
 constexpr std::string_view delay_ns = "urn:xmpp:delay";
-
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 bool worth_storing(const xmpp::Element& message) {
     const std::string_view type = message.attr_or("type", "normal");
@@ -63,7 +59,7 @@ void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
     if (!off.services.accounts->find(bare.local(), bare.domain()))
         return router.bounce(message, xmpp::StanzaError::service_unavailable);
     if (!worth_storing(message)) return;
-    const std::int64_t now = now_seconds();
+    const std::int64_t now = unix_seconds_now();
     xmpp::Element stored = message;
     if (!stamped_by(stored, bare.domain())) {  // not back from an earlier stay here
         xmpp::Element delay("delay", std::string(delay_ns));

@@ -58,8 +58,9 @@ void remove_account(Services& services, IqRequest&& request, Router& router) {
     const xmpp::Jid bare = request.from.bare();
     XLOG(info) << "account " << bare.full() << " cancelled in-band by " << request.from.full();
     services.account_deletion->remove(bare, [bare](AccountDeletion::Outcome outcome) {
-        if (outcome != AccountDeletion::Outcome::deleted)
+        if (outcome != AccountDeletion::Outcome::deleted) {
             XLOG(warning) << "in-band removal of " << bare.full() << " did not complete";
+        }
     });
 }
 

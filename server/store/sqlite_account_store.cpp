@@ -1,4 +1,5 @@
 #include "server/store/sqlite_account_store.hpp"
+#include "server/unix_time.hpp"
 
 #include <sqlite3.h>
 
@@ -8,12 +9,6 @@ namespace server::store {
 namespace {
 
 using auth::StoreStatus;
-
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // Replaces the account's secrets; inside the caller's transaction.
 bool write_secrets(Database::Lock& l, const std::string& user, const std::string& domain,
@@ -89,7 +84,7 @@ auth::StoreStatus SqliteAccountStore::create(const auth::Account& account) {
     if (!tx.begun()) return StoreStatus::error;
     Statement ins = l.prepare("INSERT INTO accounts (user, domain, created) VALUES (?1, ?2, ?3)");
     if (!ins.valid()) return StoreStatus::error;
-    ins.bind(1, account.user).bind(2, account.domain).bind(3, now_seconds());
+    ins.bind(1, account.user).bind(2, account.domain).bind(3, unix_seconds_now());
     if (!ins.run()) {
         const int code = l.error_code();
         return code == SQLITE_CONSTRAINT_PRIMARYKEY || code == SQLITE_CONSTRAINT_UNIQUE

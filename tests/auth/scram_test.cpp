@@ -11,7 +11,7 @@ namespace {
 
 using auth::ScramHash;
 
-std::string b64(std::string_view text) {
+std::string decoded(std::string_view text) {  // from base64
     auto raw = auth::base64_decode(text);
     REQUIRE(raw.has_value());
     return *raw;
@@ -49,16 +49,16 @@ void check_rfc_exchange(const auth::ScramSecret& secret, std::string_view client
                                      std::string(server_first) + "," +
                                      std::string(client_final_no_proof);
     const std::string client_signature = hmac(secret.hash, secret.stored_key, auth_message);
-    const std::string client_key = xor_of(b64(proof_b64), client_signature);
+    const std::string client_key = xor_of(decoded(proof_b64), client_signature);
     CHECK(digest(secret.hash, client_key) == secret.stored_key);
-    CHECK(hmac(secret.hash, secret.server_key, auth_message) == b64(verifier_b64));
+    CHECK(hmac(secret.hash, secret.server_key, auth_message) == decoded(verifier_b64));
 }
 
 }  // namespace
 
 TEST_CASE("SCRAM-SHA-1 secret matches the RFC 5802 section 5 exchange") {
     const auto secret =
-        auth::derive_scram_secret(ScramHash::sha1, "pencil", b64("QSXCR+Q6sek8bf92"), 4096);
+        auth::derive_scram_secret(ScramHash::sha1, "pencil", decoded("QSXCR+Q6sek8bf92"), 4096);
     check_rfc_exchange(secret, "n=user,r=fyko+d2lbbFgONRv9qkxdawL",
                        "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096",
                        "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j",
@@ -71,7 +71,7 @@ TEST_CASE("SCRAM-SHA-1 secret matches the RFC 5802 section 5 exchange") {
 
 TEST_CASE("SCRAM-SHA-256 secret matches the RFC 7677 section 3 exchange") {
     const auto secret = auth::derive_scram_secret(ScramHash::sha256, "pencil",
-                                                  b64("W22ZaJ0SNY7soEsUEjb6gQ=="), 4096);
+                                                  decoded("W22ZaJ0SNY7soEsUEjb6gQ=="), 4096);
     check_rfc_exchange(
         secret, "n=user,r=rOprNGfwEbeRWgbNEkqO",
         "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",

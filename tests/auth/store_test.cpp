@@ -9,6 +9,7 @@
 
 #include "server/store/database.hpp"
 #include "server/store/sqlite_account_store.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
@@ -20,19 +21,6 @@ using server::store::SqliteAccountStore;
 using server::store::Statement;
 
 // A fresh directory, removed with its contents at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "xmqd-store-XXXXXX").string();
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 std::unique_ptr<Database> open_db(
     const fs::path& dir, const std::vector<MigrationSet>& schema = server::store::store_schema()) {
     auto db = Database::open(dir, schema);
@@ -47,7 +35,7 @@ auth::Account alice() {
 }  // namespace
 
 TEST_CASE("Database opens in WAL mode with the accounts schema") {
-    TempDir dir;
+    test::TempDir dir;
     auto db = open_db(dir.path / "nested" / "data");
     CHECK(fs::exists(dir.path / "nested" / "data" / "xmqd.sqlite"));
     CHECK(db->schema_version("accounts") == 1);
@@ -65,7 +53,7 @@ TEST_CASE("Database opens in WAL mode with the accounts schema") {
 }
 
 TEST_CASE("migrations run in order, once, and a newer file is refused") {
-    TempDir dir;
+    test::TempDir dir;
     MigrationSet v1{"notes", {{1, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"}}};
     MigrationSet v2 = v1;
     v2.migrations.push_back({2,
@@ -116,7 +104,7 @@ TEST_CASE("migrations run in order, once, and a newer file is refused") {
 }
 
 TEST_CASE("account store: create, find, duplicate, set_secrets, remove, list") {
-    TempDir dir;
+    test::TempDir dir;
     auto db = open_db(dir.path);
     SqliteAccountStore store(*db);
 
@@ -166,7 +154,7 @@ TEST_CASE("account store: create, find, duplicate, set_secrets, remove, list") {
 }
 
 TEST_CASE("secrets are stored as RFC 5803 text, never the password") {
-    TempDir dir;
+    test::TempDir dir;
     auto db = open_db(dir.path);
     SqliteAccountStore store(*db);
     REQUIRE(store.create(alice()) == StoreStatus::ok);
@@ -183,7 +171,7 @@ TEST_CASE("secrets are stored as RFC 5803 text, never the password") {
 }
 
 TEST_CASE("accounts persist across reopen, and two opens of one file coexist") {
-    TempDir dir;
+    test::TempDir dir;
     {
         auto db = open_db(dir.path);
         SqliteAccountStore store(*db);
@@ -200,7 +188,7 @@ TEST_CASE("accounts persist across reopen, and two opens of one file coexist") {
 }
 
 TEST_CASE("the account store may be used from several threads") {
-    TempDir dir;
+    test::TempDir dir;
     auto db = open_db(dir.path);
     SqliteAccountStore store(*db);
     const auto secrets = auth::make_scram_secrets("pw", 4096);
@@ -219,7 +207,7 @@ TEST_CASE("the account store may be used from several threads") {
 }
 
 TEST_CASE("a new database file is readable by its owner only") {
-    TempDir dir;
+    test::TempDir dir;
     auto db = open_db(dir.path);
     const auto perms = fs::status(db->path()).permissions();
     CHECK((perms & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);

@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 ADMIN_TIMEOUT = 30
 READY_TIMEOUT = 15
 STOP_TIMEOUT = 10
+# How AddressSanitizer, LeakSanitizer and UBSan start a report (build-asan).
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ")
 
 
 def xmqd_binary() -> Path:
@@ -66,6 +68,9 @@ def toml_str(value) -> str:
 class Xmqd:
     """One xmqd process with its own config, data dir and loopback ports."""
 
+    # Every server of this test run, so that a sanitizer report in any log is found.
+    instances: list[Xmqd] = []
+
     def __init__(self, workdir: Path, cert: Path | None, key: Path | None, *,
                  hosts=("localhost",), max_failures=3, max_stanza_bytes=262144,
                  idle_timeout=600, preauth_timeout=60, name="xmqd"):
@@ -94,6 +99,7 @@ class Xmqd:
         self._reader: threading.Thread | None = None
         self.pick_ports()
         self.write_config()
+        Xmqd.instances.append(self)
 
     # -- configuration
 
@@ -231,6 +237,14 @@ type = "all"
 
     def log(self, since: int = 0) -> str:
         return "".join(self.lines[since:])
+
+    def sanitizer_report(self, since: int = 0) -> str | None:
+        """The first sanitizer report in the log from line `since` on (40 lines of it), if any."""
+        lines = self.lines[since:]
+        for i, line in enumerate(lines):
+            if any(mark in line for mark in SANITIZER_REPORTS):
+                return "".join(lines[i:i + 40])
+        return None
 
     def wait_for_log(self, text: str, since: int = 0, timeout: float = 10.0) -> str:
         """Blocks until a log line (from line `since` on) contains `text`; returns that line.

@@ -19,6 +19,7 @@
 #include "server/store/sqlite_account_store.hpp"
 #include "server/store/user_data_store.hpp"
 #include "server/stored_account_deletion.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
@@ -27,19 +28,6 @@ namespace store = server::store;
 using auth::StoreStatus;
 using server::modules::SubState;
 using server::modules::to_int;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "xmqd-deletion-XXXXXX").string();
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 std::unique_ptr<store::Database> open_db(const fs::path& dir) {
     auto db = store::Database::open(dir);
@@ -83,7 +71,7 @@ store::RosterRow row(const std::string& contact, SubState state, bool in_roster 
 }  // namespace
 
 TEST_CASE("every table keyed by an account is deleted with it") {
-    TempDir dir;
+    test::TempDir dir;
     auto db = open_db(dir.path);
     std::vector<std::string> keyed;
     {
@@ -109,7 +97,7 @@ TEST_CASE("every table keyed by an account is deleted with it") {
 }
 
 TEST_CASE("remove_account takes every row of one account and nothing else") {
-    TempDir dir;
+    test::TempDir dir;
     auto db = open_db(dir.path);
     fill(*db, "alice");
     fill(*db, "bob");
@@ -127,7 +115,7 @@ TEST_CASE("remove_account takes every row of one account and nothing else") {
 }
 
 TEST_CASE("deletion without a server moves the contacts' rows as unsubscribe/unsubscribed would") {
-    TempDir dir;
+    test::TempDir dir;
     auto db = open_db(dir.path);
     for (const char* user : {"alice", "bob", "carol", "dave", "erin"}) add_account(*db, user);
     store::RosterStore roster(*db);

@@ -17,6 +17,8 @@
 #include "server/ip_connection_limit.hpp"
 #include "server/limited_transport.hpp"
 #include "server/tls_context.hpp"
+#include "server/openssl_ptr.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -101,17 +103,10 @@ TEST_CASE("ip_of strips the port of a transport's remote address") {
 
 namespace {
 
-struct X509Free {
-    void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyFree {
-    void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-
 // A self-signed certificate for `dns` valid from `from` to `until` seconds from now.
 std::string write_certificate(const std::filesystem::path& path, const std::string& dns, long from, long until) {
-    std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_EC_gen("P-256"));
-    std::unique_ptr<X509, X509Free> cert(X509_new());
+    server::PkeyPtr key(EVP_EC_gen("P-256"));
+    server::X509Ptr cert(X509_new());
     X509_set_version(cert.get(), 2);
     ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
     X509_gmtime_adj(X509_getm_notBefore(cert.get()), from);
@@ -134,26 +129,16 @@ std::string write_certificate(const std::filesystem::path& path, const std::stri
     return path.string();
 }
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        path = std::filesystem::temp_directory_path() /
-               ("xmqd-cert-test-" + std::to_string(::getpid()) + "-" + std::to_string(Clock::now().time_since_epoch().count()));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 }  // namespace
 
 TEST_CASE("a valid certificate for the served host gives no warning") {
-    TempDir dir;
+    test::TempDir dir;
     const auto cert = write_certificate(dir.path / "ok.pem", "example.org", -3600, 86400);
     CHECK(server::certificate_warnings(cert, {"example.org"}).empty());
 }
 
 TEST_CASE("an expired certificate is warned about") {
-    TempDir dir;
+    test::TempDir dir;
     const auto cert = write_certificate(dir.path / "old.pem", "example.org", -86400 * 30, -86400);
     const auto w = server::certificate_warnings(cert, {"example.org"});
     REQUIRE(w.size() == 1);
@@ -161,7 +146,7 @@ TEST_CASE("an expired certificate is warned about") {
 }
 
 TEST_CASE("a certificate not yet valid is warned about") {
-    TempDir dir;
+    test::TempDir dir;
     const auto cert = write_certificate(dir.path / "future.pem", "example.org", 86400, 86400 * 30);
     const auto w = server::certificate_warnings(cert, {"example.org"});
     REQUIRE(w.size() == 1);
@@ -169,7 +154,7 @@ TEST_CASE("a certificate not yet valid is warned about") {
 }
 
 TEST_CASE("hosts the certificate does not name are warned about, one line each") {
-    TempDir dir;
+    test::TempDir dir;
     const auto cert = write_certificate(dir.path / "one.pem", "example.org", -3600, 86400);
     const auto w = server::certificate_warnings(cert, {"example.org", "example.net", "chat.example.org"});
     REQUIRE(w.size() == 2);
@@ -178,7 +163,7 @@ TEST_CASE("hosts the certificate does not name are warned about, one line each")
 }
 
 TEST_CASE("the generated self-signed certificate covers every host and its subdomains") {
-    TempDir dir;
+    test::TempDir dir;
     server::CertificatePaths paths{(dir.path / "c.pem").string(), (dir.path / "k.pem").string()};
     REQUIRE_FALSE(server::generate_self_signed({"example.org", "example.net"}, paths).has_value());
     CHECK(server::certificate_warnings(paths.certificate, {"example.org", "example.net", "queue1.example.org"})

@@ -21,25 +21,13 @@
 #include "server/store/sqlite_account_store.hpp"
 #include "server/store/user_data_store.hpp"
 #include "xmpp/serializer.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace server::migration;
 using server::modules::SubState;
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "xmqd-piefxis-XXXXXX").string();
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 xmpp::Result<PieData, std::string> read_text(std::string_view xml, const fs::path& dir = fs::temp_directory_path()) {
     auto root = load_pie_document(xml, "test.xml", dir);
@@ -178,7 +166,7 @@ TEST_CASE("malformed files are refused with the reason") {
 }
 
 TEST_CASE("XInclude: ejabberd's main file pulls in its host files") {
-    TempDir dir;
+    test::TempDir dir;
     std::ofstream(dir.path / "main.xml") << "<?xml version='1.0' encoding='UTF-8'?><server-data "
                                             "xmlns='urn:xmpp:pie:0' xmlns:xi='http://www.w3.org/2001/XInclude'>"
                                             "<xi:include href='main_localhost.xml'/></server-data>";
@@ -253,7 +241,7 @@ TEST_CASE("what the writer writes reads back the same") {
 }
 
 TEST_CASE("import into the store, skip or replace existing users, export what is there") {
-    TempDir dir;
+    test::TempDir dir;
     auto opened = server::store::Database::open(dir.path);
     REQUIRE(opened.ok());
     auto& db = *opened.value();
@@ -346,7 +334,7 @@ TEST_CASE("import into the store, skip or replace existing users, export what is
 }
 
 TEST_CASE("a Batch commits all or nothing; store calls inside it nest") {
-    TempDir dir;
+    test::TempDir dir;
     auto opened = server::store::Database::open(dir.path);
     REQUIRE(opened.ok());
     auto& db = *opened.value();

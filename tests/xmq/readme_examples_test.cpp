@@ -75,13 +75,13 @@ xmpp::Element readme_iq(const std::string& route) {
     return iq;
 }
 
-const std::vector<std::string> kHosts = {"localhost", "sm-localhost"};
+const std::vector<std::string> kReadmeHosts = {"localhost", "sm-localhost"};
 constexpr const char* kUser = "user@sm-localhost/desktop";
 
 }  // namespace
 
 TEST_CASE("README: the sub example subscribes and is answered") {
-    Fixture f(readme_config(), kHosts);
+    Fixture f(readme_config(), kReadmeHosts);
     f.send(kSub);
     REQUIRE(f.sink.replies.size() == 1);
     CHECK(f.sink.replies[0].attr_or("type") == "result");
@@ -92,7 +92,7 @@ TEST_CASE("README: the sub example subscribes and is answered") {
 }
 
 TEST_CASE("README: the message example reaches the subscriber with every child") {
-    Fixture f(readme_config(), kHosts);
+    Fixture f(readme_config(), kReadmeHosts);
     f.send(kSub);
     f.sub(A, Q1, "other");
     f.sink.clear();
@@ -111,7 +111,7 @@ TEST_CASE("README: the message example reaches the subscriber with every child")
 }
 
 TEST_CASE("README: the iq example is forwarded with both children to one consumer") {
-    Fixture f(readme_config(), kHosts);
+    Fixture f(readme_config(), kReadmeHosts);
     f.send(kSub);
     f.sink.clear();
     f.send(readme_iq(Q1));
@@ -125,7 +125,7 @@ TEST_CASE("README: the iq example is forwarded with both children to one consume
 }
 
 TEST_CASE("README: the del example (its missing '/>' fixed) removes the subscription") {
-    Fixture f(readme_config(), kHosts);
+    Fixture f(readme_config(), kReadmeHosts);
     f.send(kSub);
     f.sink.clear();
     f.send(kDel);
@@ -145,7 +145,7 @@ TEST_CASE("README: the examples to the ALL queue") {
             text.replace(pos, 6, "queue2");
         return text;
     };
-    Fixture f(readme_config(), kHosts);
+    Fixture f(readme_config(), kReadmeHosts);
     f.send(retarget(kSub));
     f.sub(A, Q2, "topic");
     f.sink.clear();
@@ -159,7 +159,7 @@ TEST_CASE("README: the examples to the ALL queue") {
 TEST_CASE("README: with the default allow lists, user@sm-localhost is not a user of localhost") {
     conf::XmqConfig config;
     config.queues = {queue("queue1.localhost", conf::QueueType::any)};
-    Fixture f(config, kHosts);
+    Fixture f(config, kReadmeHosts);
     f.send(kSub);
     REQUIRE(f.sink.replies.size() == 1);
     CHECK(error_condition(f.sink.replies[0]) == "forbidden");
