@@ -292,7 +292,13 @@ void C2sSession::bind_resource(const xmpp::Element& iq) {
         return;
     }
     jid_ = std::move(full);
-    if (admitted.replaced) admitted.replaced->close_with(xmpp::StreamError::conflict, "Replaced by new connection");
+    if (admitted.replaced) {
+        // The old session's resource ends now, before this bind is answered:
+        // its XMQ subscriptions and presence must not pass to this session,
+        // and its own end, later, must not undo what this one does meanwhile.
+        resource_ended(*jid_);
+        admitted.replaced->close_with(xmpp::StreamError::conflict, "Replaced by new connection");
+    }
 
     xmpp::Element result("iq", std::string(xmpp::ns::client));
     result.set_attr("type", "result");

@@ -248,12 +248,17 @@ void C2sSession::release() {
     if (released_) return;
     released_ = true;
     if (jid_) {
-        services_.sessions->unbind(*jid_, this);
-        if (services_.xmq) services_.xmq->session_ended(*jid_);
-        if (services_.modules)
-            for (const auto& hook : services_.modules->hooks().session_ended) hook(*jid_);
+        // A session replaced by a new login of the same resource was ended
+        // by its successor's bind (resource_ended there).
+        if (services_.sessions->unbind(*jid_, this)) resource_ended(*jid_);
         XLOG(info).session(id_, jid_->full()) << "ended";
     }
+}
+
+void C2sSession::resource_ended(const xmpp::Jid& full) {
+    if (services_.xmq) services_.xmq->session_ended(full);
+    if (services_.modules)
+        for (const auto& hook : services_.modules->hooks().session_ended) hook(full);
 }
 
 asio::awaitable<void> C2sSession::watchdog() {

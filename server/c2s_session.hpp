@@ -91,6 +91,9 @@ private:
     // The end of a bound session, once both the reader and the writer have
     // stopped (so that nothing it queued is handed over after later traffic).
     void release();
+    // The end of a bound resource for the rest of the server: its XMQ
+    // subscriptions go, then the modules' session_ended hooks run.
+    void resource_ended(const xmpp::Jid& full);
     void send(const xmpp::Element& stanza);
     // Sends the stream error (after a header if none was sent) and closes.
     void fail(xmpp::StreamError condition, std::string_view text = {});

@@ -31,17 +31,18 @@ BindResult SessionManager::bind(const xmpp::Jid& full, std::shared_ptr<ClientSes
     return {true, list.size(), nullptr};
 }
 
-void SessionManager::unbind(const xmpp::Jid& full, const ClientSession* session) {
+bool SessionManager::unbind(const xmpp::Jid& full, const ClientSession* session) {
     const std::string bare = full.bare_string();
     Shard& s = shard_for(bare);
     std::unique_lock lock(s.mutex);
     auto it = s.users.find(bare);
-    if (it == s.users.end()) return;
+    if (it == s.users.end()) return false;
     auto& list = it->second;
-    std::erase_if(list, [&](const BoundResource& r) {
+    const auto removed = std::erase_if(list, [&](const BoundResource& r) {
         return r.resource == full.resource() && r.session.get() == session;
     });
     if (list.empty()) s.users.erase(it);
+    return removed != 0;
 }
 
 std::shared_ptr<ClientSession> SessionManager::find(const xmpp::Jid& full) const {

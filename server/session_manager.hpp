@@ -38,8 +38,8 @@ public:
     // several workers at once cannot pass the limit together.
     BindResult bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session, std::size_t max_resources);
     // Unbinds `full` if it is still bound to `session` (a replaced session
-    // must not unbind its successor).
-    void unbind(const xmpp::Jid& full, const ClientSession* session);
+    // must not unbind its successor); returns whether it was.
+    bool unbind(const xmpp::Jid& full, const ClientSession* session);
     std::shared_ptr<ClientSession> find(const xmpp::Jid& full) const;
     // Copy of the resources bound for a bare JID.
     std::vector<BoundResource> resources(const xmpp::Jid& bare) const;

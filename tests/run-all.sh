@@ -21,8 +21,9 @@ summary=()
 step() {  # step NAME COMMAND...: runs it, records NAME ok/FAILED
   if "${@:2}"; then summary+=("ok      $1"); else summary+=("FAILED  $1"); status=1; fi
 }
-# Debian's interpreter: the client libraries come from Debian packages.
-pytest=(/usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider)
+# Debian's interpreter: the client libraries come from Debian packages. Two
+# workers (pytest-xdist): the tests mostly wait on sockets and timers.
+pytest=(/usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider -n 2)
 
 step "unit tests (build)" meson test -C build --print-errorlogs
 

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "memory_accounts.hpp"
 #include "memory_transport.hpp"
@@ -81,6 +82,29 @@ struct C2sHarness {
         pipe.push(std::move(bytes));
         settle();
         return pipe.output;
+    }
+
+    static std::string open_stream() {
+        return "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+               "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
+    }
+    static std::string plain_auth(std::string_view user, std::string_view password) {
+        std::string message = std::string("\0", 1) + std::string(user) + std::string("\0", 1) + std::string(password);
+        return "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + auth::base64_encode(message) +
+               "</auth>";
+    }
+
+    // A session of user/password bound to `resource`; fails the test otherwise.
+    std::shared_ptr<MemoryPipe> login(std::string_view user, std::string_view password,
+                                      std::string_view resource = "r", bool secure = true) {
+        auto pipe = connect(secure);
+        say(*pipe, open_stream());
+        REQUIRE(say(*pipe, plain_auth(user, password)).find("<success") != std::string::npos);
+        say(*pipe, open_stream());
+        auto bound = say(*pipe, "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" +
+                                    std::string(resource) + "</resource></bind></iq>");
+        REQUIRE(bound.find("<jid>") != std::string::npos);
+        return pipe;
     }
 };
 

@@ -20,29 +20,6 @@ struct Harness : test::C2sHarness {
         config.auth.require_tls = require_tls;
         return config;
     }
-
-    // A bound session of user/password; fails the test otherwise.
-    std::shared_ptr<test::MemoryPipe> login(std::string_view user, std::string_view password,
-                                            bool secure = true) {
-        auto pipe = connect(secure);
-        say(*pipe, open_stream());
-        REQUIRE(say(*pipe, plain_auth(user, password)).find("<success") != std::string::npos);
-        say(*pipe, open_stream());
-        auto bound = say(*pipe, "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
-                                "<resource>r</resource></bind></iq>");
-        REQUIRE(bound.find("<jid>") != std::string::npos);
-        return pipe;
-    }
-
-    static std::string open_stream() {
-        return "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-               "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
-    }
-    static std::string plain_auth(std::string_view user, std::string_view password) {
-        std::string message = std::string("\0", 1) + std::string(user) + std::string("\0", 1) + std::string(password);
-        return "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + auth::base64_encode(message) +
-               "</auth>";
-    }
 };
 
 bool contains(const std::string& haystack, std::string_view needle) {

@@ -18,15 +18,8 @@ struct Harness : test::C2sHarness {
     }
 };
 
-const std::string open_stream =
-    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
-    "to='localhost' version='1.0'>";
-
-std::string plain_auth(std::string_view user, std::string_view password) {
-    std::string message = std::string("\0", 1) + std::string(user) + std::string("\0", 1) + std::string(password);
-    return "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + auth::base64_encode(message) +
-           "</auth>";
-}
+const std::string open_stream = test::C2sHarness::open_stream();
+using test::C2sHarness;
 
 bool contains(const std::string& haystack, std::string_view needle) {
     return haystack.find(needle) != std::string::npos;
@@ -75,7 +68,7 @@ TEST_CASE("an encrypted stream offers SCRAM and PLAIN; PLAIN logs in, binds, and
     CHECK(contains(features, "<mechanism>SCRAM-SHA-256</mechanism>"));
     CHECK(contains(features, "<mechanism>PLAIN</mechanism>"));
 
-    CHECK(contains(h.say(*pipe, plain_auth("juliet", "r0meo")), "<success"));
+    CHECK(contains(h.say(*pipe, C2sHarness::plain_auth("juliet", "r0meo")), "<success"));
     auto restarted = h.say(*pipe, open_stream);
     CHECK(contains(restarted, "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'"));
 
@@ -102,8 +95,8 @@ TEST_CASE("wrong password and unknown user fail alike; too many failures close t
     Harness h;
     auto pipe = h.connect(true);
     h.say(*pipe, open_stream);
-    auto wrong = h.say(*pipe, plain_auth("juliet", "wrong"));
-    auto unknown = h.say(*pipe, plain_auth("nobody", "r0meo"));
+    auto wrong = h.say(*pipe, C2sHarness::plain_auth("juliet", "wrong"));
+    auto unknown = h.say(*pipe, C2sHarness::plain_auth("nobody", "r0meo"));
     CHECK(contains(wrong, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>"));
     CHECK(contains(unknown, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>"));
     CHECK(contains(unknown, "<stream:error><not-authorized"));  // max_failures = 2 in the harness
@@ -119,21 +112,44 @@ TEST_CASE("restricted XML ends the stream with restricted-xml") {
 
 TEST_CASE("a second login with the same resource replaces the first with conflict") {
     Harness h;
-    auto login = [&] {
-        auto pipe = h.connect(true);
-        h.say(*pipe, open_stream);
-        h.say(*pipe, plain_auth("juliet", "r0meo"));
-        h.say(*pipe, open_stream);
-        h.say(*pipe, "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
-                     "<resource>balcony</resource></bind></iq>");
-        return pipe;
-    };
-    auto first = login();
+    auto first = h.login("juliet", "r0meo", "balcony");
     first->output.clear();
-    auto second = login();
+    auto second = h.login("juliet", "r0meo", "balcony");
     h.settle();
     CHECK(contains(first->output, "<conflict"));
     CHECK(first->closed);
     CHECK_FALSE(second->closed);
     CHECK(h.sessions.size() == 1);
+}
+
+TEST_CASE("a replaced session's XMQ subscriptions end at the replacement; its own end later spares its successor's") {
+    Harness h;
+    h.accounts.create({"romeo", "localhost", auth::make_scram_secrets("juli3t", 4096)});
+    const std::string sub = "<iq type='set' id='s' to='queue1.localhost'>"
+                            "<xmq xmlns='xmq:command' command='sub' topic='t' ttl='3600'/></iq>";
+    auto publish = [](const std::string& body) {
+        return "<message to='queue1.localhost' type='normal'><body>" + body +
+               "</body><xmq xmlns='xmq:topic' topic='t'/></message>";
+    };
+    auto publisher = h.login("romeo", "juli3t", "garden");
+    auto old = h.login("juliet", "r0meo", "balcony");
+    CHECK(contains(h.say(*old, sub), "type='result'"));
+    // The old client stops reading: its session cannot write the conflict
+    // error, so it ends only when the writes resume (after what follows).
+    old->stall_writes = true;
+    auto successor = h.login("juliet", "r0meo", "balcony");
+    CHECK_FALSE(old->closed);
+
+    // The old subscription went with the replacement: nothing reaches the
+    // successor, which shares the full JID.
+    CHECK(contains(h.say(*publisher, publish("one")), "No recipients found"));
+    CHECK_FALSE(contains(successor->output, "one"));
+
+    CHECK(contains(h.say(*successor, sub), "type='result'"));
+    old->resume_writes();
+    h.settle();
+    CHECK(old->closed);
+    successor->output.clear();
+    h.say(*publisher, publish("two"));
+    CHECK(contains(successor->output, "<body>two</body>"));
 }

@@ -18,12 +18,14 @@ namespace test {
 namespace asio = boost::asio;
 
 struct MemoryPipe {
-    explicit MemoryPipe(asio::io_context& ctx) : signal(ctx) {}
+    explicit MemoryPipe(asio::io_context& ctx) : signal(ctx), writable(ctx) {}
     std::deque<std::string> inbound;
     std::string output;
     bool closed = false;
     bool secure = false;
-    asio::steady_timer signal;
+    bool stall_writes = false;  // the client stops reading: the server's writes wait
+    asio::steady_timer signal;    // wakes a pending read
+    asio::steady_timer writable;  // wakes a stalled write
 
     void push(std::string bytes) {
         inbound.push_back(std::move(bytes));
@@ -32,6 +34,11 @@ struct MemoryPipe {
     void hang_up() {
         closed = true;
         signal.cancel();
+        writable.cancel();
+    }
+    void resume_writes() {
+        stall_writes = false;
+        writable.cancel();
     }
 };
 
@@ -53,6 +60,10 @@ public:
         co_return std::pair{server::error_code(), n};
     }
     asio::awaitable<std::pair<server::error_code, std::size_t>> write(asio::const_buffer data) override {
+        while (pipe_->stall_writes && !pipe_->closed) {
+            pipe_->writable.expires_at(std::chrono::steady_clock::time_point::max());
+            co_await pipe_->writable.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
         if (pipe_->closed) co_return std::pair{server::error_code(asio::error::broken_pipe), std::size_t{0}};
         pipe_->output.append(static_cast<const char*>(data.data()), data.size());
         co_return std::pair{server::error_code(), data.size()};
