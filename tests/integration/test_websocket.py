@@ -12,6 +12,7 @@ import ssl
 
 import pytest
 import websockets
+import websockets.exceptions  # loaded lazily by websockets 10: imported here, not by whichever test ran first
 import xml.etree.ElementTree as ET
 
 from conftest import USERS
