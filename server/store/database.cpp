@@ -209,8 +209,8 @@ std::optional<std::string> Database::configure() {
     // NORMAL, WAL stays consistent but a power cut may drop the last commits,
     // and what we commit is what we have promised: an offline message or a
     // queue item is acknowledged to its sender once stored, an account once
-    // created. The cost is one fsync of the WAL per commit; the storage
-    // executor batches writes into few transactions to keep that low.
+    // created. The cost is one fsync of the WAL per commit (each store call
+    // is one transaction; a bulk import is one Batch).
     if (!l.exec("PRAGMA synchronous=FULL") || !l.exec("PRAGMA foreign_keys=ON")) {
         return l.error();
     }
