@@ -143,6 +143,11 @@ std::optional<std::string> configure(SslContext& ctx, const conf::Config& config
     SSL_CTX_set_min_proto_version(raw, TLS1_2_VERSION);
     SSL_CTX_set_options(raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_mode(raw, SSL_MODE_RELEASE_BUFFERS);
+    // Read what the socket has in one read(2) instead of a record header and
+    // then its body: half the read calls. TcpTransport::read_some calls
+    // SSL_read before it waits on the socket, so bytes OpenSSL holds ahead are
+    // never left waiting for more input.
+    SSL_CTX_set_read_ahead(raw, 1);
     if (!config.tls.ciphers.empty() && SSL_CTX_set_cipher_list(raw, config.tls.ciphers.c_str()) != 1)
         return "tls.ciphers: " + openssl_error();
     if (!config.tls.ciphersuites.empty() && SSL_CTX_set_ciphersuites(raw, config.tls.ciphersuites.c_str()) != 1)
