@@ -1,5 +1,6 @@
-// TcpTransport over real TLS on loopback: what OpenSSL reads ahead of the
-// record it returns is handed out without waiting for more socket input.
+// The server's TLS context and TcpTransport over real TLS on loopback: what
+// OpenSSL reads ahead of the record it returns is handed out without waiting
+// for more socket input.
 #include <doctest/doctest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -38,6 +39,11 @@ std::shared_ptr<asio::ssl::context> server_context(const test::TempDir& dir) {
 }
 
 }  // namespace
+
+TEST_CASE("the TLS context sends one session ticket per connection") {
+    test::TempDir dir;
+    CHECK(SSL_CTX_get_num_tickets(server_context(dir)->native_handle()) == 1);
+}
 
 TEST_CASE("TLS records read ahead of the one returned come out without more socket input") {
     test::TempDir dir;
