@@ -151,8 +151,8 @@ std::optional<std::string> configure(SslContext& ctx, const conf::Config& config
     // One TLS 1.3 session ticket per connection, not OpenSSL's two (meant for
     // browsers that open connections in parallel): an XMPP client holds one
     // connection per device and gets a fresh ticket on each resumption. Each
-    // ticket costs a server-side encryption and MAC; the second one was 13% of
-    // a login's server CPU (tests/bench login scenario).
+    // ticket costs a server-side encryption and MAC; the second one was 12-15%
+    // of a login's server CPU (tests/bench login scenario, two runs).
     SSL_CTX_set_num_tickets(raw, 1);
     if (!config.tls.ciphers.empty() && SSL_CTX_set_cipher_list(raw, config.tls.ciphers.c_str()) != 1)
         return "tls.ciphers: " + openssl_error();
