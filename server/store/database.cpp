@@ -10,17 +10,30 @@ namespace server::store {
 
 // ---- Statement -------------------------------------------------------------
 
-Statement::Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+Statement::Statement(Statement&& other) noexcept
+    : stmt_(std::exchange(other.stmt_, nullptr)), home_(std::exchange(other.home_, nullptr)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
     if (this != &other) {
-        sqlite3_finalize(stmt_);
+        release();
         stmt_ = std::exchange(other.stmt_, nullptr);
+        home_ = std::exchange(other.home_, nullptr);
     }
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { release(); }
+
+void Statement::release() {
+    if (home_ && !*home_) {
+        reset();  // ends its read, drops its bindings
+        *home_ = stmt_;
+    } else {
+        sqlite3_finalize(stmt_);
+    }
+    stmt_ = nullptr;
+    home_ = nullptr;
+}
 
 Statement& Statement::bind(int index, std::string_view text) {
     sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
@@ -87,13 +100,18 @@ bool Statement::is_null(int column) const {
 // ---- Lock and Transaction ---------------------------------------------------
 
 Statement Database::Lock::prepare(std::string_view sql) {
+    auto slot = statements_.find(std::string(sql));
+    if (slot != statements_.end() && slot->second)
+        return Statement{std::exchange(slot->second, nullptr), &slot->second};
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                           nullptr) != SQLITE_OK) {
         sqlite3_finalize(stmt);
         return Statement{};
     }
-    return Statement{stmt};
+    if (slot == statements_.end() && statements_.size() < kMaxCachedStatements)
+        slot = statements_.emplace(std::string(sql), nullptr).first;
+    return Statement{stmt, slot != statements_.end() ? &slot->second : nullptr};
 }
 
 bool Database::Lock::exec(std::string_view sql) {
@@ -107,7 +125,7 @@ std::string Database::Lock::error() const { return sqlite3_errmsg(db_); }
 
 int Database::Lock::error_code() const { return sqlite3_extended_errcode(db_); }
 
-Database::Lock Database::lock() { return Lock(mutex_, db_); }
+Database::Lock Database::lock() { return Lock(*this); }
 
 Database::Transaction::Transaction(Lock& lock) : lock_(lock) {
     // Not in autocommit mode: a Batch holds a transaction open on this connection.
@@ -193,7 +211,10 @@ xmpp::Result<std::unique_ptr<Database>, std::string> Database::open(
     return db;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+}
 
 std::optional<std::string> Database::configure() {
     Lock l = lock();

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "xmpp/result.hpp"
@@ -48,7 +49,9 @@ struct MigrationSet {
 // Every store module's MigrationSet; open() applies these by default.
 std::vector<MigrationSet> store_schema();
 
-// One prepared statement; finalized on destruction. Used under a Lock only.
+// One prepared statement. Used under a Lock only, and destroyed under the
+// Lock that prepared it (declared after it): on destruction it is reset and
+// goes back to its Database's cache for the next prepare() of the same SQL.
 class Statement {
 public:
     enum class Step { row, done, error };
@@ -80,8 +83,10 @@ public:
 
 private:
     friend class Database;
-    explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    Statement(sqlite3_stmt* stmt, sqlite3_stmt** home) : stmt_(stmt), home_(home) {}
+    void release();  // back to home_ when that is empty, else finalized
     sqlite3_stmt* stmt_ = nullptr;
+    sqlite3_stmt** home_ = nullptr;  // its slot in the cache; null: not cached
 };
 
 class Database {
@@ -121,9 +126,10 @@ public:
 
     private:
         friend class Database;
-        Lock(std::mutex& m, sqlite3* db) : guard_(m), db_(db) {}
+        explicit Lock(Database& d) : guard_(d.mutex_), db_(d.db_), statements_(d.statements_) {}
         std::unique_lock<std::mutex> guard_;
         sqlite3* db_;
+        std::unordered_map<std::string, sqlite3_stmt*>& statements_;
     };
     Lock lock();
 
@@ -178,6 +184,11 @@ private:
     std::mutex mutex_;
     sqlite3* db_;
     std::filesystem::path path_;
+    // Prepared statements by SQL text, for reuse (SQLite parses and plans a
+    // statement on every prepare: 6% of a login's server CPU before). A slot
+    // is empty while its statement is in use. At most kMaxCachedStatements.
+    static constexpr std::size_t kMaxCachedStatements = 128;
+    std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace server::store

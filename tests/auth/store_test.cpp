@@ -52,6 +52,40 @@ TEST_CASE("Database opens in WAL mode with the accounts schema") {
     CHECK(fk.integer(0) == 1);
 }
 
+TEST_CASE("a statement is prepared once, and comes back reset and without its bindings") {
+    test::TempDir dir;
+    auto db = open_db(dir.path);
+    auto l = db->lock();
+    auto prepared = [&] {  // statements alive on the connection, and whether any is mid-run
+        int n = 0;
+        bool busy = false;
+        for (sqlite3_stmt* s = sqlite3_next_stmt(l.handle(), nullptr); s; s = sqlite3_next_stmt(l.handle(), s)) {
+            ++n;
+            busy = busy || sqlite3_stmt_busy(s);
+        }
+        return std::pair{n, busy};
+    };
+    const int before = prepared().first;
+    {
+        Statement q = l.prepare("SELECT ?1");
+        q.bind(1, std::int64_t{7});
+        REQUIRE(q.step() == Statement::Step::row);
+        CHECK(q.integer(0) == 7);
+    }  // left before its end
+    CHECK(prepared() == std::pair{before + 1, false});  // kept, and reset
+    {
+        Statement q = l.prepare("SELECT ?1");
+        REQUIRE(q.step() == Statement::Step::row);
+        CHECK(q.is_null(0));  // the last use's binding is gone
+        Statement same = l.prepare("SELECT ?1");  // the same SQL while the first is in use
+        same.bind(1, std::int64_t{8});
+        REQUIRE(same.step() == Statement::Step::row);
+        CHECK(same.integer(0) == 8);
+        CHECK(prepared().first == before + 2);
+    }
+    CHECK(prepared() == std::pair{before + 1, false});  // one kept, the other finalized
+}
+
 TEST_CASE("migrations run in order, once, and a newer file is refused") {
     test::TempDir dir;
     MigrationSet v1{"notes", {{1, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"}}};
