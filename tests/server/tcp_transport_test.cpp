@@ -76,6 +76,8 @@ TEST_CASE("TLS records read ahead of the one returned come out without more sock
         [&]() -> asio::awaitable<void> {
             handshake_ok = !(co_await transport.handshake());
             written.get_future().wait();  // both records are on their way before the first read
+            // Let both arrive, so that one read(2) takes them together: without this
+            // wait a reader that waits on the socket first slipped through 1 run in 5.
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
             std::array<char, 64> buffer;
             while (received.size() < 8) {
