@@ -436,6 +436,12 @@ private:
 
 }  // namespace
 
+bool Config::registration_open(std::string_view host) const {
+    for (const auto& h : hosts)
+        if (h.domain == host) return h.registration;
+    return false;
+}
+
 bool Config::serves_host(std::string_view domain) const {
     for (const HostConfig& h : hosts)
         if (h.domain == domain) return true;

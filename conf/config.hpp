@@ -168,6 +168,8 @@ struct Config {
 
     // `domain` must already be normalised (as Jid::domain() is).
     bool serves_host(std::string_view domain) const;
+    // Whether `host` (normalised) lets anyone create an account in-band (XEP-0077).
+    bool registration_open(std::string_view host) const;
 
     friend bool operator==(const Config&, const Config&) = default;
 };

@@ -4,12 +4,12 @@
 #include <iostream>
 
 #include "conf/config.hpp"
-#include "server/admin_commands.hpp"
-#include "server/command_line.hpp"
-#include "server/module_host.hpp"
+#include "server/admin/admin_commands.hpp"
+#include "server/admin/command_line.hpp"
+#include "server/core/module_host.hpp"
 #include "server/modules/modules.hpp"
 #include "server/server.hpp"
-#include "server/version.hpp"
+#include "server/system/version.hpp"
 
 namespace {
 

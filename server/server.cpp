@@ -11,29 +11,30 @@
 #include <thread>
 
 #include "auth/sasl_server.hpp"
-#include "server/account_deletion.hpp"
-#include "server/auth_failure_delay.hpp"
-#include "server/certificate_check.hpp"
-#include "server/config_reload.hpp"
-#include "server/connection_registry.hpp"
-#include "server/control_protocol.hpp"
-#include "server/control_socket.hpp"
-#include "server/ip_connection_limit.hpp"
-#include "server/listener.hpp"
-#include "server/log.hpp"
-#include "server/module_host.hpp"
-#include "server/registration_limit.hpp"
+#include "server/accept.hpp"
+#include "server/accounts/account_deletion.hpp"
+#include "server/c2s/auth_failure_delay.hpp"
+#include "server/net/certificate_check.hpp"
+#include "server/system/config_reload.hpp"
+#include "server/router/connection_registry.hpp"
+#include "server/admin/control_protocol.hpp"
+#include "server/admin/control_socket.hpp"
+#include "server/net/ip_connection_limit.hpp"
+#include "server/net/listener.hpp"
+#include "server/system/log.hpp"
+#include "server/core/module_host.hpp"
+#include "server/c2s/registration_limit.hpp"
 #include "server/modules/modules.hpp"
-#include "server/router.hpp"
-#include "server/session_manager.hpp"
-#include "server/socket_activation.hpp"
-#include "server/storage_executor.hpp"
+#include "server/router/router.hpp"
+#include "server/router/session_manager.hpp"
+#include "server/system/socket_activation.hpp"
+#include "server/core/storage_executor.hpp"
 #include "server/store/database.hpp"
 #include "server/store/sqlite_account_store.hpp"
-#include "server/tls_context.hpp"
-#include "server/watchdog.hpp"
-#include "server/worker_pool.hpp"
-#include "server/use_tuple.hpp"
+#include "server/net/tls_context.hpp"
+#include "server/system/watchdog.hpp"
+#include "server/system/worker_pool.hpp"
+#include "server/core/use_tuple.hpp"
 #include "xmq/engine.hpp"
 
 namespace server {
@@ -148,7 +149,8 @@ int Server::Impl::run() {
     }
 
     for (std::size_t i = 0; i < config->listeners.size(); ++i) {
-        auto listener = std::make_unique<Listener>(services, workers, control, config->listeners[i]);
+        auto listener = std::make_unique<Listener>(services, workers, control, config->listeners[i],
+                                                   connection_handler(services));
         if (auto err = inherited[i] ? listener->adopt(*inherited[i]) : listener->bind()) {
             XLOG(error) << *err;
             return 1;

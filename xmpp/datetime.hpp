@@ -20,4 +20,10 @@ std::string xep82_datetime_ms(std::chrono::system_clock::time_point t);
 // dropped); nullopt when it is not that.
 std::optional<std::int64_t> parse_xep82(std::string_view stamp);
 
+// Seconds since the Unix epoch: how the store keeps time stamps.
+inline std::int64_t unix_seconds_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace xmpp

@@ -16,14 +16,14 @@
 #include <memory>
 
 #include "auth/scram.hpp"
-#include "server/c2s_session.hpp"
-#include "server/storage_executor.hpp"
+#include "server/c2s/c2s_session.hpp"
+#include "server/core/storage_executor.hpp"
 #include "server/http/http_routes.hpp"
-#include "server/metrics.hpp"
+#include "server/core/metrics.hpp"
 #include "server/http/websocket_transport.hpp"
-#include "server/limited_transport.hpp"
-#include "server/log.hpp"
-#include "server/use_tuple.hpp"
+#include "server/net/limited_transport.hpp"
+#include "server/system/log.hpp"
+#include "server/core/use_tuple.hpp"
 
 namespace server::http {
 

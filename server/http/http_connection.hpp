@@ -17,8 +17,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "server/ip_connection_limit.hpp"
-#include "server/services.hpp"
+#include "server/net/ip_connection_limit.hpp"
+#include "server/core/services.hpp"
 
 namespace server::http {
 

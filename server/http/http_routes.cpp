@@ -3,8 +3,9 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/version.hpp>
 
-#include "server/metrics.hpp"
+#include "server/core/metrics.hpp"
 #include "server/http/status_page.hpp"
+#include "server/router/session_manager.hpp"
 
 namespace server::http {
 
@@ -54,6 +55,11 @@ Response host_meta(Services& services, const Request& req, const RequestContext&
     return res;
 }
 
+metrics::Gauges gauges(const Services& services) {
+    return {services.sessions ? services.sessions->size() : 0,
+            services.xmq ? services.xmq->stats() : std::vector<xmq::QueueStats>{}};
+}
+
 }  // namespace
 
 Response plain_response(bhttp::status status, unsigned version, std::string text) {
@@ -90,12 +96,12 @@ Response answer(Services& services, const Request& req, const RequestContext& ct
             res = plain_response(bhttp::status::forbidden, req.version(), "Operators only");
         } else if (path == "/metrics") {
             res = make(bhttp::status::ok, req.version(), "text/plain; version=0.0.4; charset=utf-8",
-                       metrics::prometheus_text(services));
+                       metrics::prometheus_text(gauges(services)));
             res.set(bhttp::field::cache_control, "no-store");
         } else if (auto page = status_resource(path)) {
             res = make(bhttp::status::ok, req.version(), page->content_type, std::string(page->body));
         } else if (path == "/status/data.json") {
-            res = make(bhttp::status::ok, req.version(), "application/json", metrics::status_json(services));
+            res = make(bhttp::status::ok, req.version(), "application/json", metrics::status_json(gauges(services)));
             res.set(bhttp::field::cache_control, "no-store");
         } else {
             res = plain_response(bhttp::status::not_found, req.version(), "Not found");

@@ -11,7 +11,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <string>
 
-#include "server/services.hpp"
+#include "server/core/services.hpp"
 
 namespace server::http {
 

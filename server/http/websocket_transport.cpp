@@ -8,8 +8,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <vector>
 
-#include "server/http/xmpp_framing.hpp"
-#include "server/use_tuple.hpp"
+#include "xmpp/websocket_framing.hpp"
+#include "server/core/use_tuple.hpp"
 
 namespace server::http {
 
@@ -36,7 +36,7 @@ asio::awaitable<std::pair<error_code, std::size_t>> WebSocketTransport<NextLayer
         auto [ec, n] = co_await ws_->async_read(message, use_tuple);
         if (ec) co_return std::pair{ec, std::size_t{0}};
         // RFC 7395 §3.3.3: XMPP travels in text messages only.
-        inbound_ = ws_->got_text() ? frame_to_stream(boost::beast::buffers_to_string(message.data()))
+        inbound_ = ws_->got_text() ? xmpp::websocket::frame_to_stream(boost::beast::buffers_to_string(message.data()))
                                    : std::string("</>");
         inbound_pos_ = 0;
         if (inbound_.capacity() > 64 * 1024 && inbound_.empty()) std::string().swap(inbound_);
@@ -56,7 +56,7 @@ template <class NextLayer>
 asio::awaitable<std::pair<error_code, std::size_t>> WebSocketTransport<NextLayer>::write(asio::const_buffer data) {
     std::vector<std::string> frames;
     std::vector<std::size_t> ends;
-    stream_to_frames(std::string_view(static_cast<const char*>(data.data()), data.size()), frames, &ends);
+    xmpp::websocket::stream_to_frames(std::string_view(static_cast<const char*>(data.data()), data.size()), frames, &ends);
     ws_->text(true);
     std::size_t sent = 0;  // of `data`: up to the end of the last message written whole
     for (std::size_t k = 0; k < frames.size(); ++k) {

@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 
-#include "server/transport.hpp"
+#include "server/net/transport.hpp"
 
 namespace server::http {
 

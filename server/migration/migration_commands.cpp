@@ -8,13 +8,13 @@
 #include <fstream>
 #include <iostream>
 
-#include "server/control_protocol.hpp"
+#include "server/admin/control_protocol.hpp"
 #include "server/migration/piefxis_document.hpp"
 #include "server/migration/piefxis_export.hpp"
 #include "server/migration/piefxis_import.hpp"
 #include "server/migration/piefxis_reader.hpp"
 #include "xmpp/jid.hpp"
-#include "server/unix_time.hpp"
+#include "xmpp/datetime.hpp"
 
 namespace server::migration {
 
@@ -65,7 +65,7 @@ int run_import(const CommandLine& line, const conf::Config& config) {
     ImportOptions options;
     options.replace = line.replace;
     options.scram_iterations = config.auth.scram_iterations;
-    options.now = unix_seconds_now();
+    options.now = xmpp::unix_seconds_now();
     auto counts = import_pie(*db, data.value(), config, options);
     if (!counts) {
         std::cerr << "xmqd import: " << counts.error() << "\n";

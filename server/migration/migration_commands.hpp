@@ -14,7 +14,7 @@
 #pragma once
 
 #include "conf/config.hpp"
-#include "server/command_line.hpp"
+#include "server/admin/command_line.hpp"
 
 namespace server::migration {
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "auth/scram.hpp"
-#include "server/modules/subscription_state.hpp"
+#include "xmpp/subscription_state.hpp"
 #include "xmpp/element.hpp"
 
 namespace server::migration {
@@ -41,7 +41,7 @@ struct PieContact {
     std::string jid;  // normalised bare JID
     std::string name;
     std::vector<std::string> groups;
-    modules::SubState state = modules::SubState::none;
+    xmpp::SubState state = xmpp::SubState::none;
     bool in_roster = true;  // false: only a pending inbound request (RFC 6121 §3.1.3)
 };
 

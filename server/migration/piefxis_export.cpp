@@ -3,7 +3,7 @@
 #include "server/migration/piefxis_reader.hpp"
 #include "xmpp/datetime.hpp"
 #include "server/migration/piefxis_writer.hpp"
-#include "server/modules/stored_xml.hpp"
+#include "xmpp/stored_xml.hpp"
 #include "server/store/blocklist_store.hpp"
 #include "server/store/offline_store.hpp"
 #include "server/store/roster_store.hpp"
@@ -21,15 +21,15 @@ std::optional<PieUser> read_stored_user(store::Database& db, const std::string& 
     u.secrets = account->secrets;
     for (auto& row : store::RosterStore(db).rows(user, domain)) {
         u.contacts.push_back(PieContact{std::move(row.contact), std::move(row.name), std::move(row.groups),
-                                        static_cast<modules::SubState>(row.state), row.in_roster});
+                                        static_cast<xmpp::SubState>(row.state), row.in_roster});
     }
     store::UserDataStore documents(db);
     if (auto vcard = documents.document(user, domain, "vcard", ""))
-        u.vcard = modules::parse_stored(*vcard);
+        u.vcard = xmpp::parse_stored(*vcard);
     for (const auto& [ns, xml] : documents.documents(user, domain, "private"))
-        if (auto doc = modules::parse_stored(xml)) u.private_xml.push_back(std::move(*doc));
+        if (auto doc = xmpp::parse_stored(xml)) u.private_xml.push_back(std::move(*doc));
     for (const auto& m : store::OfflineStore(db).list(user, domain)) {
-        auto message = modules::parse_stored(m.xml);
+        auto message = xmpp::parse_stored(m.xml);
         if (!message) continue;
         std::int64_t stamp = 0;
         if (const auto* delay = message->child("delay", delay_ns))

@@ -12,7 +12,7 @@ namespace server::migration {
 
 namespace {
 
-using modules::SubState;
+using xmpp::SubState;
 
 bool is_pie(const xmpp::Element& e) { return e.xmlns() == pie_ns || e.xmlns() == pie_old_ns; }
 
@@ -101,8 +101,8 @@ std::optional<std::string> read_roster(const xmpp::Element& query, std::vector<P
 void add_pending_in(std::vector<PieContact>& contacts, const std::string& jid) {
     for (auto& c : contacts) {
         if (c.jid != jid) continue;
-        const auto sub = modules::subscription_attr(c.state);
-        c.state = state_of(sub, modules::has_pending_out(c.state), true);
+        const auto sub = xmpp::subscription_attr(c.state);
+        c.state = state_of(sub, xmpp::has_pending_out(c.state), true);
         return;
     }
     PieContact c;

@@ -36,8 +36,8 @@ xmpp::Element user_element(const PieUser& user, const std::string& domain) {
         xmpp::Element item("item", std::string(roster_ns));
         item.set_attr("jid", c.jid);
         if (!c.name.empty()) item.set_attr("name", c.name);
-        item.set_attr("subscription", std::string(modules::subscription_attr(c.state)));
-        if (modules::has_pending_out(c.state)) item.set_attr("ask", "subscribe");
+        item.set_attr("subscription", std::string(xmpp::subscription_attr(c.state)));
+        if (xmpp::has_pending_out(c.state)) item.set_attr("ask", "subscribe");
         for (const auto& g : c.groups) {
             xmpp::Element group("group", std::string(roster_ns));
             group.add_text(g);
@@ -47,7 +47,7 @@ xmpp::Element user_element(const PieUser& user, const std::string& domain) {
     }
     if (roster.element_count() > 0) u.add_child(std::move(roster));
     for (const auto& c : user.contacts) {
-        if (!modules::has_pending_in(c.state)) continue;
+        if (!xmpp::has_pending_in(c.state)) continue;
         xmpp::Element p("presence", std::string(client_ns));
         p.set_attr("from", c.jid);
         p.set_attr("to", user.name + "@" + domain);

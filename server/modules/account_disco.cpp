@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "server/modules/modules.hpp"
-#include "server/router.hpp"
-#include "server/storage_executor.hpp"
+#include "server/router/router.hpp"
+#include "server/core/storage_executor.hpp"
 #include "xmpp/namespaces.hpp"
 
 namespace server::modules {

@@ -18,10 +18,10 @@
 #include <shared_mutex>
 
 #include "server/modules/modules.hpp"
-#include "server/modules/subscription_state.hpp"
-#include "server/router.hpp"
-#include "server/session_manager.hpp"
-#include "server/storage_executor.hpp"
+#include "xmpp/subscription_state.hpp"
+#include "server/router/router.hpp"
+#include "server/router/session_manager.hpp"
+#include "server/core/storage_executor.hpp"
 #include "server/store/blocklist_store.hpp"
 #include "server/store/roster_store.hpp"
 #include "xmpp/serializer.hpp"
@@ -123,7 +123,7 @@ void cut_presence(Blocking& b, const xmpp::Jid& owner, const std::string& blocke
     auto jid = xmpp::Jid::parse(blocked);
     if (!jid || jid->local().empty() || !b.services.current_config()->serves_host(jid->domain())) return;
     auto row = b.roster.row(owner.local(), owner.domain(), jid->bare_string());
-    if (!row || !has_from(sub_state_from_int(row->state).value_or(SubState::none))) return;
+    if (!row || !xmpp::has_from(xmpp::sub_state_from_int(row->state).value_or(xmpp::SubState::none))) return;
     for (const auto& mine : b.services.sessions->resources(owner)) {
         if (!mine.available) continue;
         xmpp::Element p("presence", "jabber:client");

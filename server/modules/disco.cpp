@@ -2,7 +2,7 @@
 // features every module registered, and the XMQ queue routes under it as
 // items. A node other than none is not served (item-not-found).
 #include "server/modules/modules.hpp"
-#include "server/router.hpp"
+#include "server/router/router.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmq/engine.hpp"
 

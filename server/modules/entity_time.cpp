@@ -4,7 +4,7 @@
 #include <ctime>
 
 #include "server/modules/modules.hpp"
-#include "server/router.hpp"
+#include "server/router/router.hpp"
 #include "xmpp/datetime.hpp"
 
 namespace server::modules {

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "server/modules/modules.hpp"
-#include "server/session_manager.hpp"
+#include "server/router/session_manager.hpp"
 #include "xmpp/serializer.hpp"
 
 namespace server::modules {
@@ -18,13 +18,13 @@ store::RosterRow ImContext::relation(const xmpp::Jid& owner, const std::string& 
     if (row) return *row;
     store::RosterRow fresh;
     fresh.contact = contact;
-    fresh.state = to_int(SubState::none);
+    fresh.state = xmpp::to_int(xmpp::SubState::none);
     fresh.in_roster = false;
     return fresh;
 }
 
 void ImContext::save(const xmpp::Jid& owner, const store::RosterRow& row, bool was_in_roster) {
-    const bool empty = !row.in_roster && row.state == to_int(SubState::none);
+    const bool empty = !row.in_roster && row.state == xmpp::to_int(xmpp::SubState::none);
     auto ver = empty ? roster.remove(owner.local(), owner.domain(), row.contact)
                      : roster.put(owner.local(), owner.domain(), row);
     if (!ver) return;
@@ -84,9 +84,9 @@ xmpp::Element roster_item(const store::RosterRow& row) {
     xmpp::Element item("item", std::string(roster_ns));
     item.set_attr("jid", row.contact);
     if (!row.name.empty()) item.set_attr("name", row.name);
-    const SubState state = sub_state_from_int(row.state).value_or(SubState::none);
-    item.set_attr("subscription", std::string(subscription_attr(state)));
-    if (has_pending_out(state)) item.set_attr("ask", "subscribe");
+    const xmpp::SubState state = xmpp::sub_state_from_int(row.state).value_or(xmpp::SubState::none);
+    item.set_attr("subscription", std::string(xmpp::subscription_attr(state)));
+    if (xmpp::has_pending_out(state)) item.set_attr("ask", "subscribe");
     for (const auto& group : row.groups)
         item.add_child(xmpp::Element("group", std::string(roster_ns))).add_text(group);
     return item;

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "server/modules/presence_registry.hpp"
-#include "server/modules/subscription_state.hpp"
-#include "server/module_host.hpp"
-#include "server/services.hpp"
+#include "xmpp/subscription_state.hpp"
+#include "server/core/module_host.hpp"
+#include "server/core/services.hpp"
 #include "server/store/roster_store.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/jid.hpp"

@@ -8,13 +8,13 @@
 #include <memory>
 
 #include "server/modules/modules.hpp"
-#include "server/modules/subscription_state.hpp"
-#include "server/router.hpp"
-#include "server/session_manager.hpp"
-#include "server/storage_executor.hpp"
+#include "xmpp/subscription_state.hpp"
+#include "server/router/router.hpp"
+#include "server/router/session_manager.hpp"
+#include "server/core/storage_executor.hpp"
 #include "server/store/roster_store.hpp"
 #include "server/store/user_data_store.hpp"
-#include "server/unix_time.hpp"
+#include "xmpp/datetime.hpp"
 
 namespace server::modules {
 
@@ -37,7 +37,7 @@ struct Last {
     // Storage thread.
     void went_away(const xmpp::Jid& full, const std::string& status) {
         if (has_available(full.bare())) return;
-        store.set_last_activity(full.local(), full.domain(), {unix_seconds_now(), status});
+        store.set_last_activity(full.local(), full.domain(), {xmpp::unix_seconds_now(), status});
     }
 };
 
@@ -55,13 +55,13 @@ void account_last(Last& l, IqRequest& request, Router& router) {
         return router.bounce(request.iq, xmpp::StanzaError::service_unavailable);
     if (request.from.bare() != owner) {
         auto row = l.roster.row(owner.local(), owner.domain(), request.from.bare_string());
-        if (!row || !has_from(sub_state_from_int(row->state).value_or(SubState::none)))
+        if (!row || !xmpp::has_from(xmpp::sub_state_from_int(row->state).value_or(xmpp::SubState::none)))
             return router.bounce(request.iq, xmpp::StanzaError::forbidden);
     }
     if (l.has_available(owner)) return router.send(answer(request, 0, {}));
     auto last = l.store.last_activity(owner.local(), owner.domain());
     if (!last) return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
-    router.send(answer(request, std::max<std::int64_t>(0, unix_seconds_now() - last->stamp), last->status));
+    router.send(answer(request, std::max<std::int64_t>(0, xmpp::unix_seconds_now() - last->stamp), last->status));
 }
 
 }  // namespace

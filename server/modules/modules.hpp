@@ -3,8 +3,8 @@
 // the only place that names them all.
 #pragma once
 
-#include "server/module_host.hpp"
-#include "server/services.hpp"
+#include "server/core/module_host.hpp"
+#include "server/core/services.hpp"
 
 namespace server::modules {
 

@@ -17,15 +17,15 @@
 #include <memory>
 
 #include "server/modules/modules.hpp"
-#include "server/router.hpp"
-#include "server/session_manager.hpp"
-#include "server/storage_executor.hpp"
-#include "server/metrics.hpp"
-#include "server/modules/stored_xml.hpp"
+#include "server/router/router.hpp"
+#include "server/router/session_manager.hpp"
+#include "server/core/storage_executor.hpp"
+#include "server/core/metrics.hpp"
+#include "xmpp/stored_xml.hpp"
 #include "server/store/offline_store.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/serializer.hpp"
-#include "server/unix_time.hpp"
+#include "xmpp/datetime.hpp"
 
 namespace server::modules {
 
@@ -59,7 +59,7 @@ void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
     if (!off.services.accounts->find(bare.local(), bare.domain()))
         return router.bounce(message, xmpp::StanzaError::service_unavailable);
     if (!worth_storing(message)) return;
-    const std::int64_t now = unix_seconds_now();
+    const std::int64_t now = xmpp::unix_seconds_now();
     xmpp::Element stored = message;
     if (!stamped_by(stored, bare.domain())) {  // not back from an earlier stay here
         xmpp::Element delay("delay", std::string(delay_ns));
@@ -113,7 +113,7 @@ void register_offline(ModuleHost& host, Services& services) {
     host.hooks().unwritten_messages.push_back([off](const std::vector<std::string>& messages, const xmpp::Jid& bare) {
         auto work = [off, messages, bare] {
             for (const auto& xml : messages)
-                if (auto message = parse_stored(xml)) keep(*off, *message, bare);
+                if (auto message = xmpp::parse_stored(xml)) keep(*off, *message, bare);
         };
         off->services.storage->post(std::move(work));
     });

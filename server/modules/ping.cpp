@@ -1,6 +1,6 @@
 // XEP-0199 XMPP Ping: the server answers a ping addressed to it.
 #include "server/modules/modules.hpp"
-#include "server/router.hpp"
+#include "server/router/router.hpp"
 #include "xmpp/namespaces.hpp"
 
 namespace server::modules {

@@ -3,25 +3,25 @@
 #include <set>
 
 #include "server/modules/modules.hpp"
-#include "server/router.hpp"
-#include "server/session_manager.hpp"
-#include "server/storage_executor.hpp"
+#include "server/router/router.hpp"
+#include "server/router/session_manager.hpp"
+#include "server/core/storage_executor.hpp"
 
 namespace server::modules {
 
 namespace {
 
-std::string_view kind_name(SubStanza kind) {
+std::string_view kind_name(xmpp::SubStanza kind) {
     switch (kind) {
-    case SubStanza::subscribe: return "subscribe";
-    case SubStanza::subscribed: return "subscribed";
-    case SubStanza::unsubscribe: return "unsubscribe";
-    case SubStanza::unsubscribed: return "unsubscribed";
+    case xmpp::SubStanza::subscribe: return "subscribe";
+    case xmpp::SubStanza::subscribed: return "subscribed";
+    case xmpp::SubStanza::unsubscribe: return "unsubscribe";
+    case xmpp::SubStanza::unsubscribed: return "unsubscribed";
     }
     return "";
 }
 
-SubState state_of(const store::RosterRow& row) { return sub_state_from_int(row.state).value_or(SubState::none); }
+xmpp::SubState state_of(const store::RosterRow& row) { return xmpp::sub_state_from_int(row.state).value_or(xmpp::SubState::none); }
 
 xmpp::Element presence_of_type(std::string_view type, const std::string& from) {
     xmpp::Element p("presence", "jabber:client");
@@ -45,39 +45,39 @@ void send_unavailable(ImContext& im, const xmpp::Jid& who, const xmpp::Jid& to) 
 // `owner` receives a subscription stanza of `kind` from `sender` (RFC 6121
 // A.3). `auto_reply` is false for an answer the server itself generated, so
 // two servers' worth of auto-replies cannot loop.
-void inbound_subscription(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid& sender, SubStanza kind,
+void inbound_subscription(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid& sender, xmpp::SubStanza kind,
                           bool auto_reply = true) {
     if (!im.account_exists(owner)) return;  // §3.1.3: silently ignored
     store::RosterRow row = im.relation(owner, sender.bare_string());
     const bool was_in_roster = row.in_roster;
-    const SubState before = state_of(row);
-    const SubState after = transition(before, kind, Direction::inbound);
+    const xmpp::SubState before = state_of(row);
+    const xmpp::SubState after = xmpp::transition(before, kind, xmpp::Direction::inbound);
     const xmpp::Element stanza = presence_of_type(kind_name(kind), sender.bare_string());
     if (after != before) {
-        row.state = to_int(after);
+        row.state = xmpp::to_int(after);
         im.save(owner, row, was_in_roster);
     }
     switch (kind) {
-    case SubStanza::subscribe:
+    case xmpp::SubStanza::subscribe:
         // Already approved: the server answers for the owner (§3.1.3).
-        if (has_from(before)) {
-            if (auto_reply) inbound_subscription(im, sender, owner, SubStanza::subscribed, false);
+        if (xmpp::has_from(before)) {
+            if (auto_reply) inbound_subscription(im, sender, owner, xmpp::SubStanza::subscribed, false);
             return;
         }
         // Delivered while it waits for approval, again at each login (§3.1.3).
-        if (has_pending_in(after)) im.deliver_to_available(owner, stanza);
+        if (xmpp::has_pending_in(after)) im.deliver_to_available(owner, stanza);
         return;
-    case SubStanza::subscribed:
+    case xmpp::SubStanza::subscribed:
         if (after == before) return;
         im.deliver_to_available(owner, stanza);
         send_presences(im, sender, owner);  // §3.1.6: the new subscriber sees the contact at once
         return;
-    case SubStanza::unsubscribe:
+    case xmpp::SubStanza::unsubscribe:
         if (after == before) return;
         im.deliver_to_available(owner, stanza);
         send_unavailable(im, owner, sender);  // §3.3.3: the sender no longer sees the owner
         return;
-    case SubStanza::unsubscribed:
+    case xmpp::SubStanza::unsubscribed:
         if (after == before) return;
         im.deliver_to_available(owner, stanza);
         send_unavailable(im, sender, owner);  // §3.2.3
@@ -91,7 +91,7 @@ void on_available(ImContext& im, const xmpp::Jid& full, const xmpp::Element& pre
     const xmpp::Jid user = full.bare();
     const auto rows = im.roster.rows(user.local(), user.domain());
     for (const auto& row : rows) {
-        if (!has_from(state_of(row))) continue;
+        if (!xmpp::has_from(state_of(row))) continue;
         if (auto contact = xmpp::Jid::parse(row.contact)) im.deliver_to_available(*contact, presence);
     }
     im.deliver_to_available(user, presence);  // §4.2.2: all of the user's available resources
@@ -99,12 +99,12 @@ void on_available(ImContext& im, const xmpp::Jid& full, const xmpp::Element& pre
     // Initial presence (§4.2.2): the contacts' presence (probes answered
     // locally, §4.3.2), the user's other resources, waiting requests.
     for (const auto& row : rows) {
-        const SubState state = state_of(row);
+        const xmpp::SubState state = state_of(row);
         auto contact = xmpp::Jid::parse(row.contact);
         if (!contact) continue;
-        if (has_to(state))
+        if (xmpp::has_to(state))
             for (auto& [resource, last] : im.presence.available(*contact)) im.deliver_to(full, std::move(last));
-        if (has_pending_in(state)) im.deliver_to(full, presence_of_type("subscribe", row.contact));
+        if (xmpp::has_pending_in(state)) im.deliver_to(full, presence_of_type("subscribe", row.contact));
     }
     for (auto& [resource, last] : im.presence.available(user))
         if (resource != full.resource()) im.deliver_to(full, std::move(last));
@@ -118,7 +118,7 @@ void broadcast_unavailable(ImContext& im, const xmpp::Jid& full, const xmpp::Ele
     const xmpp::Jid user = full.bare();
     std::set<std::string> reached;
     for (const auto& row : im.roster.rows(user.local(), user.domain())) {
-        if (!has_from(state_of(row))) continue;
+        if (!xmpp::has_from(state_of(row))) continue;
         if (auto contact = xmpp::Jid::parse(row.contact)) {
             im.deliver_to_available(*contact, presence);
             reached.insert(contact->bare_string());
@@ -137,7 +137,7 @@ void broadcast_unavailable(ImContext& im, const xmpp::Jid& full, const xmpp::Ele
 
 }  // namespace
 
-void outbound_subscription(ImContext& im, const xmpp::Jid& user_full, const xmpp::Jid& contact_jid, SubStanza kind,
+void outbound_subscription(ImContext& im, const xmpp::Jid& user_full, const xmpp::Jid& contact_jid, xmpp::SubStanza kind,
                            bool update_own) {
     const xmpp::Jid user = user_full.bare();
     const xmpp::Jid contact = contact_jid.bare();
@@ -145,23 +145,23 @@ void outbound_subscription(ImContext& im, const xmpp::Jid& user_full, const xmpp
     if (update_own) {
         store::RosterRow row = im.relation(user, contact.bare_string());
         const bool was_in_roster = row.in_roster;
-        const SubState before = state_of(row);
-        const SubState after = transition(before, kind, Direction::outbound);
-        row.state = to_int(after);
+        const xmpp::SubState before = state_of(row);
+        const xmpp::SubState after = xmpp::transition(before, kind, xmpp::Direction::outbound);
+        row.state = xmpp::to_int(after);
         switch (kind) {
-        case SubStanza::subscribe:  // §3.1.2: the contact joins the roster, ask='subscribe'
+        case xmpp::SubStanza::subscribe:  // §3.1.2: the contact joins the roster, ask='subscribe'
             row.in_roster = true;
             if (after != before || !was_in_roster) im.save(user, row, was_in_roster);
             break;
-        case SubStanza::unsubscribe:  // §3.3.2: always routed
+        case xmpp::SubStanza::unsubscribe:  // §3.3.2: always routed
             if (after != before) im.save(user, row, was_in_roster);
             break;
-        case SubStanza::subscribed:  // §3.1.5: routed only when it approves a request
+        case xmpp::SubStanza::subscribed:  // §3.1.5: routed only when it approves a request
             if (after == before) return;
             row.in_roster = true;
             im.save(user, row, was_in_roster);
             break;
-        case SubStanza::unsubscribed:  // §3.2.2: routed only when it cancels something
+        case xmpp::SubStanza::unsubscribed:  // §3.2.2: routed only when it cancels something
             if (after == before) return;
             im.save(user, row, was_in_roster);
             break;
@@ -189,7 +189,7 @@ void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im)
 
     hooks.outbound_presence.push_back([im](xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to) {
         const std::string_view type = presence.attr_or("type");
-        if (auto kind = parse_sub_stanza(type)) {
+        if (auto kind = xmpp::parse_sub_stanza(type)) {
             auto work = [im, from, to, kind = *kind] { outbound_subscription(*im, from, to, kind); };
             im->services.storage->post(std::move(work));
             return true;
@@ -210,7 +210,7 @@ void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im)
         for (const auto& row : im->roster.rows(user.local(), user.domain())) {
             auto contact = xmpp::Jid::parse(row.contact);
             if (!contact || !contact->is_bare() || contact->local().empty()) continue;
-            for (const SubStanza kind : cancellations(state_of(row)))
+            for (const xmpp::SubStanza kind : xmpp::cancellations(state_of(row)))
                 outbound_subscription(*im, user, *contact, kind, false);
         }
     });

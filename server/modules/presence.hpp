@@ -15,7 +15,7 @@ namespace server::modules {
 // account of a host we serve). With `update_own` false, the user's own roster
 // is left alone (the caller is removing the item) and only the contact's side
 // is processed.
-void outbound_subscription(ImContext& im, const xmpp::Jid& user, const xmpp::Jid& contact, SubStanza kind,
+void outbound_subscription(ImContext& im, const xmpp::Jid& user, const xmpp::Jid& contact, xmpp::SubStanza kind,
                            bool update_own = true);
 
 }  // namespace server::modules

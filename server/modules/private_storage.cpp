@@ -7,9 +7,9 @@
 #include <memory>
 
 #include "server/modules/modules.hpp"
-#include "server/modules/stored_xml.hpp"
-#include "server/router.hpp"
-#include "server/storage_executor.hpp"
+#include "xmpp/stored_xml.hpp"
+#include "server/router/router.hpp"
+#include "server/core/storage_executor.hpp"
 #include "server/store/user_data_store.hpp"
 #include "xmpp/serializer.hpp"
 
@@ -58,7 +58,7 @@ void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
         return router.send(result);
     }
     auto stored = p.store.document(owner.local(), owner.domain(), "private", ns);
-    std::optional<xmpp::Element> element = stored ? parse_stored(*stored) : std::nullopt;
+    std::optional<xmpp::Element> element = stored ? xmpp::parse_stored(*stored) : std::nullopt;
     query.add_child(element ? std::move(*element) : xmpp::Element(doc->name(), ns));
     router.send(result);
 }

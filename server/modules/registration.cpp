@@ -7,21 +7,21 @@
 // Prosody do: that switch is about new accounts, which the c2s session
 // creates before authentication (c2s_registration.cpp).
 #include "auth/account_passwords.hpp"
-#include "server/account_deletion.hpp"
-#include "server/in_band_registration.hpp"
-#include "server/log.hpp"
-#include "server/metrics.hpp"
+#include "server/accounts/account_deletion.hpp"
+#include "xmpp/in_band_registration.hpp"
+#include "server/system/log.hpp"
+#include "server/core/metrics.hpp"
 #include "server/modules/modules.hpp"
-#include "server/router.hpp"
-#include "server/session_manager.hpp"
-#include "server/storage_executor.hpp"
+#include "server/router/router.hpp"
+#include "server/router/session_manager.hpp"
+#include "server/core/storage_executor.hpp"
 
 namespace server::modules {
 
 namespace {
 
 void refuse(Router& router, const xmpp::Element& iq, xmpp::StanzaError condition, std::string text = {}) {
-    router.send(ibr::error_reply(iq, ibr::Refusal{condition, std::move(text)}));
+    router.send(xmpp::ibr::error_reply(iq, xmpp::ibr::Refusal{condition, std::move(text)}));
 }
 
 // Whose registration the request is about, or a refusal already sent:
@@ -42,7 +42,7 @@ bool own_account(const IqRequest& request, Router& router) {
 void get(IqRequest&& request, Router& router) {
     if (!own_account(request, router)) return;
     auto result = make_iq_result(request);
-    result.add_child(ibr::registered_info(request.from.local()));
+    result.add_child(xmpp::ibr::registered_info(request.from.local()));
     router.send(result);
 }
 
@@ -52,7 +52,7 @@ void get(IqRequest&& request, Router& router) {
 void remove_account(Services& services, IqRequest&& request, Router& router) {
     if (!services.account_deletion)  // a host without a database (the unit tests' in-memory store)
         return refuse(router, request.iq, xmpp::StanzaError::feature_not_implemented);
-    if (ibr::query_of(request.iq).element_count() != 1)
+    if (xmpp::ibr::query_of(request.iq).element_count() != 1)
         return refuse(router, request.iq, xmpp::StanzaError::bad_request, "<remove/> must be alone in the query");
     router.send(make_iq_result(request));
     const xmpp::Jid bare = request.from.bare();
@@ -66,10 +66,10 @@ void remove_account(Services& services, IqRequest&& request, Router& router) {
 
 void set(Services& services, IqRequest&& request, Router& router) {
     if (!own_account(request, router)) return;
-    const xmpp::Element& query = ibr::query_of(request.iq);
-    if (ibr::wants_removal(query)) return remove_account(services, std::move(request), router);
-    auto password = ibr::new_password(query, request.from);
-    if (!password) return router.send(ibr::error_reply(request.iq, password.error()));
+    const xmpp::Element& query = xmpp::ibr::query_of(request.iq);
+    if (xmpp::ibr::wants_removal(query)) return remove_account(services, std::move(request), router);
+    auto password = xmpp::ibr::new_password(query, request.from);
+    if (!password) return router.send(xmpp::ibr::error_reply(request.iq, password.error()));
     // XEP-0077 §3.3: not-authorized when the channel is not safe enough for
     // a password in the clear.
     auto session = services.sessions->find(request.from);
@@ -103,12 +103,12 @@ void register_registration(ModuleHost& host, Services& services) {
     host.declare_protocol({"XEP-0077", "In-Band Registration: new accounts (per host), password change, cancellation",
                            "register"});
     if (!services.accounts || !services.storage || !services.sessions) return;
-    host.add_feature(IqTarget::host, std::string(ibr::register_ns));
+    host.add_feature(IqTarget::host, std::string(xmpp::ibr::register_ns));
     for (IqTarget target : {IqTarget::host, IqTarget::account}) {
-        host.on_iq(target, "get", ibr::register_ns, [](IqRequest&& request, Router& router) {
+        host.on_iq(target, "get", xmpp::ibr::register_ns, [](IqRequest&& request, Router& router) {
             get(std::move(request), router);
         });
-        host.on_iq(target, "set", ibr::register_ns, [&services](IqRequest&& request, Router& router) {
+        host.on_iq(target, "set", xmpp::ibr::register_ns, [&services](IqRequest&& request, Router& router) {
             set(services, std::move(request), router);
         });
     }

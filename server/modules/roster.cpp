@@ -8,8 +8,8 @@
 
 #include "server/modules/im_context.hpp"
 #include "server/modules/presence.hpp"
-#include "server/router.hpp"
-#include "server/storage_executor.hpp"
+#include "server/router/router.hpp"
+#include "server/core/storage_executor.hpp"
 
 namespace server::modules {
 
@@ -103,12 +103,12 @@ void roster_set(ImContext& im, IqRequest& request, Router& router) {
     if (item->attr_or("subscription") == "remove") {
         if (!was_in_roster) return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
         // §2.5.2: cancel both directions, then forget the item.
-        const SubState state = sub_state_from_int(row.state).value_or(SubState::none);
+        const xmpp::SubState state = xmpp::sub_state_from_int(row.state).value_or(xmpp::SubState::none);
         if (contact.is_bare() && !contact.local().empty())
-            for (const SubStanza kind : cancellations(state))
+            for (const xmpp::SubStanza kind : xmpp::cancellations(state))
                 outbound_subscription(im, request.from, contact, kind, false);
         row.in_roster = false;
-        row.state = to_int(SubState::none);
+        row.state = xmpp::to_int(xmpp::SubState::none);
         im.save(user, row, true);
         return router.send(own_result(request));
     }

@@ -6,9 +6,9 @@
 #include <memory>
 
 #include "server/modules/modules.hpp"
-#include "server/modules/stored_xml.hpp"
-#include "server/router.hpp"
-#include "server/storage_executor.hpp"
+#include "xmpp/stored_xml.hpp"
+#include "server/router/router.hpp"
+#include "server/core/storage_executor.hpp"
 #include "server/store/user_data_store.hpp"
 #include "xmpp/serializer.hpp"
 
@@ -31,7 +31,7 @@ void get(VCards& v, IqRequest& request, Router& router) {
         return router.bounce(request.iq, xmpp::StanzaError::service_unavailable);
     auto result = make_iq_result(request);
     auto stored = v.store.document(owner.local(), owner.domain(), "vcard", "");
-    std::optional<xmpp::Element> card = stored ? parse_stored(*stored) : std::nullopt;
+    std::optional<xmpp::Element> card = stored ? xmpp::parse_stored(*stored) : std::nullopt;
     if (!card) {
         if (request.from.bare() != owner) return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
         card = xmpp::Element("vCard", std::string(vcard_ns));

@@ -1,8 +1,8 @@
 // XEP-0092 Software Version: name and version of the server. The operating
 // system is not disclosed (XEP-0092 §4 leaves it optional for privacy).
 #include "server/modules/modules.hpp"
-#include "server/router.hpp"
-#include "server/version.hpp"
+#include "server/router/router.hpp"
+#include "server/system/version.hpp"
 #include "xmpp/namespaces.hpp"
 
 namespace server::modules {

@@ -3,7 +3,7 @@
 // messages, vCard and private XML, last activity and block list. What the
 // account's contacts keep about it (their own roster rows) is theirs and is
 // not touched here: the caller sends them the subscription cancellations
-// first (see server/account_deletion.hpp).
+// first (see server/accounts/account_deletion.hpp).
 //
 // Thread-safety: blocks on disk, like every store call; run it on the
 // storage executor or in an admin sub-command.

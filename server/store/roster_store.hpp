@@ -25,7 +25,7 @@ struct RosterRow {
     std::string contact;  // bare JID
     std::string name;
     std::vector<std::string> groups;
-    int state = 0;          // server::modules::SubState as an integer
+    int state = 0;          // xmpp::SubState as an integer
     bool in_roster = true;  // false: only a pending inbound request
 };
 

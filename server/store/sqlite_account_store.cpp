@@ -1,5 +1,5 @@
 #include "server/store/sqlite_account_store.hpp"
-#include "server/unix_time.hpp"
+#include "xmpp/datetime.hpp"
 
 #include <sqlite3.h>
 
@@ -84,7 +84,7 @@ auth::StoreStatus SqliteAccountStore::create(const auth::Account& account) {
     if (!tx.begun()) return StoreStatus::error;
     Statement ins = l.prepare("INSERT INTO accounts (user, domain, created) VALUES (?1, ?2, ?3)");
     if (!ins.valid()) return StoreStatus::error;
-    ins.bind(1, account.user).bind(2, account.domain).bind(3, unix_seconds_now());
+    ins.bind(1, account.user).bind(2, account.domain).bind(3, xmpp::unix_seconds_now());
     if (!ins.run()) {
         const int code = l.error_code();
         return code == SQLITE_CONSTRAINT_PRIMARYKEY || code == SQLITE_CONSTRAINT_UNIQUE

@@ -33,3 +33,14 @@ TEST_CASE("bad registration keys name file, line and key") {
     single_error("[auth]\nregistration_interval = -1\n", 2, "auth.registration_interval");
     single_error("[auth]\nregistration_interval = 86401\n", 2, "auth.registration_interval");
 }
+
+TEST_CASE("registration_open: the switch is per host") {
+    conf::Config config = conf::default_config();
+    config.hosts.assign(2, conf::HostConfig{});
+    config.hosts[0].domain = "a.example";
+    config.hosts[1].domain = "b.example";
+    config.hosts[1].registration = true;
+    CHECK_FALSE(config.registration_open("a.example"));
+    CHECK(config.registration_open("b.example"));
+    CHECK_FALSE(config.registration_open("c.example"));
+}

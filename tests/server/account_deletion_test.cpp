@@ -10,7 +10,7 @@
 #include <string>
 
 #include "auth/scram.hpp"
-#include "server/modules/subscription_state.hpp"
+#include "xmpp/subscription_state.hpp"
 #include "server/store/account_removal.hpp"
 #include "server/store/blocklist_store.hpp"
 #include "server/store/database.hpp"
@@ -18,7 +18,7 @@
 #include "server/store/roster_store.hpp"
 #include "server/store/sqlite_account_store.hpp"
 #include "server/store/user_data_store.hpp"
-#include "server/stored_account_deletion.hpp"
+#include "server/accounts/stored_account_deletion.hpp"
 #include "tests/temp_dir.hpp"
 
 namespace {
@@ -26,8 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 namespace store = server::store;
 using auth::StoreStatus;
-using server::modules::SubState;
-using server::modules::to_int;
+using xmpp::SubState;
+using xmpp::to_int;
 
 std::unique_ptr<store::Database> open_db(const fs::path& dir) {
     auto db = store::Database::open(dir);

@@ -12,13 +12,13 @@
 
 #include "memory_accounts.hpp"
 #include "memory_transport.hpp"
-#include "server/c2s_session.hpp"
-#include "server/module_host.hpp"
+#include "server/c2s/c2s_session.hpp"
+#include "server/core/module_host.hpp"
 #include "server/modules/modules.hpp"
-#include "server/registration_limit.hpp"
-#include "server/router.hpp"
-#include "server/session_manager.hpp"
-#include "server/storage_executor.hpp"
+#include "server/c2s/registration_limit.hpp"
+#include "server/router/router.hpp"
+#include "server/router/session_manager.hpp"
+#include "server/core/storage_executor.hpp"
 #include "xmq/engine.hpp"
 
 namespace test {

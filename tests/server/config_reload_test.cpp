@@ -2,7 +2,7 @@
 // named; everything else comes from the new file.
 #include <doctest/doctest.h>
 
-#include "server/config_reload.hpp"
+#include "server/system/config_reload.hpp"
 
 TEST_CASE("reload keeps listeners, data_dir and workers and names them") {
     const conf::Config running = conf::default_config();

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "server/http/http_routes.hpp"
-#include "server/services.hpp"
+#include "server/core/services.hpp"
 
 namespace bhttp = boost::beast::http;
 using server::http::answer;

@@ -12,12 +12,12 @@
 #include <filesystem>
 #include <memory>
 
-#include "server/auth_failure_delay.hpp"
-#include "server/certificate_check.hpp"
-#include "server/ip_connection_limit.hpp"
-#include "server/limited_transport.hpp"
-#include "server/tls_context.hpp"
-#include "server/openssl_ptr.hpp"
+#include "server/c2s/auth_failure_delay.hpp"
+#include "server/net/certificate_check.hpp"
+#include "server/net/ip_connection_limit.hpp"
+#include "server/net/limited_transport.hpp"
+#include "server/net/tls_context.hpp"
+#include "server/net/openssl_ptr.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace std::chrono_literals;

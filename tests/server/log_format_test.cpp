@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "server/log_format.hpp"
+#include "server/system/log_format.hpp"
 
 using server::format_log_line;
 using server::json_escape;

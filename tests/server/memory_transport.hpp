@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "server/transport.hpp"
+#include "server/net/transport.hpp"
 
 namespace test {
 

@@ -1,7 +1,7 @@
 // OutputQueue: which kept stanzas come back when output is abandoned.
 #include <doctest/doctest.h>
 
-#include "server/output_queue.hpp"
+#include "server/c2s/output_queue.hpp"
 
 using server::OutputQueue;
 using Strings = std::vector<std::string>;

@@ -27,7 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace server::migration;
-using server::modules::SubState;
+using xmpp::SubState;
 
 xmpp::Result<PieData, std::string> read_text(std::string_view xml, const fs::path& dir = fs::temp_directory_path()) {
     auto root = load_pie_document(xml, "test.xml", dir);

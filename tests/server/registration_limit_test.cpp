@@ -2,7 +2,7 @@
 // failed creation gives its slot back.
 #include <doctest/doctest.h>
 
-#include "server/registration_limit.hpp"
+#include "server/c2s/registration_limit.hpp"
 
 using server::RegistrationLimit;
 using namespace std::chrono_literals;

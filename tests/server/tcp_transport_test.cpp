@@ -17,8 +17,8 @@
 #include <thread>
 
 #include "conf/config.hpp"
-#include "server/tcp_transport.hpp"
-#include "server/tls_context.hpp"
+#include "server/net/tcp_transport.hpp"
+#include "server/net/tls_context.hpp"
 #include "tests/temp_dir.hpp"
 
 namespace asio = boost::asio;

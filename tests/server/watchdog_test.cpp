@@ -13,7 +13,7 @@
 #include <future>
 #include <string>
 
-#include "server/watchdog.hpp"
+#include "server/system/watchdog.hpp"
 
 namespace {
 

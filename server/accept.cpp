@@ -1,0 +1,32 @@
+#include "server/accept.hpp"
+
+#include "server/c2s/c2s_session.hpp"
+#include "server/http/http_connection.hpp"
+#include "server/net/limited_transport.hpp"
+#include "server/net/tcp_transport.hpp"
+
+namespace server {
+
+ConnectionHandler connection_handler(Services& services) {
+    return [&services](const conf::ListenerConfig& listener, boost::asio::ip::tcp::socket socket,
+                       boost::asio::io_context& worker, std::unique_ptr<IpConnectionLimit::Slot> slot, bool refused) {
+        if (listener.kind == conf::ListenerKind::http || listener.kind == conf::ListenerKind::https) {
+            http::serve_connection(services, worker.get_executor(), std::move(socket),
+                                   listener.kind == conf::ListenerKind::https, std::move(slot), refused);
+            return;
+        }
+        // Per-IP connection count, c2s and HTTP together, and inbound shaper
+        // (limited_transport.hpp).
+        const auto config = services.current_config();
+        std::unique_ptr<Transport> transport = std::make_unique<TcpTransport>(std::move(socket), services.tls.load());
+        transport = std::make_unique<LimitedTransport>(std::move(transport), std::move(slot),
+                                                       config->limits.inbound_rate, config->limits.inbound_burst);
+        auto session = std::make_shared<C2sSession>(services, worker.get_executor(), std::move(transport),
+                                                    listener.kind == conf::ListenerKind::c2s_tls);
+        session->start();
+        if (refused)
+            session->close_with(xmpp::StreamError::policy_violation, "Too many connections from your address");
+    };
+}
+
+}  // namespace server

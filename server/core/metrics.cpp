@@ -1,0 +1,239 @@
+#include "server/core/metrics.hpp"
+
+#include <chrono>
+
+#include "xmq/engine.hpp"
+
+namespace server::metrics {
+
+namespace {
+
+constexpr auto relaxed = std::memory_order_relaxed;
+const auto process_start = std::chrono::steady_clock::now();
+
+int kind_index(std::string_view name) {
+    for (std::size_t i = 0; i < kStanzaKinds.size(); ++i)
+        if (kStanzaKinds[i] == name) return static_cast<int>(i);
+    return -1;
+}
+
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string label(std::string_view v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\' || c == '"') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+// A JSON string (labels and routes are domain names, but escape anyway).
+std::string json_string(std::string_view v) {
+    std::string out = "\"";
+    for (char c : v) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) continue;
+        out += c;
+    }
+    return out + '"';
+}
+
+class Writer {
+public:
+    void family(std::string_view name, std::string_view type, std::string_view help) {
+        out_ += "# HELP ";
+        out_ += name;
+        out_ += ' ';
+        out_ += help;
+        out_ += "\n# TYPE ";
+        out_ += name;
+        out_ += ' ';
+        out_ += type;
+        out_ += '\n';
+    }
+    template <class T>
+    void sample(std::string_view name, std::string_view labels, T value) {
+        out_ += name;
+        if (!labels.empty()) {
+            out_ += '{';
+            out_ += labels;
+            out_ += '}';
+        }
+        out_ += ' ';
+        out_ += std::to_string(value);
+        out_ += '\n';
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+};
+
+}  // namespace
+
+Counters& counters() {
+    static Counters c;
+    return c;
+}
+
+Transport transport_of(std::string_view transport_kind, bool direct_tls) {
+    if (transport_kind == "websocket") return Transport::websocket;
+    return direct_tls ? Transport::tls : Transport::tcp;
+}
+
+void connection_opened(Transport t) {
+    counters().connections[static_cast<unsigned>(t)].fetch_add(1, relaxed);
+    counters().connections_open[static_cast<unsigned>(t)].fetch_add(1, relaxed);
+}
+
+void connection_closed(Transport t) { counters().connections_open[static_cast<unsigned>(t)].fetch_sub(1, relaxed); }
+void login() { counters().logins.fetch_add(1, relaxed); }
+void auth_failure() { counters().auth_failures.fetch_add(1, relaxed); }
+void registration() { counters().registrations.fetch_add(1, relaxed); }
+void registration_refused() { counters().registrations_refused.fetch_add(1, relaxed); }
+void password_change() { counters().password_changes.fetch_add(1, relaxed); }
+void routing_error() { counters().routing_errors.fetch_add(1, relaxed); }
+void offline_messages_changed(std::int64_t delta) { counters().offline_messages.fetch_add(delta, relaxed); }
+void http_request() { counters().http_requests.fetch_add(1, relaxed); }
+
+void stanza_in(std::string_view name) {
+    if (int i = kind_index(name); i >= 0) counters().stanzas_in[static_cast<unsigned>(i)].fetch_add(1, relaxed);
+}
+
+void stanza_out(std::string_view xml) {
+    if (xml.empty() || xml[0] != '<') return;
+    const auto end = xml.find_first_of(" />", 1);
+    if (int i = kind_index(xml.substr(1, end == std::string_view::npos ? xml.size() - 1 : end - 1)); i >= 0)
+        counters().stanzas_out[static_cast<unsigned>(i)].fetch_add(1, relaxed);
+}
+
+std::string prometheus_text(const Gauges& gauges) {
+    const Counters& c = counters();
+    Writer w;
+    w.family("xmqd_uptime_seconds", "gauge", "Seconds since the server started.");
+    w.sample("xmqd_uptime_seconds", "",
+             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - process_start)
+                 .count());
+    w.family("xmqd_connections_total", "counter", "Client connections accepted, by transport.");
+    for (std::size_t i = 0; i < kTransports.size(); ++i)
+        w.sample("xmqd_connections_total", "transport=\"" + std::string(kTransports[i]) + "\"",
+                 c.connections[i].load(relaxed));
+    w.family("xmqd_connections_open", "gauge", "Client connections open now, by transport.");
+    for (std::size_t i = 0; i < kTransports.size(); ++i)
+        w.sample("xmqd_connections_open", "transport=\"" + std::string(kTransports[i]) + "\"",
+                 c.connections_open[i].load(relaxed));
+    w.family("xmqd_sessions_bound", "gauge", "Client sessions with a bound resource.");
+    w.sample("xmqd_sessions_bound", "", gauges.sessions_bound);
+    w.family("xmqd_logins_total", "counter", "Successful SASL authentications.");
+    w.sample("xmqd_logins_total", "", c.logins.load(relaxed));
+    w.family("xmqd_auth_failures_total", "counter", "Failed SASL authentications.");
+    w.sample("xmqd_auth_failures_total", "", c.auth_failures.load(relaxed));
+    w.family("xmqd_registrations_total", "counter", "Accounts created by in-band registration (XEP-0077).");
+    w.sample("xmqd_registrations_total", "", c.registrations.load(relaxed));
+    w.family("xmqd_registrations_refused_total", "counter",
+             "In-band registration requests refused (disabled, invalid, taken, rate-limited).");
+    w.sample("xmqd_registrations_refused_total", "", c.registrations_refused.load(relaxed));
+    w.family("xmqd_password_changes_total", "counter", "Passwords changed in-band (XEP-0077).");
+    w.sample("xmqd_password_changes_total", "", c.password_changes.load(relaxed));
+    w.family("xmqd_stanzas_in_total", "counter", "Stanzas received from bound clients, by kind.");
+    for (std::size_t i = 0; i < kStanzaKinds.size(); ++i)
+        w.sample("xmqd_stanzas_in_total", "kind=\"" + std::string(kStanzaKinds[i]) + "\"",
+                 c.stanzas_in[i].load(relaxed));
+    w.family("xmqd_stanzas_out_total", "counter", "Stanzas routed to local client sessions, by kind.");
+    for (std::size_t i = 0; i < kStanzaKinds.size(); ++i)
+        w.sample("xmqd_stanzas_out_total", "kind=\"" + std::string(kStanzaKinds[i]) + "\"",
+                 c.stanzas_out[i].load(relaxed));
+    w.family("xmqd_routing_errors_total", "counter", "Stanzas the router answered with an error.");
+    w.sample("xmqd_routing_errors_total", "", c.routing_errors.load(relaxed));
+    w.family("xmqd_offline_messages", "gauge", "Messages held in offline storage, all accounts.");
+    w.sample("xmqd_offline_messages", "", c.offline_messages.load(relaxed));
+    w.family("xmqd_http_requests_total", "counter", "HTTP requests answered.");
+    w.sample("xmqd_http_requests_total", "", c.http_requests.load(relaxed));
+
+    const auto& queues = gauges.queues;
+    struct Field {
+        const char* name;
+        const char* help;
+        std::uint64_t xmq::QueueStats::*member;
+    };
+    static constexpr Field fields[] = {
+        {"xmqd_xmq_published_total", "Stanzas a queue accepted for dispatch.", &xmq::QueueStats::published},
+        {"xmqd_xmq_delivered_total", "Copies a queue handed to consumers.", &xmq::QueueStats::delivered},
+        {"xmqd_xmq_dropped_total", "Stanzas a queue dropped (errors, results, ALL with no consumer).",
+         &xmq::QueueStats::dropped},
+        {"xmqd_xmq_expired_total", "Subscriptions removed because their ttl ran out.", &xmq::QueueStats::expired},
+        {"xmqd_xmq_consumers_gone_total", "Consumers removed because delivery to them failed.",
+         &xmq::QueueStats::consumers_gone},
+    };
+    for (const Field& f : fields) {
+        w.family(f.name, "counter", f.help);
+        for (const auto& q : queues) w.sample(f.name, "route=\"" + label(q.route) + "\"", q.*(f.member));
+    }
+    static constexpr std::pair<const char*, std::uint64_t xmq::QueueStats::*> reasons[] = {
+        {"no_topic", &xmq::QueueStats::rejected_no_topic},
+        {"no_recipients", &xmq::QueueStats::rejected_no_recipients},
+        {"forbidden", &xmq::QueueStats::rejected_forbidden},
+        {"bad_request", &xmq::QueueStats::rejected_bad_request},
+        {"unsupported", &xmq::QueueStats::rejected_unsupported},
+        {"limit", &xmq::QueueStats::rejected_limit},
+    };
+    w.family("xmqd_xmq_rejected_total", "counter", "Stanzas a queue refused, by reason.");
+    for (const auto& q : queues)
+        for (const auto& [reason, member] : reasons)
+            w.sample("xmqd_xmq_rejected_total", "route=\"" + label(q.route) + "\",reason=\"" + reason + "\"",
+                     q.*member);
+    w.family("xmqd_xmq_consumers", "gauge", "Live subscriptions of a queue.");
+    for (const auto& q : queues) w.sample("xmqd_xmq_consumers", "route=\"" + label(q.route) + "\"", q.consumers);
+    w.family("xmqd_xmq_topics", "gauge", "Topics of a queue with at least one subscription.");
+    for (const auto& q : queues) w.sample("xmqd_xmq_topics", "route=\"" + label(q.route) + "\"", q.topics);
+    return w.take();
+}
+
+std::string status_json(const Gauges& gauges) {
+    const Counters& c = counters();
+    std::string out = "{\"uptime\":";
+    out += std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - process_start).count());
+    out += ",\"connections\":{";
+    for (std::size_t i = 0; i < kTransports.size(); ++i) {
+        if (i) out += ',';
+        out += json_string(kTransports[i]) + ':' + std::to_string(c.connections_open[i].load(relaxed));
+    }
+    out += "},\"sessions\":" + std::to_string(gauges.sessions_bound);
+    out += ",\"logins\":" + std::to_string(c.logins.load(relaxed));
+    out += ",\"auth_failures\":" + std::to_string(c.auth_failures.load(relaxed));
+    out += ",\"routing_errors\":" + std::to_string(c.routing_errors.load(relaxed));
+    out += ",\"offline_messages\":" + std::to_string(c.offline_messages.load(relaxed));
+    for (const char* dir : {"stanzas_in", "stanzas_out"}) {
+        const auto& arr = std::string_view(dir) == "stanzas_in" ? c.stanzas_in : c.stanzas_out;
+        out += ",\"" + std::string(dir) + "\":{";
+        for (std::size_t i = 0; i < kStanzaKinds.size(); ++i) {
+            if (i) out += ',';
+            out += json_string(kStanzaKinds[i]) + ':' + std::to_string(arr[i].load(relaxed));
+        }
+        out += '}';
+    }
+    out += ",\"queues\":[";
+    bool first = true;
+    for (const auto& q : gauges.queues) {
+        if (!first) out += ',';
+        first = false;
+        out += "{\"route\":" + json_string(q.route);
+        out += ",\"type\":" + std::string(q.type == conf::QueueType::any ? "\"any\"" : "\"all\"");
+        out += ",\"consumers\":" + std::to_string(q.consumers);
+        out += ",\"published\":" + std::to_string(q.published);
+        out += ",\"delivered\":" + std::to_string(q.delivered);
+        out += ",\"rejected\":" +
+               std::to_string(q.rejected_no_topic + q.rejected_no_recipients + q.rejected_forbidden +
+                              q.rejected_bad_request + q.rejected_unsupported + q.rejected_limit);
+        out += '}';
+    }
+    out += "]}";
+    return out;
+}
+
+}  // namespace server::metrics

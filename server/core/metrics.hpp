@@ -1,0 +1,75 @@
+// Metrics: the server's counters, process-wide atomics that the code paths
+// bump with one call (sessions, router), rendered as Prometheus text
+// exposition (version 0.0.4) for /metrics and as JSON for /status.
+//
+// Counters only grow; the open-connection gauges go up and down. Gauges that
+// other components already know (bound sessions, XMQ queue stats) are read
+// from them by the renderer's caller (Gauges). Every function is thread-safe
+// and lock-free.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "xmq/engine.hpp"
+
+namespace server::metrics {
+
+enum class Transport : unsigned { tcp, tls, websocket };
+inline constexpr std::array<std::string_view, 3> kTransports = {"tcp", "tls", "websocket"};
+inline constexpr std::array<std::string_view, 3> kStanzaKinds = {"message", "presence", "iq"};
+
+struct Counters {
+    std::array<std::atomic<std::uint64_t>, 3> connections{};       // accepted, by transport
+    std::array<std::atomic<std::int64_t>, 3> connections_open{};   // live, by transport
+    std::atomic<std::uint64_t> logins{};                           // SASL successes
+    std::atomic<std::uint64_t> auth_failures{};                    // SASL failures (not aborts)
+    std::atomic<std::uint64_t> registrations{};                    // accounts created in-band (XEP-0077)
+    std::atomic<std::uint64_t> registrations_refused{};            // in-band registration requests refused
+    std::atomic<std::uint64_t> password_changes{};                 // in-band password changes (XEP-0077)
+    std::array<std::atomic<std::uint64_t>, 3> stanzas_in{};        // from bound clients, by kind
+    std::array<std::atomic<std::uint64_t>, 3> stanzas_out{};       // routed to local sessions, by kind
+    std::atomic<std::uint64_t> routing_errors{};                   // stanzas bounced with an error
+    std::atomic<std::uint64_t> http_requests{};                    // HTTP requests answered
+    std::atomic<std::int64_t> offline_messages{};                  // held in offline storage, all accounts
+};
+
+Counters& counters();
+
+// The transport label of a c2s connection: "tls" for direct TLS, "tcp" for a
+// TCP stream (STARTTLS or not), "websocket" for ws:// and wss://.
+Transport transport_of(std::string_view transport_kind, bool direct_tls);
+
+void connection_opened(Transport t);
+void connection_closed(Transport t);
+void login();
+void auth_failure();
+void registration();
+void registration_refused();
+void password_change();
+void routing_error();
+// `name`: a stanza's element name; other names are not counted.
+void stanza_in(std::string_view name);
+// `xml`: a serialized stanza; counted by its element name.
+void stanza_out(std::string_view xml);
+void http_request();
+// Messages added to (+) or taken from (-) offline storage.
+void offline_messages_changed(std::int64_t delta);
+
+// What the counters do not hold: read from the session table and the queue
+// engine by whoever renders them.
+struct Gauges {
+    std::size_t sessions_bound = 0;
+    std::vector<xmq::QueueStats> queues;
+};
+
+// Prometheus text exposition of everything, XMQ queues included.
+std::string prometheus_text(const Gauges& gauges);
+// The same figures as one JSON object, for the /status dashboard.
+std::string status_json(const Gauges& gauges);
+
+}  // namespace server::metrics

@@ -1,0 +1,63 @@
+#include "server/core/module_host.hpp"
+
+#include <algorithm>
+
+#include "xmpp/namespaces.hpp"
+
+namespace server {
+
+void ModuleHost::on_iq(IqTarget target, std::string_view type, std::string_view xmlns, IqHandler handler) {
+    iq_handlers_[Key{target, std::string(type), std::string(xmlns)}] = std::move(handler);
+}
+
+const IqHandler* ModuleHost::find_iq(IqTarget target, std::string_view type, std::string_view xmlns) const {
+    auto it = iq_handlers_.find(Key{target, std::string(type), std::string(xmlns)});
+    return it == iq_handlers_.end() ? nullptr : &it->second;
+}
+
+void ModuleHost::add_feature(IqTarget target, std::string var) {
+    auto& list = features_[target];
+    if (std::find(list.begin(), list.end(), var) == list.end()) list.push_back(std::move(var));
+}
+
+void ModuleHost::add_identity(IqTarget target, DiscoIdentity identity) {
+    identities_[target].push_back(std::move(identity));
+}
+
+void ModuleHost::declare_protocol(Protocol protocol) { protocols_.push_back(std::move(protocol)); }
+
+const std::vector<std::string>& ModuleHost::features(IqTarget target) const {
+    static const std::vector<std::string> none;
+    auto it = features_.find(target);
+    return it == features_.end() ? none : it->second;
+}
+
+const std::vector<DiscoIdentity>& ModuleHost::identities(IqTarget target) const {
+    static const std::vector<DiscoIdentity> none;
+    auto it = identities_.find(target);
+    return it == identities_.end() ? none : it->second;
+}
+
+xmpp::Element ModuleHost::disco_info(IqTarget target) const {
+    const std::string ns(xmpp::ns::disco_info);
+    xmpp::Element query("query", ns);
+    for (const auto& id : identities(target)) {
+        auto& identity = query.add_child(xmpp::Element("identity", ns));
+        identity.set_attr("category", id.category);
+        identity.set_attr("type", id.type);
+        if (!id.name.empty()) identity.set_attr("name", id.name);
+    }
+    for (const auto& var : features(target)) query.add_child(xmpp::Element("feature", ns)).set_attr("var", var);
+    return query;
+}
+
+xmpp::Element make_iq_result(const IqRequest& request) {
+    xmpp::Element result("iq", "jabber:client");
+    result.set_attr("type", "result");
+    if (auto id = request.iq.attr("id")) result.set_attr("id", *id);
+    result.set_attr("from", request.to.full());
+    result.set_attr("to", request.from.full());
+    return result;
+}
+
+}  // namespace server

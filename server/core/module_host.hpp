@@ -1,0 +1,125 @@
+// ModuleHost: where feature modules (server/modules/) register what they
+// handle, so that adding a XEP means adding a module file, not editing the
+// router or the session. A module registers iq handlers keyed by (target,
+// iq type, payload namespace), the disco identities and features it adds,
+// and the protocols it implements (for `xmqd version --features` and the
+// README table). Filled once at start-up, read-only afterwards: reads are
+// safe from any thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "xmpp/element.hpp"
+#include "xmpp/jid.hpp"
+
+namespace server {
+
+class Router;
+
+// Who an iq is addressed to: the server's domain, or a local account's bare
+// JID (which the server answers on the account's behalf, RFC 6121 §8.5.1).
+enum class IqTarget { host, account };
+
+struct IqRequest {
+    xmpp::Element iq;  // 'from' stamped with the requester's full JID
+    xmpp::Jid from;
+    xmpp::Jid to;      // the host, or the account's bare JID
+};
+
+// Answers through router.send(), now or later (from any thread).
+using IqHandler = std::function<void(IqRequest&& request, Router& router)>;
+
+struct DiscoIdentity {
+    std::string category;
+    std::string type;
+    std::string name;
+};
+
+struct Protocol {
+    std::string spec;     // "XEP-0199", "RFC 6120"
+    std::string title;    // "XMPP Ping"
+    std::string module;   // the module that implements it
+};
+
+// Hooks: the points of a stanza's travel, beyond iq handlers, where modules
+// act. Each kind is a list the modules register into at start-up; the Router
+// and the session call them, in registration order, on the thread at hand
+// (a worker), so a hook that needs storage posts its work to the storage
+// executor. A hook returning true has taken the stanza: the caller stops.
+struct Hooks {
+    // Any stanza from a bound session to a JID of a host we serve (local part
+    // set), before it goes anywhere; true: stopped (the hook answered it if
+    // an answer is due). Also consulted by the presence module for the
+    // presence it delivers itself. Blocking (XEP-0191) lives here.
+    std::vector<std::function<bool(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to)>>
+        route_filter;
+    // Presence without 'to' from a bound session (after the session table
+    // has recorded its availability and priority).
+    std::vector<std::function<void(const xmpp::Element& presence, const xmpp::Jid& from)>> own_presence;
+    // Presence from a bound session to a JID of a host we serve (local part
+    // set): subscriptions, directed presence.
+    std::vector<std::function<bool(xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to)>>
+        outbound_presence;
+    // A bound session ended (closed, lost, replaced).
+    std::vector<std::function<void(const xmpp::Jid& full)>> session_ended;
+    // A message for a local account that has no resource to take it (RFC
+    // 6121 §8.5.2.2): offline storage, or the error for a missing account.
+    std::vector<std::function<bool(xmpp::Element& message, const xmpp::Jid& bare)>> undeliverable_message;
+    // Messages a session of `bare` took and could not write (the peer
+    // stopped reading, the connection broke), serialized, in their order:
+    // offline storage keeps those it would have kept for an offline user.
+    std::vector<std::function<void(const std::vector<std::string>& messages, const xmpp::Jid& bare)>>
+        unwritten_messages;
+    // An account is being deleted (server/accounts/account_deletion.hpp). Called on
+    // the storage thread, after its sessions ended and before its rows go:
+    // modules tell others what they must learn (the IM module cancels the
+    // account's presence subscriptions).
+    std::vector<std::function<void(const xmpp::Jid& bare)>> account_removing;
+    // The account's rows are gone (storage thread): modules forget what they
+    // keep in memory about it.
+    std::vector<std::function<void(const xmpp::Jid& bare)>> account_removed;
+};
+
+class ModuleHost {
+public:
+    Hooks& hooks() { return hooks_; }
+    const Hooks& hooks() const { return hooks_; }
+
+    // Stream features offered after authentication (e.g. roster versioning).
+    void add_stream_feature(xmpp::Element feature) { stream_features_.push_back(std::move(feature)); }
+    const std::vector<xmpp::Element>& stream_features() const { return stream_features_; }
+
+    void on_iq(IqTarget target, std::string_view type, std::string_view xmlns, IqHandler handler);
+    const IqHandler* find_iq(IqTarget target, std::string_view type, std::string_view xmlns) const;
+
+    void add_feature(IqTarget target, std::string var);
+    void add_identity(IqTarget target, DiscoIdentity identity);
+    void declare_protocol(Protocol protocol);
+
+    const std::vector<std::string>& features(IqTarget target) const;
+    const std::vector<DiscoIdentity>& identities(IqTarget target) const;
+    const std::vector<Protocol>& protocols() const { return protocols_; }
+
+    // The disco#info <query/> of a target: its identities (a name only where
+    // one is set) and every feature registered for it.
+    xmpp::Element disco_info(IqTarget target) const;
+
+private:
+    using Key = std::tuple<IqTarget, std::string, std::string>;
+    std::map<Key, IqHandler, std::less<>> iq_handlers_;
+    std::map<IqTarget, std::vector<std::string>> features_;
+    std::map<IqTarget, std::vector<DiscoIdentity>> identities_;
+    std::vector<Protocol> protocols_;
+    Hooks hooks_;
+    std::vector<xmpp::Element> stream_features_;
+};
+
+// <iq type='result' id=... from=request.to to=request.from/>, to be filled.
+xmpp::Element make_iq_result(const IqRequest& request);
+
+}  // namespace server
