@@ -27,7 +27,7 @@
 #include "server/modules/modules.hpp"
 #include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
-#include "server/system/socket_activation.hpp"
+#include "server/net/socket_activation.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/store/database.hpp"
 #include "server/store/sqlite_account_store.hpp"

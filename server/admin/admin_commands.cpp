@@ -10,7 +10,7 @@
 #include "server/admin/control_protocol.hpp"
 #include "server/accounts/stored_account_deletion.hpp"
 #include "server/admin/certificate_import.hpp"
-#include "server/migration/migration_commands.hpp"
+#include "server/admin/migration_commands.hpp"
 #include "server/net/tls_context.hpp"
 #include "xmpp/jid.hpp"
 

@@ -17,7 +17,7 @@
 #include "conf/config.hpp"
 #include "server/core/services.hpp"
 #include "server/net/ip_connection_limit.hpp"
-#include "server/system/socket_activation.hpp"
+#include "server/net/socket_activation.hpp"
 #include "server/system/worker_pool.hpp"
 
 namespace server {

@@ -4,7 +4,7 @@
 // with systemd-socket-activate in tests/integration/test_systemd.py.)
 #include <doctest/doctest.h>
 
-#include "server/system/socket_activation.hpp"
+#include "server/net/socket_activation.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "server/system/socket_activation.hpp"
+#include "server/net/socket_activation.hpp"
 
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>

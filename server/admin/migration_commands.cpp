@@ -1,4 +1,4 @@
-#include "server/migration/migration_commands.hpp"
+#include "server/admin/migration_commands.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
