@@ -1,4 +1,4 @@
-// AllowList: who may publish to or subscribe on one queue (xmq-spec §1), from
+// AllowList: who may publish to or subscribe on one queue (docs/xmq.md §1), from
 // the JID patterns of its `publish` / `subscribe` configuration:
 //   "*@domain"     any user JID (one with a localpart) at that domain;
 //   "user@domain"  that bare JID, whatever its resource;

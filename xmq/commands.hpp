@@ -1,4 +1,4 @@
-// Command: one validated `<xmq xmlns='xmq:command'/>` request (xmq-spec §2).
+// Command: one validated `<xmq xmlns='xmq:command'/>` request (docs/xmq.md §2).
 // parse_command() checks the element against the known commands (`sub`,
 // `del`) and their attributes in any order, and says which attribute is wrong
 // in the text of the bad-request the queue answers with; client input never

@@ -1,4 +1,4 @@
-// Engine: the XMQ queues of xmqd (../shared/xmq-spec.md), as a library with no
+// Engine: the XMQ queues of xmqd (docs/xmq.md), as a library with no
 // sockets. It owns the configured routes, their subscriptions (keyed by route,
 // topic and subscriber full JID, with ttl and load), expiry, ANY dispatch
 // (round-robin per topic, least-load), ALL fan-out, max_load, the publish/

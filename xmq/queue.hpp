@@ -1,4 +1,4 @@
-// Queue: one configured XMQ route (xmq-spec §2-§5). It holds the route's
+// Queue: one configured XMQ route (docs/xmq.md §2-§5). It holds the route's
 // settings (type, balance, max_load, allow lists), its SubscriptionRegistry
 // and counters, and answers every stanza addressed to the route: commands,
 // presence, publishing (ANY / ALL) and disco. Owned by the Engine through a

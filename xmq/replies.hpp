@@ -1,4 +1,4 @@
-// The answers a queue builds itself (xmq-spec §2, §5): the empty iq result of
+// The answers a queue builds itself (docs/xmq.md §2, §5): the empty iq result of
 // a command, and the disco#info / disco#items payloads of a route. Errors are
 // built with xmpp::make_error_reply. Pure functions; any thread.
 #pragma once

@@ -281,7 +281,7 @@ asio::awaitable<void> C2sSession::watchdog() {
 
 void C2sSession::trim_idle_memory() {
     // A quiet stream keeps no parser context and no output capacity; both
-    // come back on the next stanza (architecture.md: idle session budget).
+    // come back on the next stanza (README, Performance: memory per idle session).
     parser_.release_idle_memory();
     output_.release_idle_memory();
     trimmed_input_ = last_input_;

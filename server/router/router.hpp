@@ -1,4 +1,4 @@
-// Router: the one place that decides where a stanza goes (architecture.md).
+// Router: the one place that decides where a stanza goes (docs/architecture.md).
 // A stanza from a bound session arrives with 'from' stamped; by its 'to' it
 // goes to a connected resource, to a local account's resources (RFC 6121
 // §8.5), to a module of the server itself, to an XMQ queue route, or is

@@ -1,6 +1,6 @@
 // WorkerPool: one thread per worker, each running its own io_context. A
 // connection is placed on one worker (round-robin) and stays there, so its
-// state needs no lock (architecture.md, runtime model).
+// state needs no lock (docs/architecture.md, Threads).
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>

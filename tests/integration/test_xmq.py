@@ -1,4 +1,4 @@
-"""XMQ queues end to end (/work/shared/xmq-spec.md): subscribe, publish, ANY and ALL
+"""XMQ queues end to end (docs/xmq.md): subscribe, publish, ANY and ALL
 dispatch, load, ttl and presence liveness, errors, discovery, allow lists, SIGHUP.
 
 Each test is a short conversation between signed-in clients and the queue routes
@@ -265,7 +265,7 @@ async def test_iq_request_to_all_queue_is_feature_not_implemented(server, itype)
         await consumer.silence(0.5)
 
 
-# --------------------------------------------------------------------------- the seed README, verbatim
+# --------------------------------------------------------------------------- mod_xmq's README, verbatim
 
 README_SUB = """<iq type='set'
     id='id1'
@@ -376,7 +376,7 @@ async def test_seed_readme_examples_with_the_senders_own_from(server):
 async def test_seed_readme_examples_byte_for_byte(make_server):
     """The README's stanzas unchanged (but the del's "/>"), from user@sm-localhost/desktop
     itself: a server serving localhost and sm-localhost, its queues open to both hosts.
-    The publisher is on sm-localhost, the route under localhost (spec §6: consumers
+    The publisher is on sm-localhost, the route under localhost (docs/xmq.md §6: consumers
     are the route's, whoever publishes)."""
     both = ["localhost", "sm-localhost"]
     server = started(make_server, "xmq-readme", users={"user@sm-localhost": "user-secret"},

@@ -44,7 +44,7 @@ def new_id(prefix="x") -> str:
 
 
 def xmq_toml(*, check_expires_time=3600, max_load=None, queues=DEFAULT_QUEUES) -> str:
-    """The `[xmq]` part of an xmqd config (spec §1)."""
+    """The `[xmq]` part of an xmqd config (docs/xmq.md §1)."""
     out = ["[xmq]", f"check_expires_time = {check_expires_time}"]
     if max_load is not None:
         out.append(f"max_load = {max_load}")

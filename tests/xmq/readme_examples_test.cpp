@@ -1,4 +1,4 @@
-// The examples of mod_xmq's README (seed 000), verbatim, as a client written
+// The examples of mod_xmq's README, verbatim, as a client written
 // for mod_xmq sends them; only the missing "/>" of its del example is fixed.
 // Its user is user@sm-localhost and its queues are under localhost: so the
 // queues here allow sm-localhost, a second virtual host.
@@ -47,7 +47,7 @@ constexpr const char* kIq = R"(<iq type='get'
        topic='topic'/>
 </iq>)";
 
-// The README's ejabberd.yml, as the TOML of xmq-spec §1 maps it.
+// The README's ejabberd.yml, as docs/xmq.md §7 maps it to TOML.
 conf::XmqConfig readme_config() {
     conf::XmqConfig config;
     config.check_expires_time = 50;
@@ -167,7 +167,7 @@ TEST_CASE("README: with the default allow lists, user@sm-localhost is not a user
 
 // mod_xmq's README uses the namespace '::cusom_xml_ns', which is well-formed
 // XML but not a URI; libxml2 reports it as a namespace error, which the
-// StreamParser must not turn into a stream error (xmq-spec §7).
+// StreamParser must not turn into a stream error (docs/xmq.md §7).
 TEST_CASE("README: the iq example parses verbatim") {
     Collector collector;
     xmpp::StreamParser parser(collector);
