@@ -8,7 +8,7 @@ import datetime
 from im_helpers import AioClient, make_both, watched
 from xmpp_client import error_condition
 
-XMQD_OPTIONS = {"users": {"vic": "vic-pw", "wes": "wes-pw", "xia": "xia-pw"}}
+XMQD_OPTIONS = {"users": {name: f"{name}-pw" for name in ("uma", "vic", "wes", "xia", "yan", "zed")}}
 
 VCARD = "vcard-temp"
 PRIVATE = "jabber:iq:private"
@@ -135,6 +135,49 @@ async def test_blocked_contacts_get_nothing(server):
         assert (await wes.iq("set", None, f"<unblock xmlns='{BLOCKING}'/>"))["type"] == "result"
         xia.send_message(wes.jid, "back")
         assert (await wes.next_message())["body"] == "back"
+
+
+async def test_unblocking_gives_back_the_users_presence(server):
+    """XEP-0191 §3.4 and §3.5: the unblocked contact gets the user's current presence
+    from each available resource, if its subscription lets it see that presence."""
+    async with watched(server, "yan", resource="desk") as desk, watched(server, "yan", resource="phone") as phone, \
+            watched(server, "zed") as zed, watched(server, "uma") as uma:
+        for c in (desk, phone, zed, uma):
+            await c.available()
+        await make_both(desk, zed)  # zed sees yan's presence; uma does not
+        desk.presence(extra="<status>at my desk</status>")
+        phone.presence(extra="<show>away</show><status>on the road</status>")
+        await zed.next_presence(sender=phone.jid, ptype="available")
+        for c in (desk, phone, zed, uma):
+            await c.ping_server()
+            c.drain()
+
+        block = f"<block xmlns='{BLOCKING}'><item jid='zed@localhost'/><item jid='uma@localhost'/></block>"
+        assert (await desk.iq("set", None, block))["type"] == "result"
+        await zed.next_presence(sender=desk.jid, ptype="unavailable")
+        await zed.next_presence(sender=phone.jid, ptype="unavailable")
+
+        # Unblocking one contact: zed sees yan again, as yan is now on each resource.
+        unblock = f"<unblock xmlns='{BLOCKING}'><item jid='zed@localhost'/></unblock>"
+        assert (await desk.iq("set", None, unblock))["type"] == "result"
+        seen = {}
+        for _ in range(2):
+            p = await zed.next_presence(sender="yan@localhost", ptype="available")
+            seen[p["from"].full] = (p["show"], p["status"])
+        assert seen == {desk.jid: ("", "at my desk"), phone.jid: ("away", "on the road")}
+        await uma.no_presence(1.0, sender="yan@localhost")  # never allowed to see yan
+
+        # Unblocking everyone: the same for every contact that was blocked.
+        await desk.iq("set", None, f"<block xmlns='{BLOCKING}'><item jid='zed@localhost'/></block>")
+        await zed.next_presence(sender=desk.jid, ptype="unavailable")
+        await zed.next_presence(sender=phone.jid, ptype="unavailable")
+        assert (await phone.iq("set", None, f"<unblock xmlns='{BLOCKING}'/>"))["type"] == "result"
+        seen = {}
+        for _ in range(2):
+            p = await zed.next_presence(sender="yan@localhost", ptype="available")
+            seen[p["from"].full] = p["status"]
+        assert seen == {desk.jid: "at my desk", phone.jid: "on the road"}
+        await uma.no_presence(1.0, sender="yan@localhost")
 
 
 async def test_blocklist_survives_restart_and_disco_advertises_it(make_server):
