@@ -10,7 +10,7 @@
 #include "server/core/metrics.hpp"
 #include "server/system/log.hpp"
 #include "server/core/module_host.hpp"
-#include "server/router/session_manager.hpp"
+#include "server/router/router.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/core/use_tuple.hpp"
 #include "xmpp/namespaces.hpp"
@@ -283,7 +283,7 @@ void C2sSession::bind_resource(const xmpp::Element& iq) {
     // <resource-constraint/> (type wait); replacing one of its own resources
     // does not add one. The stream stays open: the client may retry later.
     encrypted_ = transport_->is_secure();  // before bind() publishes the session to other threads
-    auto admitted = services_.sessions->bind(*full, shared_from_this(), config_->limits.max_sessions_per_account);
+    auto admitted = services_.router->bind(*full, shared_from_this(), config_->limits.max_sessions_per_account);
     if (!admitted.bound) {
         XLOG(info).session(id_, log_jid()) << "refused bind of " << full->full() << ": " << admitted.resources
                                            << " resources already bound";

@@ -11,7 +11,6 @@
 #include "server/core/metrics.hpp"
 #include "server/system/log.hpp"
 #include "server/router/router.hpp"
-#include "server/router/session_manager.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/core/use_tuple.hpp"
 #include "xmpp/namespaces.hpp"
@@ -83,7 +82,6 @@ void C2sSession::send(const xmpp::Element& stanza) {
 }
 
 void C2sSession::deliver(std::string xml, Undelivered fallback) {
-    metrics::stanza_out(xml);
     if (executor_.target<asio::io_context::executor_type>() &&
         executor_.target<asio::io_context::executor_type>()->running_in_this_thread())
         return take(std::move(xml), fallback);
@@ -250,7 +248,7 @@ void C2sSession::release() {
     if (jid_) {
         // A session replaced by a new login of the same resource was ended
         // by its successor's bind (resource_ended there).
-        if (services_.sessions->unbind(*jid_, this)) resource_ended(*jid_);
+        if (services_.router->unbind(*jid_, this)) resource_ended(*jid_);
         XLOG(info).session(id_, jid_->full()) << "ended";
     }
 }

@@ -104,11 +104,8 @@ void stanza_in(std::string_view name) {
     if (int i = kind_index(name); i >= 0) counters().stanzas_in[static_cast<unsigned>(i)].fetch_add(1, relaxed);
 }
 
-void stanza_out(std::string_view xml) {
-    if (xml.empty() || xml[0] != '<') return;
-    const auto end = xml.find_first_of(" />", 1);
-    if (int i = kind_index(xml.substr(1, end == std::string_view::npos ? xml.size() - 1 : end - 1)); i >= 0)
-        counters().stanzas_out[static_cast<unsigned>(i)].fetch_add(1, relaxed);
+void stanzas_out(std::string_view name, std::size_t sessions) {
+    if (int i = kind_index(name); i >= 0) counters().stanzas_out[static_cast<unsigned>(i)].fetch_add(sessions, relaxed);
 }
 
 std::string prometheus_text(const Gauges& gauges) {

@@ -54,8 +54,8 @@ void password_change();
 void routing_error();
 // `name`: a stanza's element name; other names are not counted.
 void stanza_in(std::string_view name);
-// `xml`: a serialized stanza; counted by its element name.
-void stanza_out(std::string_view xml);
+// `name`: a stanza's element name, handed to `sessions` local sessions.
+void stanzas_out(std::string_view name, std::size_t sessions);
 void http_request();
 // Messages added to (+) or taken from (-) offline storage.
 void offline_messages_changed(std::int64_t delta);

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "server/core/delivery_filter.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/jid.hpp"
 
@@ -52,15 +53,17 @@ struct Protocol {
 // (a worker), so a hook that needs storage posts its work to the storage
 // executor. A hook returning true has taken the stanza: the caller stops.
 struct Hooks {
-    // Any stanza from a bound session to a JID of a host we serve (local part
-    // set), before it goes anywhere; true: stopped (the hook answered it if
-    // an answer is due). Also consulted by the presence module for the
-    // presence it delivers itself. Blocking (XEP-0191) lives here.
-    std::vector<std::function<bool(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to)>>
-        route_filter;
-    // Presence without 'to' from a bound session (after the session table
-    // has recorded its availability and priority).
-    std::vector<std::function<void(const xmpp::Element& presence, const xmpp::Jid& from)>> own_presence;
+    // Every stanza on its way to a local session, and every stanza routed to
+    // a local account before the server answers for it (delivery_filter.hpp).
+    // Blocking (XEP-0191) lives here.
+    std::vector<DeliveryFilter> delivery_filter;
+    // Presence without 'to' from a bound session, after the session table
+    // recorded it (availability, priority, last available presence).
+    // `was_available`: whether the resource was available before it (false
+    // for initial presence). A resource that ends while available is shown
+    // here as its unavailable presence (RFC 6121 §4.5.2), then its end.
+    std::vector<std::function<void(const xmpp::Element& presence, const xmpp::Jid& from, bool was_available)>>
+        own_presence;
     // Presence from a bound session to a JID of a host we serve (local part
     // set): subscriptions, directed presence.
     std::vector<std::function<bool(xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to)>>

@@ -4,9 +4,12 @@
 // (<not-acceptable/> with <blocked xmlns='urn:xmpp:blocking:errors'/>;
 // presence silently dropped), stanzas a blocked JID sends it are dropped
 // (presence, iq results and errors) or answered with <service-unavailable/>
-// (messages, iq requests). Enforced by a route filter in the Router and in the
-// presence module's own deliveries. Blocking a contact that sees the
-// account's presence sends it unavailable presence first (§3.3).
+// (messages, iq requests). Enforced by a delivery filter (delivery_filter.hpp)
+// on what passes between two accounts: routed stanzas, the presence the
+// server sends for a user, offline messages. Blocking a contact that sees
+// the account's presence sends it unavailable presence first (§3.3);
+// unblocking it (one JID, or all) sends it the account's current presence
+// again (§3.4, §3.5).
 //
 // The lists live in memory (loaded at start-up, before the workers run) so
 // the filter never touches the disk; changes are written on the storage
@@ -69,17 +72,36 @@ xmpp::Element blocked_error(const xmpp::Element& stanza) {
     return reply;
 }
 
-// The route filter: true when the stanza must not go on (answered here if needed).
-bool filter(Blocking& b, const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
+// The delivery filter: true when the stanza must not go on. Only what a
+// user sent is answered (routed); what the server sends for a user, and
+// offline messages, stop silently. The server's own answers, roster pushes
+// and queue copies are not between two accounts: they pass.
+bool filter(Blocking& b, const PendingDelivery& delivery) {
+    switch (delivery.kind) {
+    case DeliveryKind::routed:
+    case DeliveryKind::presence:
+    case DeliveryKind::offline:
+        break;
+    case DeliveryKind::roster_push:
+    case DeliveryKind::queue:
+    case DeliveryKind::server:
+        return false;
+    }
+    const xmpp::Element& stanza = delivery.stanza;
+    const xmpp::Jid& from = delivery.from;
+    const xmpp::Jid& to = delivery.to;
+    const bool answer = delivery.kind == DeliveryKind::routed;
     const std::string& kind = stanza.name();
     const std::string_view type = stanza.attr_or("type");
     const bool request = kind == "iq" && (type == "get" || type == "set");
-    if (!from.local().empty() && b.blocks(from.bare(), to)) {  // outbound (§3.4)
-        if (kind != "presence" && xmpp::is_error_reply_allowed(stanza)) b.services.router->send(blocked_error(stanza));
+    if (!from.local().empty() && b.blocks(from.bare(), to)) {  // outbound (§3.3)
+        if (answer && kind != "presence" && xmpp::is_error_reply_allowed(stanza))
+            b.services.router->send(blocked_error(stanza));
         return true;
     }
-    if (!to.local().empty() && b.blocks(to.bare(), from)) {  // inbound (§3.5)
-        if (kind == "message" || request) b.services.router->bounce(stanza, xmpp::StanzaError::service_unavailable);
+    if (!to.local().empty() && b.blocks(to.bare(), from)) {  // inbound (§3.3)
+        if (answer && (kind == "message" || request))
+            b.services.router->bounce(stanza, xmpp::StanzaError::service_unavailable);
         return true;
     }
     return false;
@@ -105,35 +127,64 @@ void push(Blocking& b, const xmpp::Jid& owner, const xmpp::Element& command) {
         for (const auto& full : b.listeners)
             if (auto jid = xmpp::Jid::parse(full); jid && jid->bare() == owner) targets.push_back(full);
     }
-    for (const auto& full : targets) {
-        auto jid = xmpp::Jid::parse(full);
-        auto session = b.services.sessions->find(*jid);
-        if (!session) continue;
-        xmpp::Element iq("iq", "jabber:client");
-        iq.set_attr("type", "set");
-        iq.set_attr("id", "block-push");
-        iq.set_attr("to", full);
-        iq.add_child(command);
-        session->deliver(xmpp::to_string(iq));
+    xmpp::Element iq("iq", "jabber:client");
+    iq.set_attr("type", "set");
+    iq.set_attr("id", "block-push");
+    iq.add_child(command);
+    for (const auto& full : targets)
+        if (auto jid = xmpp::Jid::parse(full))
+            b.services.router->delivery().to_resource(iq, owner, *jid, DeliveryKind::server);
+}
+
+// The contact `listed` (as blocked or unblocked: a JID with a local part, of
+// a host we serve), if the owner lets it see its presence (subscription
+// 'from' or 'both'); nullopt otherwise.
+std::optional<xmpp::Jid> presence_watcher(Blocking& b, const xmpp::Jid& owner, const std::string& listed) {
+    auto jid = xmpp::Jid::parse(listed);
+    if (!jid || jid->local().empty() || !b.services.current_config()->serves_host(jid->domain())) return std::nullopt;
+    auto row = b.roster.row(owner.local(), owner.domain(), jid->bare_string());
+    if (!row || !xmpp::has_from(xmpp::sub_state_from_int(row->state).value_or(xmpp::SubState::none)))
+        return std::nullopt;
+    return jid;
+}
+
+// Storage thread. Each available resource of `owner`, as `show` makes its
+// presence, to `watcher` (a bare JID: its available resources; a full JID:
+// that resource).
+template <class Show>
+void tell(Blocking& b, const xmpp::Jid& owner, const xmpp::Jid& watcher, Show show) {
+    Delivery& delivery = b.services.router->delivery();
+    for (const auto& [resource, presence] : b.services.sessions->available_presences(owner)) {
+        auto from = owner.with_resource(resource);
+        if (!from) continue;
+        const xmpp::Element p = show(*from, *presence);
+        if (watcher.is_bare())
+            delivery.to_available(p, *from, watcher, DeliveryKind::presence);
+        else
+            delivery.to_resource(p, *from, watcher, DeliveryKind::presence);
     }
 }
 
-// Storage thread. §3.3: a contact that sees the owner's presence gets unavailable presence now.
+// Storage thread, before the block is in force. §3.3: a contact that sees
+// the owner's presence gets unavailable presence now.
 void cut_presence(Blocking& b, const xmpp::Jid& owner, const std::string& blocked) {
-    auto jid = xmpp::Jid::parse(blocked);
-    if (!jid || jid->local().empty() || !b.services.current_config()->serves_host(jid->domain())) return;
-    auto row = b.roster.row(owner.local(), owner.domain(), jid->bare_string());
-    if (!row || !xmpp::has_from(xmpp::sub_state_from_int(row->state).value_or(xmpp::SubState::none))) return;
-    for (const auto& mine : b.services.sessions->resources(owner)) {
-        if (!mine.available) continue;
+    auto watcher = presence_watcher(b, owner, blocked);
+    if (!watcher) return;
+    tell(b, owner, *watcher, [](const xmpp::Jid& from, const xmpp::Element&) {
         xmpp::Element p("presence", "jabber:client");
         p.set_attr("type", "unavailable");
-        p.set_attr("from", owner.bare_string() + "/" + mine.resource);
-        p.set_attr("to", jid->bare_string());
-        const std::string xml = xmpp::to_string(p);
-        for (const auto& theirs : b.services.sessions->resources(jid->bare()))
-            if (theirs.available && (jid->is_bare() || theirs.resource == jid->resource())) theirs.session->deliver(xml);
-    }
+        p.set_attr("from", from.full());
+        return p;
+    });
+}
+
+// Storage thread, once the block is lifted. §3.4: a contact that may see the
+// owner's presence gets its current presence again (unless another item of
+// the list still blocks it: the filter decides).
+void restore_presence(Blocking& b, const xmpp::Jid& owner, const std::string& unblocked) {
+    auto watcher = presence_watcher(b, owner, unblocked);
+    if (!watcher) return;
+    tell(b, owner, *watcher, [](const xmpp::Jid&, const xmpp::Element& presence) { return presence; });
 }
 
 void handle_get(Blocking& b, IqRequest& request, Router& router) {
@@ -156,6 +207,7 @@ void handle_set(Blocking& b, IqRequest& request, Router& router) {
     if (!command) return router.bounce(request.iq, xmpp::StanzaError::bad_request);
     auto jids = items_of(*command);
     if (!jids) return router.bounce(request.iq, xmpp::StanzaError::jid_malformed);
+    std::vector<std::string> unblocked;  // those the unblock takes off the list
     if (block) {
         if (jids->empty()) return router.bounce(request.iq, xmpp::StanzaError::bad_request, "Nothing to block");
         if (b.list_of(owner).size() + jids->size() > max_blocked)
@@ -171,10 +223,12 @@ void handle_set(Blocking& b, IqRequest& request, Router& router) {
         std::unique_lock lock(b.mutex);
         auto it = b.lists.find(owner.bare_string());
         if (it != b.lists.end()) {
-            if (jids->empty()) {
+            if (jids->empty()) {  // §3.5: all of them
+                unblocked.assign(it->second.begin(), it->second.end());
                 b.lists.erase(it);
             } else {
-                for (const auto& jid : *jids) it->second.erase(jid);
+                for (const auto& jid : *jids)
+                    if (it->second.erase(jid)) unblocked.push_back(jid);
                 if (it->second.empty()) b.lists.erase(it);
             }
         }
@@ -183,6 +237,7 @@ void handle_set(Blocking& b, IqRequest& request, Router& router) {
     xmpp::Element pushed(command->name(), std::string(blocking_ns));
     for (const auto& jid : *jids) pushed.add_child(xmpp::Element("item", std::string(blocking_ns))).set_attr("jid", jid);
     push(b, owner, pushed);
+    for (const auto& jid : unblocked) restore_presence(b, owner, jid);
 }
 
 }  // namespace
@@ -194,9 +249,7 @@ void register_blocking(ModuleHost& host, Services& services) {
     auto b = std::make_shared<Blocking>(services, *services.database);
     for (auto& [user, domain, jid] : b->store.all()) b->lists[user + "@" + domain].insert(jid);
 
-    host.hooks().route_filter.push_back([b](const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
-        return filter(*b, stanza, from, to);
-    });
+    host.hooks().delivery_filter.push_back([b](const PendingDelivery& delivery) { return filter(*b, delivery); });
     auto own = [b](void (*fn)(Blocking&, IqRequest&, Router&)) {
         return [b, fn](IqRequest&& request, Router& router) {
             if (request.to != request.from.bare()) return router.bounce(request.iq, xmpp::StanzaError::forbidden);

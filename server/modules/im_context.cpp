@@ -3,8 +3,7 @@
 #include <memory>
 
 #include "server/modules/modules.hpp"
-#include "server/router/session_manager.hpp"
-#include "xmpp/serializer.hpp"
+#include "server/router/router.hpp"
 
 namespace server::modules {
 
@@ -39,46 +38,16 @@ void ImContext::save(const xmpp::Jid& owner, const store::RosterRow& row, bool w
 }
 
 void ImContext::push(const xmpp::Jid& owner, const xmpp::Element& item, std::int64_t ver) {
-    for (const auto& resource : presence.roster_interested(owner)) {
-        auto full = owner.with_resource(resource);
-        if (!full) continue;
-        xmpp::Element iq("iq", "jabber:client");
-        iq.set_attr("type", "set");
-        iq.set_attr("id", "push" + std::to_string(next_push++));
-        iq.set_attr("to", full->full());
-        auto& query = iq.add_child(xmpp::Element("query", std::string(roster_ns)));
-        query.set_attr("ver", std::to_string(ver));
-        query.add_child(item);
-        deliver_to(*full, std::move(iq));
-    }
+    xmpp::Element iq("iq", "jabber:client");
+    iq.set_attr("type", "set");
+    iq.set_attr("id", "push" + std::to_string(next_push++));
+    auto& query = iq.add_child(xmpp::Element("query", std::string(roster_ns)));
+    query.set_attr("ver", std::to_string(ver));
+    query.add_child(item);
+    delivery().roster_push(iq, owner);
 }
 
-bool ImContext::filtered(const xmpp::Element& stanza, const xmpp::Jid& to) const {
-    const std::string* from_attr = stanza.attr("from");
-    auto from = from_attr ? xmpp::Jid::parse(*from_attr) : std::nullopt;
-    if (!from) return false;
-    for (const auto& hook : services.modules->hooks().route_filter)
-        if (hook(stanza, *from, to)) return true;
-    return false;
-}
-
-void ImContext::deliver_to_available(const xmpp::Jid& bare, xmpp::Element stanza) const {
-    if (filtered(stanza, bare)) return;
-    stanza.set_attr("to", bare.bare_string());
-    std::string xml;
-    for (const auto& r : services.sessions->resources(bare)) {
-        if (!r.available) continue;
-        if (xml.empty()) xml = xmpp::to_string(stanza);
-        r.session->deliver(xml);
-    }
-}
-
-void ImContext::deliver_to(const xmpp::Jid& full, xmpp::Element stanza) const {
-    auto session = services.sessions->find(full);
-    if (!session || (stanza.name() == "presence" && filtered(stanza, full))) return;
-    stanza.set_attr("to", full.full());
-    session->deliver(xmpp::to_string(stanza));
-}
+Delivery& ImContext::delivery() const { return services.router->delivery(); }
 
 xmpp::Element roster_item(const store::RosterRow& row) {
     xmpp::Element item("item", std::string(roster_ns));
@@ -97,7 +66,7 @@ void register_im(ModuleHost& host, Services& services) {
     host.declare_protocol({"XEP-0237", "Roster Versioning", "roster"});
     host.declare_protocol({"RFC 6121", "XMPP IM: presence subscriptions, probes and broadcast (§3, §4)", "presence"});
     // Both need the store and the storage thread; a test without them gets neither.
-    if (!services.database || !services.storage || !services.sessions) return;
+    if (!services.database || !services.storage || !services.sessions || !services.router) return;
     auto im = std::make_shared<ImContext>(services, *services.database);
     register_roster_handlers(host, im);
     register_presence_handlers(host, im);

@@ -1,11 +1,12 @@
 // ImContext: what the IM modules (roster, presence) share: the roster store,
-// the in-memory presence registry and the delivery helpers they both use.
-// Made once by register_im(), kept alive by the handlers that capture it.
+// the directed presence each resource sent, and the way to the router's
+// Delivery (availability is the session table's). Made once by
+// register_im(), kept alive by the handlers that capture it.
 //
 // Threading: every roster and subscription operation runs on the storage
 // executor (one thread), so the state machine of a pair of accounts is never
 // raced by two workers; deliveries hop to the sessions' workers by
-// ClientSession::deliver. Methods marked "storage thread" must run there.
+// themselves. Methods marked "storage thread" must run there.
 #pragma once
 
 #include <atomic>
@@ -13,7 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "server/modules/presence_registry.hpp"
+#include "server/modules/directed_presence.hpp"
+#include "server/router/delivery.hpp"
 #include "xmpp/subscription_state.hpp"
 #include "server/core/module_host.hpp"
 #include "server/core/services.hpp"
@@ -30,7 +32,7 @@ struct ImContext {
 
     Services& services;
     store::RosterStore roster;
-    PresenceRegistry presence;
+    DirectedPresence directed;
     std::atomic<std::uint64_t> next_push{1};
 
     // Storage thread. Whether `bare` is an account of ours.
@@ -45,13 +47,7 @@ struct ImContext {
     // `owner` that asked for the roster.
     void push(const xmpp::Jid& owner, const xmpp::Element& item, std::int64_t ver);
 
-    // Serializes `stanza` once with 'to' = `bare` and delivers it to every
-    // available resource of `bare`.
-    void deliver_to_available(const xmpp::Jid& bare, xmpp::Element stanza) const;
-    // Delivers to one full JID, if bound.
-    void deliver_to(const xmpp::Jid& full, xmpp::Element stanza) const;
-    // Whether a route filter (blocking) stops `stanza` (its from set) to `to`.
-    bool filtered(const xmpp::Element& stanza, const xmpp::Jid& to) const;
+    Delivery& delivery() const;
 };
 
 xmpp::Element roster_item(const store::RosterRow& row);

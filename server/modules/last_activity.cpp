@@ -29,14 +29,9 @@ struct Last {
     store::RosterStore roster;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
-    bool has_available(const xmpp::Jid& bare) const {
-        for (const auto& r : services.sessions->resources(bare))
-            if (r.available) return true;
-        return false;
-    }
     // Storage thread.
     void went_away(const xmpp::Jid& full, const std::string& status) {
-        if (has_available(full.bare())) return;
+        if (services.sessions->has_available(full.bare())) return;
         store.set_last_activity(full.local(), full.domain(), {xmpp::unix_seconds_now(), status});
     }
 };
@@ -58,7 +53,7 @@ void account_last(Last& l, IqRequest& request, Router& router) {
         if (!row || !xmpp::has_from(xmpp::sub_state_from_int(row->state).value_or(xmpp::SubState::none)))
             return router.bounce(request.iq, xmpp::StanzaError::forbidden);
     }
-    if (l.has_available(owner)) return router.send(answer(request, 0, {}));
+    if (l.services.sessions->has_available(owner)) return router.send(answer(request, 0, {}));
     auto last = l.store.last_activity(owner.local(), owner.domain());
     if (!last) return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
     router.send(answer(request, std::max<std::int64_t>(0, xmpp::unix_seconds_now() - last->stamp), last->status));
@@ -80,7 +75,7 @@ void register_last_activity(ModuleHost& host, Services& services) {
         auto work = [l, request = std::move(request), &router]() mutable { account_last(*l, request, router); };
         l->services.storage->post(std::move(work));
     });
-    host.hooks().own_presence.push_back([l](const xmpp::Element& presence, const xmpp::Jid& from) {
+    host.hooks().own_presence.push_back([l](const xmpp::Element& presence, const xmpp::Jid& from, bool) {
         if (presence.attr_or("type") != "unavailable") return;
         auto work = [l, from, status = presence.child_text("status", "jabber:client")] { l->went_away(from, status); };
         l->services.storage->post(std::move(work));

@@ -18,7 +18,6 @@
 
 #include "server/modules/modules.hpp"
 #include "server/router/router.hpp"
-#include "server/router/session_manager.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/core/metrics.hpp"
 #include "xmpp/stored_xml.hpp"
@@ -80,17 +79,25 @@ void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
     }
 }
 
-// Storage thread: the resource became available; hand it what was kept.
+// Storage thread: the resource became available; hand it what was kept,
+// in order, while it takes them (the Delivery hands offline messages only
+// to an available resource of non-negative priority). Those it did not
+// take stay for the next time.
 void flush(Offline& off, const xmpp::Jid& full) {
-    std::shared_ptr<ClientSession> session;
-    for (const auto& r : off.services.sessions->resources(full.bare()))
-        if (r.resource == full.resource() && r.available && r.priority >= 0) session = r.session;
-    if (!session) return;
     auto messages = off.store.list(full.local(), full.domain());
-    if (messages.empty()) return;
-    for (auto& m : messages) session->deliver(std::move(m.xml), Undelivered::to_offline);
-    if (off.store.remove_through(full.local(), full.domain(), messages.back().id))
-        metrics::offline_messages_changed(-static_cast<std::int64_t>(messages.size()));
+    std::size_t handed = 0;
+    for (const auto& m : messages) {
+        auto message = xmpp::parse_stored(m.xml);
+        auto from = message ? xmpp::Jid::parse(message->attr_or("from")) : std::nullopt;
+        if (message && from &&
+            off.services.router->delivery().to_resource(*message, *from, full, DeliveryKind::offline) ==
+                Delivery::Reach::no_session)
+            break;
+        ++handed;  // delivered, stopped by a filter, or unreadable: gone from the store either way
+    }
+    if (handed == 0) return;
+    if (off.store.remove_through(full.local(), full.domain(), messages[handed - 1].id))
+        metrics::offline_messages_changed(-static_cast<std::int64_t>(handed));
 }
 
 }  // namespace
@@ -98,7 +105,7 @@ void flush(Offline& off, const xmpp::Jid& full) {
 void register_offline(ModuleHost& host, Services& services) {
     host.declare_protocol({"XEP-0160", "Best Practices for Handling Offline Messages", "offline"});
     host.declare_protocol({"XEP-0203", "Delayed Delivery (offline messages)", "offline"});
-    if (!services.database || !services.storage || !services.sessions || !services.accounts) return;
+    if (!services.database || !services.storage || !services.router || !services.accounts) return;
     host.add_feature(IqTarget::host, "msgoffline");
     auto off = std::make_shared<Offline>(services, *services.database);
     // Start-up, before any worker runs: the gauge starts from what is on disk.
@@ -118,7 +125,7 @@ void register_offline(ModuleHost& host, Services& services) {
         off->services.storage->post(std::move(work));
     });
 
-    host.hooks().own_presence.push_back([off](const xmpp::Element& presence, const xmpp::Jid& from) {
+    host.hooks().own_presence.push_back([off](const xmpp::Element& presence, const xmpp::Jid& from, bool) {
         if (presence.attr("type")) return;
         auto work = [off, from] { flush(*off, from); };
         off->services.storage->post(std::move(work));

@@ -30,16 +30,26 @@ xmpp::Element presence_of_type(std::string_view type, const std::string& from) {
     return p;
 }
 
-// The available presence of each resource of `who`, to the available resources of `to`.
+// The current presence of each available resource of `who`, to the available resources of `to`.
 void send_presences(ImContext& im, const xmpp::Jid& who, const xmpp::Jid& to) {
-    for (auto& [resource, last] : im.presence.available(who)) im.deliver_to_available(to, std::move(last));
+    for (const auto& [resource, presence] : im.services.sessions->available_presences(who))
+        if (auto full = who.with_resource(resource))
+            im.delivery().to_available(*presence, *full, to, DeliveryKind::presence);
+}
+
+// The current presence of each available resource of `who`, to the resource `full`.
+void show_presences(ImContext& im, const xmpp::Jid& who, const xmpp::Jid& full) {
+    for (const auto& [resource, presence] : im.services.sessions->available_presences(who))
+        if (auto from = who.with_resource(resource); from && *from != full)
+            im.delivery().to_resource(*presence, *from, full, DeliveryKind::presence);
 }
 
 // Unavailable presence from each available resource of `who`, to `to`'s available resources.
 void send_unavailable(ImContext& im, const xmpp::Jid& who, const xmpp::Jid& to) {
-    for (const auto& [resource, last] : im.presence.available(who))
+    for (const auto& [resource, presence] : im.services.sessions->available_presences(who))
         if (auto full = who.with_resource(resource))
-            im.deliver_to_available(to, presence_of_type("unavailable", full->full()));
+            im.delivery().to_available(presence_of_type("unavailable", full->full()), *full, to,
+                                       DeliveryKind::presence);
 }
 
 // `owner` receives a subscription stanza of `kind` from `sender` (RFC 6121
@@ -53,6 +63,7 @@ void inbound_subscription(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid
     const xmpp::SubState before = state_of(row);
     const xmpp::SubState after = xmpp::transition(before, kind, xmpp::Direction::inbound);
     const xmpp::Element stanza = presence_of_type(kind_name(kind), sender.bare_string());
+    const xmpp::Jid from = sender.bare();
     if (after != before) {
         row.state = xmpp::to_int(after);
         im.save(owner, row, was_in_roster);
@@ -65,36 +76,38 @@ void inbound_subscription(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid
             return;
         }
         // Delivered while it waits for approval, again at each login (§3.1.3).
-        if (xmpp::has_pending_in(after)) im.deliver_to_available(owner, stanza);
+        if (xmpp::has_pending_in(after)) im.delivery().to_available(stanza, from, owner, DeliveryKind::presence);
         return;
     case xmpp::SubStanza::subscribed:
         if (after == before) return;
-        im.deliver_to_available(owner, stanza);
+        im.delivery().to_available(stanza, from, owner, DeliveryKind::presence);
         send_presences(im, sender, owner);  // §3.1.6: the new subscriber sees the contact at once
         return;
     case xmpp::SubStanza::unsubscribe:
         if (after == before) return;
-        im.deliver_to_available(owner, stanza);
+        im.delivery().to_available(stanza, from, owner, DeliveryKind::presence);
         send_unavailable(im, owner, sender);  // §3.3.3: the sender no longer sees the owner
         return;
     case xmpp::SubStanza::unsubscribed:
         if (after == before) return;
-        im.deliver_to_available(owner, stanza);
+        im.delivery().to_available(stanza, from, owner, DeliveryKind::presence);
         send_unavailable(im, sender, owner);  // §3.2.3
         return;
     }
 }
 
-// Storage thread. A resource's available presence (initial or an update).
-void on_available(ImContext& im, const xmpp::Jid& full, const xmpp::Element& presence) {
-    const bool was_available = im.presence.set_available(full, presence);
+// Storage thread. A resource's available presence (initial or an update),
+// already recorded in the session table.
+void on_available(ImContext& im, const xmpp::Jid& full, const xmpp::Element& presence, bool was_available) {
     const xmpp::Jid user = full.bare();
+    Delivery& delivery = im.delivery();
     const auto rows = im.roster.rows(user.local(), user.domain());
     for (const auto& row : rows) {
         if (!xmpp::has_from(state_of(row))) continue;
-        if (auto contact = xmpp::Jid::parse(row.contact)) im.deliver_to_available(*contact, presence);
+        if (auto contact = xmpp::Jid::parse(row.contact))
+            delivery.to_available(presence, full, *contact, DeliveryKind::presence);
     }
-    im.deliver_to_available(user, presence);  // §4.2.2: all of the user's available resources
+    delivery.to_available(presence, full, user, DeliveryKind::presence);  // §4.2.2: all of the user's available resources
     if (was_available) return;
     // Initial presence (§4.2.2): the contacts' presence (probes answered
     // locally, §4.3.2), the user's other resources, waiting requests.
@@ -102,12 +115,11 @@ void on_available(ImContext& im, const xmpp::Jid& full, const xmpp::Element& pre
         const xmpp::SubState state = state_of(row);
         auto contact = xmpp::Jid::parse(row.contact);
         if (!contact) continue;
-        if (xmpp::has_to(state))
-            for (auto& [resource, last] : im.presence.available(*contact)) im.deliver_to(full, std::move(last));
-        if (xmpp::has_pending_in(state)) im.deliver_to(full, presence_of_type("subscribe", row.contact));
+        if (xmpp::has_to(state)) show_presences(im, *contact, full);
+        if (xmpp::has_pending_in(state))
+            delivery.to_resource(presence_of_type("subscribe", row.contact), *contact, full, DeliveryKind::presence);
     }
-    for (auto& [resource, last] : im.presence.available(user))
-        if (resource != full.resource()) im.deliver_to(full, std::move(last));
+    show_presences(im, user, full);
 }
 
 // Storage thread. A resource that was available went away: its unavailable
@@ -116,22 +128,23 @@ void on_available(ImContext& im, const xmpp::Jid& full, const xmpp::Element& pre
 void broadcast_unavailable(ImContext& im, const xmpp::Jid& full, const xmpp::Element& presence,
                            const std::set<std::string>& directed) {
     const xmpp::Jid user = full.bare();
+    Delivery& delivery = im.delivery();
     std::set<std::string> reached;
     for (const auto& row : im.roster.rows(user.local(), user.domain())) {
         if (!xmpp::has_from(state_of(row))) continue;
         if (auto contact = xmpp::Jid::parse(row.contact)) {
-            im.deliver_to_available(*contact, presence);
+            delivery.to_available(presence, full, *contact, DeliveryKind::presence);
             reached.insert(contact->bare_string());
         }
     }
-    im.deliver_to_available(user, presence);
+    delivery.to_available(presence, full, user, DeliveryKind::presence);
     for (const auto& target : directed) {
         auto jid = xmpp::Jid::parse(target);
         if (!jid || reached.count(jid->bare_string())) continue;
         if (jid->is_bare())
-            im.deliver_to_available(*jid, presence);
+            delivery.to_available(presence, full, *jid, DeliveryKind::presence);
         else
-            im.deliver_to(*jid, presence);
+            delivery.to_resource(presence, full, *jid, DeliveryKind::presence);
     }
 }
 
@@ -173,15 +186,16 @@ void outbound_subscription(ImContext& im, const xmpp::Jid& user_full, const xmpp
 void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im) {
     Hooks& hooks = host.hooks();
 
-    hooks.own_presence.push_back([im](const xmpp::Element& presence, const xmpp::Jid& from) {
+    hooks.own_presence.push_back([im](const xmpp::Element& presence, const xmpp::Jid& from, bool was_available) {
         const std::string_view type = presence.attr_or("type");
         if (type.empty()) {
-            auto work = [im, from, presence] { on_available(*im, from, presence); };
+            auto work = [im, from, presence, was_available] { on_available(*im, from, presence, was_available); };
             im->services.storage->post(std::move(work));
-        } else if (type == "unavailable") {
-            auto work = [im, from, presence] {
-                auto before = im->presence.set_unavailable(from);
-                if (before && before->available) broadcast_unavailable(*im, from, presence, before->directed);
+        } else if (type == "unavailable" && was_available) {
+            // Taken here, on the resource's worker, in order with the
+            // directed presence it sent before.
+            auto work = [im, from, presence, directed = im->directed.take(from)] {
+                broadcast_unavailable(*im, from, presence, directed);
             };
             im->services.storage->post(std::move(work));
         }
@@ -195,10 +209,11 @@ void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im)
             return true;
         }
         if (type == "probe") return true;  // §4.3: probes are the server's business
-        if (type.empty())
-            im->presence.add_directed(from, to.full());
-        else if (type == "unavailable")
-            im->presence.remove_directed(from, to.full());
+        if (type.empty()) {
+            if (im->services.sessions->is_available(from)) im->directed.add(from, to.full());  // §4.6.2
+        } else if (type == "unavailable") {
+            im->directed.remove(from, to.full());
+        }
         return false;  // the router delivers directed presence
     });
 
@@ -213,17 +228,6 @@ void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im)
             for (const xmpp::SubStanza kind : xmpp::cancellations(state_of(row)))
                 outbound_subscription(*im, user, *contact, kind, false);
         }
-    });
-
-    hooks.session_ended.push_back([im](const xmpp::Jid& full) {
-        // A successor bound to the same resource keeps its own state.
-        if (im->services.sessions->find(full)) return;
-        auto work = [im, full] {
-            auto before = im->presence.remove(full);
-            if (before && before->available)
-                broadcast_unavailable(*im, full, presence_of_type("unavailable", full.full()), before->directed);
-        };
-        im->services.storage->post(std::move(work));
     });
 }
 

@@ -72,8 +72,7 @@ void set(Services& services, IqRequest&& request, Router& router) {
     if (!password) return router.send(xmpp::ibr::error_reply(request.iq, password.error()));
     // XEP-0077 §3.3: not-authorized when the channel is not safe enough for
     // a password in the clear.
-    auto session = services.sessions->find(request.from);
-    if (!session || !session->is_encrypted())
+    if (!services.sessions->is_encrypted(request.from))
         return refuse(router, request.iq, xmpp::StanzaError::not_authorized, "Encrypt the stream first");
 
     auto change = [&services, &router, request = std::move(request), password = std::move(*password)] {

@@ -9,6 +9,7 @@
 #include "server/modules/im_context.hpp"
 #include "server/modules/presence.hpp"
 #include "server/router/router.hpp"
+#include "server/router/session_manager.hpp"
 #include "server/core/storage_executor.hpp"
 
 namespace server::modules {
@@ -24,7 +25,7 @@ xmpp::Element own_result(const IqRequest& request) {
 
 void roster_get(ImContext& im, IqRequest& request, Router& router) {
     const xmpp::Jid& user = request.to;
-    im.presence.set_roster_interested(request.from);
+    im.services.sessions->set_roster_interested(request.from);
     const xmpp::Element* query = request.iq.child("query", roster_ns);
     if (!query) return router.bounce(request.iq, xmpp::StanzaError::bad_request);
     const std::int64_t ver = im.roster.version(user.local(), user.domain());

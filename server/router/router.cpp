@@ -1,34 +1,30 @@
 #include "server/router/router.hpp"
 
-#include <algorithm>
 #include <charconv>
 
 #include "server/core/metrics.hpp"
 #include "server/system/log.hpp"
-#include "server/core/module_host.hpp"
-#include "server/router/session_manager.hpp"
 #include "xmpp/namespaces.hpp"
-#include "xmpp/serializer.hpp"
 #include "xmq/engine.hpp"
 
 namespace server {
 
 namespace {
 
-// Forwards queue deliveries to local sessions and queue answers to senders.
+// Hands queue copies to their subscribers and queue answers to the sender,
+// both through the Delivery.
 class QueueSink final : public xmq::Sink {
 public:
-    explicit QueueSink(Services& services) : services_(services) {}
+    QueueSink(Router& router, const xmpp::Jid& publisher) : router_(router), publisher_(publisher) {}
     bool deliver(const xmpp::Jid& to, const xmpp::Element& stanza) override {
-        auto session = services_.sessions->find(to);
-        if (!session) return false;
-        session->deliver(xmpp::to_string(stanza));
-        return true;
+        return router_.delivery().to_resource(stanza, publisher_, to, DeliveryKind::queue) !=
+               Delivery::Reach::no_session;
     }
-    void reply(const xmpp::Element& stanza) override { services_.router->send(stanza); }
+    void reply(const xmpp::Element& stanza) override { router_.send(stanza); }
 
 private:
-    Services& services_;
+    Router& router_;
+    const xmpp::Jid& publisher_;  // the 'from' of every copy (the queue stamps it)
 };
 
 int presence_priority(const xmpp::Element& presence) {
@@ -55,13 +51,12 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
             // host/resource: nothing of ours is addressed that way.
             return bounce(stanza, xmpp::StanzaError::service_unavailable);
         }
-        for (const auto& hook : services_.modules->hooks().route_filter)
-            if (hook(stanza, from, *to)) return;
+        if (!delivery_.admits(stanza, from, *to, DeliveryKind::routed)) return;
         if (kind == "presence")
             for (const auto& hook : services_.modules->hooks().outbound_presence)
                 if (hook(stanza, from, *to)) return;
         if (to->is_bare()) return to_account(std::move(stanza), from, *to);
-        return to_resource(std::move(stanza), from, *to);
+        return to_resource(std::move(stanza), *to);
     }
     if (services_.xmq && services_.xmq->is_route(to->domain())) return to_queue(std::move(stanza), from);
     // No server-to-server links: every other domain is unreachable.
@@ -73,7 +68,9 @@ void Router::send(const xmpp::Element& stanza) {
     if (!to_attr) return;
     auto to = xmpp::Jid::parse(*to_attr);
     if (!to || to->is_bare()) return;
-    if (auto session = services_.sessions->find(*to)) session->deliver(xmpp::to_string(stanza));
+    const std::string* from_attr = stanza.attr("from");
+    auto from = from_attr ? xmpp::Jid::parse(*from_attr) : std::nullopt;
+    delivery_.to_resource(stanza, from ? *from : to->bare(), *to, DeliveryKind::server);
 }
 
 void Router::bounce(const xmpp::Element& stanza, xmpp::StanzaError condition, std::string_view text) {
@@ -82,15 +79,37 @@ void Router::bounce(const xmpp::Element& stanza, xmpp::StanzaError condition, st
     send(xmpp::make_error_reply(stanza, condition, text));
 }
 
+BindResult Router::bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session, std::size_t max_resources) {
+    BindResult result = services_.sessions->bind(full, std::move(session), max_resources);
+    if (result.replaced_was_available) went_unavailable(full);
+    return result;
+}
+
+bool Router::unbind(const xmpp::Jid& full, const ClientSession* session) {
+    auto removed = services_.sessions->unbind(full, session);
+    if (!removed) return false;
+    if (removed->available) went_unavailable(full);
+    return true;
+}
+
+void Router::went_unavailable(const xmpp::Jid& full) {
+    xmpp::Element presence("presence", std::string(xmpp::ns::client));
+    presence.set_attr("type", "unavailable");
+    presence.set_attr("from", full.full());
+    for (const auto& hook : services_.modules->hooks().own_presence) hook(presence, full, true);
+}
+
 void Router::own_presence(const xmpp::Element& presence, const xmpp::Jid& from) {
     const std::string_view type = presence.attr_or("type");
-    if (type.empty()) {
-        services_.sessions->set_presence(from, true, presence_priority(presence));
-    } else if (type == "unavailable") {
-        services_.sessions->set_presence(from, false, 0);
-    }
+    bool was_available = false;
+    if (type.empty())
+        was_available = services_.sessions->set_available(from, presence, presence_priority(presence));
+    else if (type == "unavailable")
+        was_available = services_.sessions->set_unavailable(from);
+    else
+        was_available = services_.sessions->is_available(from);
     // Broadcast to contacts, probes and subscriptions belong to the modules.
-    for (const auto& hook : services_.modules->hooks().own_presence) hook(presence, from);
+    for (const auto& hook : services_.modules->hooks().own_presence) hook(presence, from, was_available);
 }
 
 void Router::to_host(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& host) {
@@ -103,56 +122,23 @@ void Router::to_host(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::
 void Router::to_account(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& bare) {
     const std::string& kind = stanza.name();
     if (kind == "iq") return dispatch_iq(std::move(stanza), from, bare, IqTarget::account);
-    if (kind == "message") return message_to_bare(std::move(stanza), bare);
+    if (kind == "message") return delivery_.message_to_account(std::move(stanza), bare);
     // Directed presence to a bare JID goes to every available resource.
-    const std::string xml = xmpp::to_string(stanza);
-    for (const auto& r : services_.sessions->resources(bare))
-        if (r.available) r.session->deliver(xml);
+    delivery_.hand_to_available(stanza, bare, DeliveryKind::routed);
 }
 
-void Router::to_resource(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& full) {
-    const std::string& kind = stanza.name();
-    if (auto session = services_.sessions->find(full)) {
-        const std::string_view type = stanza.attr_or("type", "normal");
-        const bool storable = kind == "message" && (type == "normal" || type == "chat");
-        session->deliver(xmpp::to_string(stanza), storable ? Undelivered::to_offline : Undelivered::drop);
-        return;
-    }
+void Router::to_resource(xmpp::Element&& stanza, const xmpp::Jid& full) {
+    if (delivery_.hand_to_resource(stanza, full, DeliveryKind::routed) == Delivery::Reach::delivered) return;
     // RFC 6121 §8.5.3.2: no such resource.
+    const std::string& kind = stanza.name();
     if (kind == "message") {
         const std::string_view type = stanza.attr_or("type", "normal");
         if (type == "groupchat") return bounce(stanza, xmpp::StanzaError::service_unavailable);
         if (type == "error") return;
-        return message_to_bare(std::move(stanza), full.bare());
+        return delivery_.message_to_account(std::move(stanza), full.bare());
     }
     if (kind == "iq") return bounce(stanza, xmpp::StanzaError::service_unavailable);
-    (void)from;  // presence to an unavailable resource is silently dropped
-}
-
-void Router::message_to_bare(xmpp::Element&& message, const xmpp::Jid& bare) {
-    const std::string_view type = message.attr_or("type", "normal");
-    auto resources = services_.sessions->resources(bare);
-    std::erase_if(resources, [](const BoundResource& r) { return !r.available || r.priority < 0; });
-    if (type == "error") {
-        // RFC 6121 §8.5.2.1.1: an error message to a bare JID is not bounced.
-        if (resources.empty()) return;
-    }
-    if (resources.empty() && type != "groupchat")  // RFC 6121 §8.5.2.2: offline storage, or an error
-        for (const auto& hook : services_.modules->hooks().undeliverable_message)
-            if (hook(message, bare)) return;
-    if (type == "groupchat" || resources.empty())
-        return bounce(message, xmpp::StanzaError::service_unavailable);
-    if (type != "headline") {
-        // chat and normal: the resources of highest priority.
-        int top = std::max_element(resources.begin(), resources.end(), [](const auto& a, const auto& b) {
-                      return a.priority < b.priority;
-                  })->priority;
-        std::erase_if(resources, [top](const BoundResource& r) { return r.priority != top; });
-    }
-    // A chat or normal message the session cannot write goes to offline storage.
-    const auto fallback = type == "normal" || type == "chat" ? Undelivered::to_offline : Undelivered::drop;
-    const std::string xml = xmpp::to_string(message);
-    for (const auto& r : resources) r.session->deliver(xml, fallback);
+    // Presence to an unavailable resource is silently dropped.
 }
 
 void Router::dispatch_iq(xmpp::Element&& iq, const xmpp::Jid& from, const xmpp::Jid& target, IqTarget kind) {
@@ -170,7 +156,7 @@ void Router::dispatch_iq(xmpp::Element&& iq, const xmpp::Jid& from, const xmpp::
 }
 
 void Router::to_queue(xmpp::Element&& stanza, const xmpp::Jid& from) {
-    QueueSink sink(services_);
+    QueueSink sink(*this, from);
     services_.xmq->handle(stanza, from, sink);
 }
 

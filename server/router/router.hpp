@@ -3,13 +3,22 @@
 // goes to a connected resource, to a local account's resources (RFC 6121
 // §8.5), to a module of the server itself, to an XMQ queue route, or is
 // answered with the right error. Stanzas the server itself emits (iq
-// answers, errors, queue deliveries) leave through send(). Never answers an
-// error with an error. Stateless apart from Services: callable from any
-// worker at once.
+// answers, errors) leave through send(). Never answers an error with an
+// error. Whatever goes to a local session goes through its Delivery, which
+// modules and the XMQ sink use too.
+//
+// It also keeps the session table's availability (server/router/session_manager.hpp)
+// in step with what the sessions say and do: presence without 'to', binding,
+// and the end of a binding. Stateless apart from Services: callable from
+// any worker at once.
 #pragma once
+
+#include <memory>
 
 #include "server/core/module_host.hpp"
 #include "server/core/services.hpp"
+#include "server/router/delivery.hpp"
+#include "server/router/session_manager.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/errors.hpp"
 #include "xmpp/jid.hpp"
@@ -18,7 +27,7 @@ namespace server {
 
 class Router {
 public:
-    explicit Router(Services& services) : services_(services) {}
+    explicit Router(Services& services) : services_(services), delivery_(services) {}
 
     // A stanza from the bound session `from`; `to` is its parsed 'to'
     // attribute, or null when it has none.
@@ -32,17 +41,29 @@ public:
     // an iq result (no loops).
     void bounce(const xmpp::Element& stanza, xmpp::StanzaError condition, std::string_view text = {});
 
+    // Binds a session (SessionManager::bind). A session it replaces that was
+    // available goes unavailable for the rest of the server.
+    BindResult bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session, std::size_t max_resources);
+    // Unbinds a session (SessionManager::unbind); returns whether it was
+    // bound. One that ends while available goes unavailable for the rest of
+    // the server, as if it had said so (RFC 6121 §4.5).
+    bool unbind(const xmpp::Jid& full, const ClientSession* session);
+
+    Delivery& delivery() { return delivery_; }
+
 private:
     void to_host(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& host);
     void to_account(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& bare);
-    void to_resource(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& full);
+    void to_resource(xmpp::Element&& stanza, const xmpp::Jid& full);
     void to_queue(xmpp::Element&& stanza, const xmpp::Jid& from);
     void own_presence(const xmpp::Element& presence, const xmpp::Jid& from);
+    // The own_presence hooks, shown the unavailable presence of a resource
+    // that was available and whose session ended.
+    void went_unavailable(const xmpp::Jid& full);
     void dispatch_iq(xmpp::Element&& iq, const xmpp::Jid& from, const xmpp::Jid& target, IqTarget kind);
-    // Delivers a message to a bare JID's resources per RFC 6121 §8.5.2.
-    void message_to_bare(xmpp::Element&& message, const xmpp::Jid& bare);
 
     Services& services_;
+    Delivery delivery_;
 };
 
 }  // namespace server
