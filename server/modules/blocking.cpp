@@ -17,6 +17,7 @@
 // asked for the list.
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 
@@ -27,7 +28,6 @@
 #include "server/core/storage_executor.hpp"
 #include "server/store/blocklist_store.hpp"
 #include "server/store/roster_store.hpp"
-#include "xmpp/serializer.hpp"
 
 namespace server::modules {
 

@@ -107,7 +107,8 @@ void on_available(ImContext& im, const xmpp::Jid& full, const xmpp::Element& pre
         if (auto contact = xmpp::Jid::parse(row.contact))
             delivery.to_available(presence, full, *contact, DeliveryKind::presence);
     }
-    delivery.to_available(presence, full, user, DeliveryKind::presence);  // §4.2.2: all of the user's available resources
+    // §4.2.2: all of the user's available resources.
+    delivery.to_available(presence, full, user, DeliveryKind::presence);
     if (was_available) return;
     // Initial presence (§4.2.2): the contacts' presence (probes answered
     // locally, §4.3.2), the user's other resources, waiting requests.

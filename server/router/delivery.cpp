@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "server/core/metrics.hpp"
 #include "server/core/module_host.hpp"
@@ -53,7 +54,8 @@ void Delivery::roster_push(const xmpp::Element& push, const xmpp::Jid& bare) {
         if (!full) continue;
         xmpp::Element out = push;
         out.set_attr("to", full->full());
-        if (admits(out, bare, *full, DeliveryKind::roster_push)) hand_over(out, DeliveryKind::roster_push, {r.session});
+        if (admits(out, bare, *full, DeliveryKind::roster_push))
+            hand_over(out, DeliveryKind::roster_push, std::span(&r.session, 1));
     }
 }
 
@@ -74,7 +76,7 @@ Delivery::Reach Delivery::hand_to_resource(const xmpp::Element& stanza, const xm
         session = services_.sessions->find(full);
     }
     if (!session) return Reach::no_session;
-    hand_over(stanza, kind, {std::move(session)});
+    hand_over(stanza, kind, std::span(&session, 1));
     return Reach::delivered;
 }
 
@@ -113,7 +115,7 @@ void Delivery::message_to_account(xmpp::Element&& message, const xmpp::Jid& bare
 }
 
 void Delivery::hand_over(const xmpp::Element& stanza, DeliveryKind kind,
-                         const std::vector<std::shared_ptr<ClientSession>>& sessions) {
+                         std::span<const std::shared_ptr<ClientSession>> sessions) {
     if (sessions.empty()) return;
     const std::string xml = xmpp::to_string(stanza);
     const Undelivered fallback = fallback_for(stanza, kind);

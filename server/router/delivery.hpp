@@ -22,7 +22,7 @@
 #pragma once
 
 #include <memory>
-#include <vector>
+#include <span>
 
 #include "server/core/delivery_filter.hpp"
 #include "server/core/services.hpp"
@@ -68,7 +68,7 @@ private:
 
     // Serializes `stanza` once and hands it to each of `sessions`.
     void hand_over(const xmpp::Element& stanza, DeliveryKind kind,
-                   const std::vector<std::shared_ptr<ClientSession>>& sessions);
+                   std::span<const std::shared_ptr<ClientSession>> sessions);
 
     Services& services_;
 };

@@ -2,12 +2,12 @@
 // resource, and the one record of their availability (RFC 6121 §4): whether
 // each resource is available, its priority, its last available presence (to
 // answer probes and to show contacts), and whether it asked for the roster
-// (only those resources get roster pushes, §2.1.6). Owned by Server; the
-// Router writes it (bind, unbind, presence), and hands stanzas to its
-// sessions (server/router/delivery.hpp); modules read availability here,
-// never sessions. Shared by all workers: sharded by bare JID, each shard
-// behind a shared_mutex, held only for the lookup itself (never across I/O).
-// Thread-safe.
+// (only those resources get roster pushes, §2.1.6). Owned by Server. The
+// Router binds and unbinds, records presence, and hands stanzas to the
+// sessions (server/router/delivery.hpp); modules read availability here
+// (and the roster module marks roster interest), never sessions. Shared by
+// all workers: sharded by bare JID, each shard behind a shared_mutex, held
+// only for the lookup itself (never across I/O). Thread-safe.
 #pragma once
 
 #include <array>
