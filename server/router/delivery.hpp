@@ -1,4 +1,4 @@
-// Delivery: the one way into a local client session (architecture.md).
+// Delivery: the one way into a local client session (docs/architecture.md).
 // Every stanza the server hands to a session of its own passes here,
 // whoever sends it: the Router for routed stanzas and its own answers,
 // the modules for presence, roster pushes, offline messages and pushes of
