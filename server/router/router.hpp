@@ -46,7 +46,7 @@ public:
     BindResult bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session, std::size_t max_resources);
     // Unbinds a session (SessionManager::unbind); returns whether it was
     // bound. One that ends while available goes unavailable for the rest of
-    // the server, as if it had said so (RFC 6121 §4.5).
+    // the server, as if it had said so (RFC 6121 §4.5.2).
     bool unbind(const xmpp::Jid& full, const ClientSession* session);
 
     Delivery& delivery() { return delivery_; }
