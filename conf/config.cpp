@@ -11,6 +11,7 @@
 #include <limits>
 #include <optional>
 
+#include "conf/modules_reader.hpp"
 #include "conf/toml_reader.hpp"
 #include "xmpp/jid.hpp"
 
@@ -78,12 +79,12 @@ std::optional<std::string> normalize_pattern(std::string_view p) {
 // Reads a parsed document into a Config that starts out as the defaults.
 class Loader {
 public:
-    Loader(TomlReader& r, Config& c) : r_(r), c_(c) {}
+    Loader(TomlReader& r, Config& c, const ModuleCatalog& modules) : r_(r), c_(c), modules_(modules) {}
 
     void load(const toml::table& root) {
         r_.check_keys(root, "",
                       {"data_dir", "workers", "hosts", "listeners", "tls", "auth", "limits",
-                       "log", "xmq", "http"});
+                       "log", "xmq", "http", "modules_enabled", "modules_disabled", "modules"});
         if (const auto* n = r_.string(root, "", "data_dir", c_.data_dir); n && c_.data_dir.empty())
             r_.error(*n, "data_dir", "must not be empty");
         r_.integer(root, "", "workers", 0, 256, c_.workers);
@@ -95,6 +96,7 @@ public:
         http(root);
         log(root);
         xmq(root);
+        detail::read_modules(r_, root, modules_, c_.modules);
     }
 
 private:
@@ -432,6 +434,7 @@ private:
 
     TomlReader& r_;
     Config& c_;
+    const ModuleCatalog& modules_;
 };
 
 }  // namespace
@@ -440,6 +443,12 @@ bool Config::registration_open(std::string_view host) const {
     for (const auto& h : hosts)
         if (h.domain == host) return h.registration;
     return false;
+}
+
+std::vector<std::string> Config::host_domains() const {
+    std::vector<std::string> domains;
+    for (const HostConfig& h : hosts) domains.push_back(h.domain);
+    return domains;
 }
 
 bool Config::serves_host(std::string_view domain) const {
@@ -482,7 +491,7 @@ Config default_config() {
     return c;
 }
 
-ConfigResult load_config_string(std::string_view toml_text, std::string_view name) {
+ConfigResult load_config_string(std::string_view toml_text, std::string_view name, const ModuleCatalog& modules) {
     toml::table root;
     try {
         root = toml::parse(toml_text, name);
@@ -495,12 +504,12 @@ ConfigResult load_config_string(std::string_view toml_text, std::string_view nam
     Config config = default_config();
     config.source = name;
     TomlReader reader{std::string(name)};
-    Loader(reader, config).load(root);
+    Loader(reader, config, modules).load(root);
     if (reader.error_count() != 0) return xmpp::fail(reader.take_errors());
     return config;
 }
 
-ConfigResult load_config_file(const std::string& path) {
+ConfigResult load_config_file(const std::string& path, const ModuleCatalog& modules) {
     auto failure = [&](std::string message) {
         return xmpp::fail(std::vector<ConfigError>{ConfigError{path, 0, 0, "", std::move(message)}});
     };
@@ -510,7 +519,7 @@ ConfigResult load_config_file(const std::string& path) {
     if (!in) return failure(std::string("cannot open: ") + std::strerror(errno));
     std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     if (in.bad()) return failure(std::string("cannot read: ") + std::strerror(errno));
-    return load_config_string(text, path);
+    return load_config_string(text, path, modules);
 }
 
 }  // namespace conf

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "conf/modules_config.hpp"
 #include "xmpp/result.hpp"
 
 namespace conf {
@@ -165,9 +166,12 @@ struct Config {
     HttpConfig http;
     LogConfig log;
     XmqConfig xmq;  // default: queue1.<first host> any, queue2.<first host> all
+    ModulesConfig modules;  // default: every module, each option at its default
 
     // `domain` must already be normalised (as Jid::domain() is).
     bool serves_host(std::string_view domain) const;
+    // The domain of each host, in order.
+    std::vector<std::string> host_domains() const;
     // Whether `host` (normalised) lets anyone create an account in-band (XEP-0077).
     bool registration_open(std::string_view host) const;
 
@@ -191,9 +195,11 @@ using ConfigResult = xmpp::Result<Config, std::vector<ConfigError>>;
 
 // The embedded defaults.
 Config default_config();
-// Parses and validates; `name` is used in error messages.
-ConfigResult load_config_string(std::string_view toml_text, std::string_view name);
-ConfigResult load_config_file(const std::string& path);
+// Parses and validates; `name` is used in error messages. The module keys
+// are checked against `modules`, the catalog of the server that will run
+// the configuration (modules_config.hpp).
+ConfigResult load_config_string(std::string_view toml_text, std::string_view name, const ModuleCatalog& modules);
+ConfigResult load_config_file(const std::string& path, const ModuleCatalog& modules);
 
 std::string_view to_string(LogLevel);
 

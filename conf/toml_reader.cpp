@@ -46,13 +46,24 @@ void TomlReader::wrong_type(const toml::node& n, std::string key, std::string_vi
           "expected " + std::string(expected) + ", got " + std::string(describe(n.type())));
 }
 
+const toml::source_region& TomlReader::key_source(const toml::key& key, const toml::node& value) {
+    // A key parsed from the file has its own position; fall back to the value's.
+    return key.source().begin.line ? key.source() : value.source();
+}
+
 void TomlReader::check_keys(const toml::table& table, std::string_view path,
                             std::initializer_list<std::string_view> allowed) {
     for (const auto& [k, v] : table) {
         if (std::find(allowed.begin(), allowed.end(), k.str()) != allowed.end()) continue;
-        // A key parsed from the file has its own position; fall back to the value's.
-        const toml::source_region& where = k.source().begin.line ? k.source() : v.source();
-        error(where, join(path, k.str()), "unknown key");
+        error(key_source(k, v), join(path, k.str()), "unknown key");
+    }
+}
+
+void TomlReader::check_keys(const toml::table& table, std::string_view path,
+                            const std::vector<std::string>& allowed) {
+    for (const auto& [k, v] : table) {
+        if (std::find(allowed.begin(), allowed.end(), k.str()) != allowed.end()) continue;
+        error(key_source(k, v), join(path, k.str()), "unknown key");
     }
 }
 

@@ -39,6 +39,9 @@ public:
     // Reports each key of `table` that is not in `allowed` as unknown.
     void check_keys(const toml::table& table, std::string_view path,
                     std::initializer_list<std::string_view> allowed);
+    void check_keys(const toml::table& table, std::string_view path, const std::vector<std::string>& allowed);
+    // Where a key of a table was written (its value's position when the key has none).
+    static const toml::source_region& key_source(const toml::key& key, const toml::node& value);
     // Reports `key` as missing when `table` lacks it; true when present.
     bool require(const toml::table& table, std::string_view path, std::string_view key);
 

@@ -6,7 +6,6 @@
 #include "conf/config.hpp"
 #include "server/admin/admin_commands.hpp"
 #include "server/admin/command_line.hpp"
-#include "server/core/module_host.hpp"
 #include "server/modules/modules.hpp"
 #include "server/server.hpp"
 #include "server/system/version.hpp"
@@ -17,10 +16,10 @@ int print_version(const server::CommandLine& line) {
     std::cout << "xmqd " << server::xmqd_version << "\n";
     if (!line.features) return 0;
     // The protocol list comes from the modules' own declarations.
-    server::ModuleHost host;
-    server::Services services;
-    server::modules::register_all(host, services);
-    for (const auto& p : host.protocols()) std::cout << "| " << p.spec << " | " << p.title << " | " << p.module << " |\n";
+    for (const auto& module : server::modules::builtin_modules().modules())
+        for (const auto& p : module.protocols)
+            std::cout << "| " << p.spec << " | " << p.title << " | "
+                      << (p.served_by.empty() ? module.schema.name : p.served_by) << " |\n";
     return 0;
 }
 
@@ -46,7 +45,7 @@ int main(int argc, char** argv) {
     auto path = server::resolve_config_path(*line);
     std::shared_ptr<const conf::Config> config;
     if (path) {
-        auto loaded = conf::load_config_file(*path);
+        auto loaded = conf::load_config_file(*path, server::modules::builtin_modules().catalog());
         if (!loaded) {
             for (const auto& e : loaded.error()) std::cerr << e.to_string() << "\n";
             return 1;

@@ -2,7 +2,7 @@
 // registration requests, what a jabber:iq:register query asks for and
 // whether it may, and the elements the server answers with. Used by the
 // pre-auth half in the c2s session (c2s_registration.cpp: new accounts) and
-// by the registration module (modules/registration.cpp: password change of
+// by the registration module (modules/register.cpp: password change of
 // an authenticated user). Pure functions; any thread.
 #pragma once
 
@@ -13,12 +13,13 @@
 #include "xmpp/element.hpp"
 #include "xmpp/errors.hpp"
 #include "xmpp/jid.hpp"
+#include "xmpp/namespaces.hpp"
 #include "xmpp/result.hpp"
 
 namespace xmpp::ibr {
 
-inline constexpr std::string_view register_ns = "jabber:iq:register";
-inline constexpr std::string_view feature_ns = "http://jabber.org/features/iq-register";
+inline constexpr std::string_view register_ns = ns::register_query;
+inline constexpr std::string_view feature_ns = ns::register_feature;
 
 // A stanza error to answer with.
 struct Refusal {

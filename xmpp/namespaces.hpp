@@ -21,6 +21,24 @@ inline constexpr std::string_view disco_info = "http://jabber.org/protocol/disco
 inline constexpr std::string_view disco_items = "http://jabber.org/protocol/disco#items";
 inline constexpr std::string_view ping = "urn:xmpp:ping";
 inline constexpr std::string_view version = "jabber:iq:version";
+inline constexpr std::string_view roster = "jabber:iq:roster";
+inline constexpr std::string_view roster_versioning = "urn:xmpp:features:rosterver";  // stream feature
+inline constexpr std::string_view private_xml = "jabber:iq:private";
+inline constexpr std::string_view privacy = "jabber:iq:privacy";
+inline constexpr std::string_view vcard = "vcard-temp";
+inline constexpr std::string_view last = "jabber:iq:last";
+inline constexpr std::string_view time = "urn:xmpp:time";
+inline constexpr std::string_view delay = "urn:xmpp:delay";
+inline constexpr std::string_view blocking = "urn:xmpp:blocking";
+inline constexpr std::string_view blocking_errors = "urn:xmpp:blocking:errors";
+inline constexpr std::string_view register_query = "jabber:iq:register";
+inline constexpr std::string_view register_feature = "http://jabber.org/features/iq-register";  // stream feature
+inline constexpr std::string_view offline_feature = "msgoffline";  // XEP-0160 disco feature
+
+// XEP-0227 (PIEFXIS), and the namespace of its drafts before 1.0, still read.
+inline constexpr std::string_view pie = "urn:xmpp:pie:0";
+inline constexpr std::string_view pie_scram = "urn:xmpp:pie:0#scram";
+inline constexpr std::string_view pie_draft = "http://www.xmpp.org/extensions/xep-0227.html#ns";
 
 inline constexpr std::string_view xmq_command = "xmq:command";
 inline constexpr std::string_view xmq_topic = "xmq:topic";

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "xmpp/element.hpp"
+#include "xmpp/namespaces.hpp"
 
 namespace xmpp {
 
@@ -20,8 +21,8 @@ void escape_attr(std::string_view in, std::string& out);
 // an element of the stream namespace is written with the "stream:" prefix the
 // stream header binds (<stream:features/>, <stream:error/>). Attributes named
 // "xmlns" are skipped: the namespace is xmlns().
-void serialize(const Element& e, std::string& out, std::string_view parent_ns = "jabber:client");
-std::string to_string(const Element& e, std::string_view parent_ns = "jabber:client");
+void serialize(const Element& e, std::string& out, std::string_view parent_ns = ns::client);
+std::string to_string(const Element& e, std::string_view parent_ns = ns::client);
 
 // The server's stream header for a c2s stream (RFC 6120 §4.7), with the XML
 // declaration. `to` may be empty (omitted).

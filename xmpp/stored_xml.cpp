@@ -1,5 +1,6 @@
 #include "xmpp/stored_xml.hpp"
 
+#include "xmpp/namespaces.hpp"
 #include "xmpp/stream_parser.hpp"
 
 namespace xmpp {
@@ -24,7 +25,8 @@ std::optional<xmpp::Element> parse_stored(std::string_view xml) {
     xmpp::ParserLimits limits;
     limits.max_stanza_bytes = xml.size() + 1024;
     xmpp::StreamParser parser(handler, limits);
-    parser.feed("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>");
+    parser.feed("<stream:stream xmlns='" + std::string(ns::client) + "' xmlns:stream='" + std::string(ns::stream) +
+                "'>");
     parser.feed(xml);
     return std::move(handler.element);
 }

@@ -2,13 +2,12 @@
 
 #include <optional>
 
+#include "xmpp/namespaces.hpp"
+
 namespace xmpp::websocket {
 
 namespace {
 
-constexpr std::string_view kFraming = "urn:ietf:params:xml:ns:xmpp-framing";
-constexpr std::string_view kStreams = "http://etherx.jabber.org/streams";
-constexpr std::string_view kClient = "jabber:client";
 constexpr std::string_view kInvalid = "</>";  // never well-formed: the parser's not-well-formed
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -145,15 +144,15 @@ std::string frame_to_stream(std::string_view message) {
 
     if (tag->name == "open" || tag->name == "close") {
         const Attribute* xmlns = find_attribute(*tag, "xmlns");
-        const bool framing = xmlns && xmlns->value == kFraming;
+        const bool framing = xmlns && xmlns->value == ns::framing;
         const bool simple = tag->kind == Tag::empty || message.substr(tag->end_pos, *end - tag->end_pos) ==
                                                            "</" + std::string(tag->name) + ">";
         if (framing && simple) {
             if (tag->name == "close") return "</stream:stream>";
             std::string header = "<stream:stream xmlns='";
-            header += kClient;
+            header += ns::client;
             header += "' xmlns:stream='";
-            header += kStreams;
+            header += ns::stream;
             header += '\'';
             for (const auto& a : tag->attributes) {
                 if (a.name == "xmlns" || a.name.starts_with("xmlns:")) continue;
@@ -167,7 +166,7 @@ std::string frame_to_stream(std::string_view message) {
             // The wrong namespace: bind it to the root so that the session
             // answers invalid-namespace as it would on TCP.
             std::string header = "<stream:stream xmlns='";
-            header += kClient;
+            header += ns::client;
             header += "' xmlns:stream=";
             header += xmlns->raw.substr(xmlns->name.size() + 1);
             header += '>';
@@ -194,7 +193,7 @@ void stream_to_frames(std::string_view xml, std::vector<std::string>& out, std::
         }
         if (tag->name == "stream:stream" && tag->kind == Tag::start) {
             std::string open = "<open xmlns='";
-            open += kFraming;
+            open += ns::framing;
             open += '\'';
             for (const auto& a : tag->attributes) {
                 if (a.name == "xmlns" || a.name.starts_with("xmlns:")) continue;
@@ -208,7 +207,7 @@ void stream_to_frames(std::string_view xml, std::vector<std::string>& out, std::
             continue;
         }
         if (tag->name == "stream:stream" && tag->kind == Tag::end) {
-            out.push_back("<close xmlns='" + std::string(kFraming) + "'/>");
+            out.push_back("<close xmlns='" + std::string(ns::framing) + "'/>");
             i = tag->end_pos;
             ended(i);
             continue;
@@ -223,11 +222,11 @@ void stream_to_frames(std::string_view xml, std::vector<std::string>& out, std::
         frame.append(xml.substr(i, tag->name_end - i));
         if (tag->name.starts_with("stream:")) {
             frame += " xmlns:stream='";
-            frame += kStreams;
+            frame += ns::stream;
             frame += '\'';
         } else if (!find_attribute(*tag, "xmlns")) {
             frame += " xmlns='";
-            frame += kClient;
+            frame += ns::client;
             frame += '\'';
         }
         frame.append(xml.substr(tag->name_end, *end - tag->name_end));

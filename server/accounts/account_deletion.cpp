@@ -15,7 +15,9 @@ constexpr std::string_view closing_text = "Account deleted";
 
 }  // namespace
 
-AccountDeletion::AccountDeletion(Services& services) : services_(services) {
+AccountDeletion::AccountDeletion(Services& services) : services_(services) {}
+
+void AccountDeletion::watch_session_ends() {
     services_.modules->hooks().session_ended.push_back([this](const xmpp::Jid& full) {
         const xmpp::Jid bare = full.bare();
         {

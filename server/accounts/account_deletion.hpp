@@ -23,10 +23,12 @@
 // For XEP-0077: answer the <remove/> iq with its result first, then call
 // remove(): the result is queued on the session before the stream error.
 //
-// Owned by the Server. Construct it after the modules registered their hooks
-// (its session_ended hook must run after theirs, so that their storage work
-// for the ending session runs before step 2) and before the workers start.
-// remove() may be called from any thread; `done` runs on the storage thread.
+// Owned by ServerParts (server_parts.hpp), made before the modules load (the
+// register module uses it), with watch_session_ends() called after they
+// registered their hooks (its session_ended hook must run after theirs, so
+// that their storage work for the ending session runs before step 2), all
+// before the workers start. remove() may be called from any thread; `done`
+// runs on the storage thread.
 #pragma once
 
 #include <functional>
@@ -48,6 +50,10 @@ public:
     explicit AccountDeletion(Services& services);
     AccountDeletion(const AccountDeletion&) = delete;
     AccountDeletion& operator=(const AccountDeletion&) = delete;
+
+    // Registers the session_ended hook that lets a deletion go on once the
+    // account's last session has ended. Once, after the modules loaded.
+    void watch_session_ends();
 
     // `bare`: a bare JID of a host we serve.
     void remove(const xmpp::Jid& bare, Done done);

@@ -24,8 +24,6 @@ void ModuleHost::add_identity(IqTarget target, DiscoIdentity identity) {
     identities_[target].push_back(std::move(identity));
 }
 
-void ModuleHost::declare_protocol(Protocol protocol) { protocols_.push_back(std::move(protocol)); }
-
 const std::vector<std::string>& ModuleHost::features(IqTarget target) const {
     static const std::vector<std::string> none;
     auto it = features_.find(target);
@@ -52,7 +50,7 @@ xmpp::Element ModuleHost::disco_info(IqTarget target) const {
 }
 
 xmpp::Element make_iq_result(const IqRequest& request) {
-    xmpp::Element result("iq", "jabber:client");
+    xmpp::Element result("iq", std::string(xmpp::ns::client));
     result.set_attr("type", "result");
     if (auto id = request.iq.attr("id")) result.set_attr("id", *id);
     result.set_attr("from", request.to.full());

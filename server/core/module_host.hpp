@@ -1,17 +1,19 @@
 // ModuleHost: where feature modules (server/modules/) register what they
 // handle, so that adding a XEP means adding a module file, not editing the
-// router or the session. A module registers iq handlers keyed by (target,
-// iq type, payload namespace), the disco identities and features it adds,
-// and the protocols it implements (for `xmqd version --features` and the
-// README table). Filled once at start-up, read-only afterwards: reads are
-// safe from any thread.
+// router or the session. A module (module.hpp; loaded by the
+// ModuleRegistry) registers iq handlers keyed by (target, iq type, payload
+// namespace), hooks, stream features, and the disco identities and features
+// it adds. Filled once at start-up, read-only afterwards: reads are safe
+// from any thread.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <typeindex>
 #include <vector>
 
 #include "server/core/delivery_filter.hpp"
@@ -39,12 +41,6 @@ struct DiscoIdentity {
     std::string category;
     std::string type;
     std::string name;
-};
-
-struct Protocol {
-    std::string spec;     // "XEP-0199", "RFC 6120"
-    std::string title;    // "XMPP Ping"
-    std::string module;   // the module that implements it
 };
 
 // Hooks: the points of a stanza's travel, beyond iq handlers, where modules
@@ -102,11 +98,19 @@ public:
 
     void add_feature(IqTarget target, std::string var);
     void add_identity(IqTarget target, DiscoIdentity identity);
-    void declare_protocol(Protocol protocol);
 
     const std::vector<std::string>& features(IqTarget target) const;
     const std::vector<DiscoIdentity>& identities(IqTarget target) const;
-    const std::vector<Protocol>& protocols() const { return protocols_; }
+
+    // State that several modules share (roster and presence keep one
+    // roster store and one presence registry): made by `make` for the first
+    // module that asks, the same object for the others. Start-up only.
+    template <class T, class Make>
+    std::shared_ptr<T> shared(Make make) {
+        auto& slot = shared_[std::type_index(typeid(T))];
+        if (!slot) slot = make();
+        return std::static_pointer_cast<T>(slot);
+    }
 
     // The disco#info <query/> of a target: its identities (a name only where
     // one is set) and every feature registered for it.
@@ -117,7 +121,7 @@ private:
     std::map<Key, IqHandler, std::less<>> iq_handlers_;
     std::map<IqTarget, std::vector<std::string>> features_;
     std::map<IqTarget, std::vector<DiscoIdentity>> identities_;
-    std::vector<Protocol> protocols_;
+    std::map<std::type_index, std::shared_ptr<void>> shared_;
     Hooks hooks_;
     std::vector<xmpp::Element> stream_features_;
 };

@@ -23,19 +23,20 @@
 #include "auth/scram.hpp"
 #include "xmpp/subscription_state.hpp"
 #include "xmpp/element.hpp"
+#include "xmpp/namespaces.hpp"
 
 namespace server::migration {
 
-inline constexpr std::string_view pie_ns = "urn:xmpp:pie:0";
+inline constexpr std::string_view pie_ns = xmpp::ns::pie;
 // The namespace of XEP-0227 before version 1.0, still read.
-inline constexpr std::string_view pie_old_ns = "http://www.xmpp.org/extensions/xep-0227.html#ns";
-inline constexpr std::string_view pie_scram_ns = "urn:xmpp:pie:0#scram";
-inline constexpr std::string_view roster_ns = "jabber:iq:roster";
-inline constexpr std::string_view private_ns = "jabber:iq:private";
-inline constexpr std::string_view privacy_ns = "jabber:iq:privacy";
-inline constexpr std::string_view vcard_ns = "vcard-temp";
-inline constexpr std::string_view client_ns = "jabber:client";
-inline constexpr std::string_view delay_ns = "urn:xmpp:delay";
+inline constexpr std::string_view pie_old_ns = xmpp::ns::pie_draft;
+inline constexpr std::string_view pie_scram_ns = xmpp::ns::pie_scram;
+inline constexpr std::string_view roster_ns = xmpp::ns::roster;
+inline constexpr std::string_view private_ns = xmpp::ns::private_xml;
+inline constexpr std::string_view privacy_ns = xmpp::ns::privacy;
+inline constexpr std::string_view vcard_ns = xmpp::ns::vcard;
+inline constexpr std::string_view client_ns = xmpp::ns::client;
+inline constexpr std::string_view delay_ns = xmpp::ns::delay;
 
 struct PieContact {
     std::string jid;  // normalised bare JID

@@ -1,6 +1,6 @@
-// Blocking Command (XEP-0191): an account blocks JIDs (full, bare, domain
-// or domain/resource, matched as XEP-0016 does) and from then on exchanges
-// nothing with them: stanzas it sends to a blocked JID are refused
+// Module "blocking", Blocking Command (XEP-0191): an account blocks JIDs
+// (full, bare, domain or domain/resource, matched as XEP-0016 does) and from
+// then on exchanges nothing with them: stanzas it sends to a blocked JID are refused
 // (<not-acceptable/> with <blocked xmlns='urn:xmpp:blocking:errors'/>;
 // presence silently dropped), stanzas a blocked JID sends it are dropped
 // (presence, iq results and errors) or answered with <service-unavailable/>
@@ -14,7 +14,7 @@
 // The lists live in memory (loaded at start-up, before the workers run) so
 // the filter never touches the disk; changes are written on the storage
 // thread, then applied to memory, then pushed to the account's resources that
-// asked for the list.
+// asked for the list. A list holds at most [modules.blocking] max_blocked JIDs.
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,20 +28,22 @@
 #include "server/core/storage_executor.hpp"
 #include "server/store/blocklist_store.hpp"
 #include "server/store/roster_store.hpp"
+#include "xmpp/namespaces.hpp"
 
 namespace server::modules {
 
 namespace {
 
-constexpr std::string_view blocking_ns = "urn:xmpp:blocking";
-constexpr std::string_view blocking_errors_ns = "urn:xmpp:blocking:errors";
-constexpr std::size_t max_blocked = 1000;
+constexpr std::string_view blocking_ns = xmpp::ns::blocking;
+constexpr std::string_view blocking_errors_ns = xmpp::ns::blocking_errors;
 
 struct Blocking {
-    Blocking(Services& s, store::Database& db) : services(s), store(db), roster(db) {}
+    Blocking(Services& s, store::Database& db, std::size_t max)
+        : services(s), store(db), roster(db), max_blocked(max) {}
     Services& services;
     store::BlocklistStore store;
     store::RosterStore roster;
+    const std::size_t max_blocked;
 
     mutable std::shared_mutex mutex;
     std::map<std::string, std::set<std::string>> lists;  // account bare JID -> blocked JIDs
@@ -127,7 +129,7 @@ void push(Blocking& b, const xmpp::Jid& owner, const xmpp::Element& command) {
         for (const auto& full : b.listeners)
             if (auto jid = xmpp::Jid::parse(full); jid && jid->bare() == owner) targets.push_back(full);
     }
-    xmpp::Element iq("iq", "jabber:client");
+    xmpp::Element iq("iq", std::string(xmpp::ns::client));
     iq.set_attr("type", "set");
     iq.set_attr("id", "block-push");
     iq.add_child(command);
@@ -171,7 +173,7 @@ void cut_presence(Blocking& b, const xmpp::Jid& owner, const std::string& blocke
     auto watcher = presence_watcher(b, owner, blocked);
     if (!watcher) return;
     tell(b, owner, *watcher, [](const xmpp::Jid& from, const xmpp::Element&) {
-        xmpp::Element p("presence", "jabber:client");
+        xmpp::Element p("presence", std::string(xmpp::ns::client));
         p.set_attr("type", "unavailable");
         p.set_attr("from", from.full());
         return p;
@@ -210,7 +212,7 @@ void handle_set(Blocking& b, IqRequest& request, Router& router) {
     std::vector<std::string> unblocked;  // those the unblock takes off the list
     if (block) {
         if (jids->empty()) return router.bounce(request.iq, xmpp::StanzaError::bad_request, "Nothing to block");
-        if (b.list_of(owner).size() + jids->size() > max_blocked)
+        if (b.list_of(owner).size() + jids->size() > b.max_blocked)
             return router.bounce(request.iq, xmpp::StanzaError::resource_constraint, "The block list is full");
         for (const auto& jid : *jids) cut_presence(b, owner, jid);
         if (!b.store.add(owner.local(), owner.domain(), *jids))
@@ -240,13 +242,9 @@ void handle_set(Blocking& b, IqRequest& request, Router& router) {
     for (const auto& jid : unblocked) restore_presence(b, owner, jid);
 }
 
-}  // namespace
-
-void register_blocking(ModuleHost& host, Services& services) {
-    host.declare_protocol({"XEP-0191", "Blocking Command", "blocking"});
-    if (!services.database || !services.storage || !services.sessions || !services.router) return;
+void load(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(blocking_ns));
-    auto b = std::make_shared<Blocking>(services, *services.database);
+    auto b = std::make_shared<Blocking>(services, *services.database, options.integer("max_blocked"));
     for (auto& [user, domain, jid] : b->store.all()) b->lists[user + "@" + domain].insert(jid);
 
     host.hooks().delivery_filter.push_back([b](const PendingDelivery& delivery) { return filter(*b, delivery); });
@@ -269,6 +267,17 @@ void register_blocking(ModuleHost& host, Services& services) {
         std::unique_lock lock(b->mutex);
         b->lists.erase(bare.bare_string());
     });
+}
+
+}  // namespace
+
+Module blocking_module() {
+    return {
+        .schema = {.name = "blocking", .options = {{"max_blocked", 1000, 1, 1000000}}},
+        .protocols = {{"XEP-0191", "Blocking Command", ""}},
+        .needs = {Service::database, Service::storage, Service::sessions, Service::router},
+        .load = load,
+    };
 }
 
 }  // namespace server::modules

@@ -1,6 +1,11 @@
-// XEP-0030 Service Discovery for the server's domain: its identity, the
-// features every module registered, and the XMQ queue routes under it as
-// items. A node other than none is not served (item-not-found).
+// Module "disco", XEP-0030 Service Discovery. For the server's domain: its
+// identity, the features every module registered, and the XMQ queue routes
+// under it as items. For a local account's bare JID, answered by the server
+// on the account's behalf (RFC 6121 §8.5.1, XEP-0030 §3.1): the identity
+// account/registered and the features modules registered for accounts; a JID
+// that is no account of ours gets <service-unavailable/>. A node other than
+// none is not served (item-not-found).
+#include "server/core/storage_executor.hpp"
 #include "server/modules/modules.hpp"
 #include "server/router/router.hpp"
 #include "xmpp/namespaces.hpp"
@@ -15,10 +20,7 @@ bool has_node(const IqRequest& request, std::string_view xmlns) {
     return query && query->attr("node");
 }
 
-}  // namespace
-
-void register_disco(ModuleHost& host, Services& services) {
-    host.declare_protocol({"XEP-0030", "Service Discovery", "disco"});
+void load_host_disco(ModuleHost& host, Services& services) {
     host.add_identity(IqTarget::host, {"server", "im", "xmqd"});
     host.add_feature(IqTarget::host, std::string(xmpp::ns::disco_info));
     host.add_feature(IqTarget::host, std::string(xmpp::ns::disco_items));
@@ -36,11 +38,42 @@ void register_disco(ModuleHost& host, Services& services) {
             return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
         auto result = make_iq_result(request);
         auto& query = result.add_child(xmpp::Element("query", std::string(xmpp::ns::disco_items)));
-        if (services.xmq)
-            for (const auto& route : services.xmq->routes_of_host(request.to.domain()))
-                query.add_child(xmpp::Element("item", std::string(xmpp::ns::disco_items))).set_attr("jid", route);
+        for (const auto& route : services.xmq->routes_of_host(request.to.domain()))
+            query.add_child(xmpp::Element("item", std::string(xmpp::ns::disco_items))).set_attr("jid", route);
         router.send(result);
     });
+}
+
+void load_account_disco(ModuleHost& host, Services& services) {
+    host.add_identity(IqTarget::account, {"account", "registered", ""});
+    host.add_feature(IqTarget::account, std::string(xmpp::ns::disco_info));
+    host.on_iq(IqTarget::account, "get", xmpp::ns::disco_info, [&host, &services](IqRequest&& request, Router& router) {
+        if (has_node(request, xmpp::ns::disco_info))
+            return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
+        auto work = [&host, &services, request = std::move(request), &router]() mutable {
+            if (!services.accounts->find(request.to.local(), request.to.domain()))
+                return router.bounce(request.iq, xmpp::StanzaError::service_unavailable);
+            auto result = make_iq_result(request);
+            result.add_child(host.disco_info(IqTarget::account));
+            router.send(result);
+        };
+        services.storage->post(std::move(work));
+    });
+}
+
+}  // namespace
+
+Module disco_module() {
+    return {
+        .schema = {.name = "disco"},
+        .protocols = {{"XEP-0030", "Service Discovery", ""}},
+        .needs = {Service::xmq, Service::storage, Service::accounts},
+        .load =
+            [](ModuleHost& host, Services& services, const conf::ModuleOptions&) {
+                load_host_disco(host, services);
+                load_account_disco(host, services);
+            },
+    };
 }
 
 }  // namespace server::modules

@@ -2,10 +2,13 @@
 
 #include <memory>
 
-#include "server/modules/modules.hpp"
 #include "server/router/router.hpp"
 
 namespace server::modules {
+
+std::shared_ptr<ImContext> ImContext::shared(ModuleHost& host, Services& services) {
+    return host.shared<ImContext>([&] { return std::make_shared<ImContext>(services, *services.database); });
+}
 
 bool ImContext::account_exists(const xmpp::Jid& bare) const {
     return services.accounts && services.accounts->find(bare.local(), bare.domain()).has_value();
@@ -38,7 +41,7 @@ void ImContext::save(const xmpp::Jid& owner, const store::RosterRow& row, bool w
 }
 
 void ImContext::push(const xmpp::Jid& owner, const xmpp::Element& item, std::int64_t ver) {
-    xmpp::Element iq("iq", "jabber:client");
+    xmpp::Element iq("iq", std::string(xmpp::ns::client));
     iq.set_attr("type", "set");
     iq.set_attr("id", "push" + std::to_string(next_push++));
     auto& query = iq.add_child(xmpp::Element("query", std::string(roster_ns)));
@@ -59,17 +62,6 @@ xmpp::Element roster_item(const store::RosterRow& row) {
     for (const auto& group : row.groups)
         item.add_child(xmpp::Element("group", std::string(roster_ns))).add_text(group);
     return item;
-}
-
-void register_im(ModuleHost& host, Services& services) {
-    host.declare_protocol({"RFC 6121", "XMPP IM: roster management (§2)", "roster"});
-    host.declare_protocol({"XEP-0237", "Roster Versioning", "roster"});
-    host.declare_protocol({"RFC 6121", "XMPP IM: presence subscriptions, probes and broadcast (§3, §4)", "presence"});
-    // Both need the store and the storage thread; a test without them gets neither.
-    if (!services.database || !services.storage || !services.sessions || !services.router) return;
-    auto im = std::make_shared<ImContext>(services, *services.database);
-    register_roster_handlers(host, im);
-    register_presence_handlers(host, im);
 }
 
 }  // namespace server::modules

@@ -1,7 +1,8 @@
 // ImContext: what the IM modules (roster, presence) share: the roster store,
 // the directed presence each resource sent, and the way to the router's
-// Delivery (availability is the session table's). Made once by
-// register_im(), kept alive by the handlers that capture it.
+// Delivery (availability is the session table's). Made once, by whichever
+// of the two loads first (shared()), kept alive by the handlers that
+// capture it.
 //
 // Threading: every roster and subscription operation runs on the storage
 // executor (one thread), so the state machine of a pair of accounts is never
@@ -11,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,13 +24,17 @@
 #include "server/store/roster_store.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/jid.hpp"
+#include "xmpp/namespaces.hpp"
 
 namespace server::modules {
 
-inline constexpr std::string_view roster_ns = "jabber:iq:roster";
+inline constexpr std::string_view roster_ns = xmpp::ns::roster;
 
 struct ImContext {
     ImContext(Services& s, store::Database& db) : services(s), roster(db) {}
+
+    // The one ImContext of `host` (start-up: a module's load function).
+    static std::shared_ptr<ImContext> shared(ModuleHost& host, Services& services);
 
     Services& services;
     store::RosterStore roster;
@@ -51,9 +57,5 @@ struct ImContext {
 };
 
 xmpp::Element roster_item(const store::RosterRow& row);
-
-// Roster (RFC 6121 §2, XEP-0237) and presence (§3, §4) handlers.
-void register_roster_handlers(ModuleHost& host, std::shared_ptr<ImContext> im);
-void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im);
 
 }  // namespace server::modules

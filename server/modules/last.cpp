@@ -1,4 +1,4 @@
-// Last Activity (XEP-0012): asked of the server, its uptime; asked of an
+// Module "last", Last Activity (XEP-0012): asked of the server, its uptime; asked of an
 // account (by the account itself or by a contact it lets see its presence,
 // RFC 6121 subscription 'from' or 'both'; anyone else gets <forbidden/>),
 // 0 seconds while it has an available resource, else the seconds since its
@@ -15,12 +15,13 @@
 #include "server/store/roster_store.hpp"
 #include "server/store/user_data_store.hpp"
 #include "xmpp/datetime.hpp"
+#include "xmpp/namespaces.hpp"
 
 namespace server::modules {
 
 namespace {
 
-constexpr std::string_view last_ns = "jabber:iq:last";
+constexpr std::string_view last_ns = xmpp::ns::last;
 
 struct Last {
     Last(Services& s, store::Database& db) : services(s), store(db), roster(db) {}
@@ -59,11 +60,7 @@ void account_last(Last& l, IqRequest& request, Router& router) {
     router.send(answer(request, std::max<std::int64_t>(0, xmpp::unix_seconds_now() - last->stamp), last->status));
 }
 
-}  // namespace
-
-void register_last_activity(ModuleHost& host, Services& services) {
-    host.declare_protocol({"XEP-0012", "Last Activity", "last"});
-    if (!services.database || !services.storage || !services.sessions || !services.accounts) return;
+void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     host.add_feature(IqTarget::host, std::string(last_ns));
     auto l = std::make_shared<Last>(services, *services.database);
 
@@ -77,13 +74,24 @@ void register_last_activity(ModuleHost& host, Services& services) {
     });
     host.hooks().own_presence.push_back([l](const xmpp::Element& presence, const xmpp::Jid& from, bool) {
         if (presence.attr_or("type") != "unavailable") return;
-        auto work = [l, from, status = presence.child_text("status", "jabber:client")] { l->went_away(from, status); };
+        auto work = [l, from, status = presence.child_text("status", xmpp::ns::client)] { l->went_away(from, status); };
         l->services.storage->post(std::move(work));
     });
     host.hooks().session_ended.push_back([l](const xmpp::Jid& full) {
         auto work = [l, full] { l->went_away(full, {}); };
         l->services.storage->post(std::move(work));
     });
+}
+
+}  // namespace
+
+Module last_module() {
+    return {
+        .schema = {.name = "last"},
+        .protocols = {{"XEP-0012", "Last Activity", ""}},
+        .needs = {Service::database, Service::storage, Service::sessions, Service::accounts},
+        .load = load,
+    };
 }
 
 }  // namespace server::modules

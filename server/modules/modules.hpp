@@ -1,41 +1,34 @@
-// The feature modules of xmqd. Each module is one file that registers its
-// iq handlers, disco features and protocols with the ModuleHost; this list is
-// the only place that names them all.
+// The built-in feature modules of xmqd. Each is one file in server/modules/
+// named after the module (ping.cpp is module "ping") that declares itself as
+// a Module (server/core/module.hpp): its name, specifications, options,
+// dependencies, and the function registering its handlers and hooks.
+// builtin_modules() is the one list naming them all, in load order (the
+// order their hooks run in); a module cannot add itself to it from its own
+// file, because the linker drops an object file of a static library that
+// nothing refers to. Read-only after its first use: any thread.
 #pragma once
 
+#include "server/core/module.hpp"
 #include "server/core/module_host.hpp"
+#include "server/core/module_registry.hpp"
 #include "server/core/services.hpp"
 
 namespace server::modules {
 
-void register_core(ModuleHost& host, Services& services);
-void register_disco(ModuleHost& host, Services& services);
-void register_ping(ModuleHost& host, Services& services);
-void register_version(ModuleHost& host, Services& services);
-void register_im(ModuleHost& host, Services& services);  // roster + presence (im_context.cpp)
-void register_offline(ModuleHost& host, Services& services);
-void register_vcard(ModuleHost& host, Services& services);
-void register_private_storage(ModuleHost& host, Services& services);
-void register_entity_time(ModuleHost& host, Services& services);
-void register_last_activity(ModuleHost& host, Services& services);
-void register_account_disco(ModuleHost& host, Services& services);
-void register_blocking(ModuleHost& host, Services& services);
-void register_registration(ModuleHost& host, Services& services);  // XEP-0077 after authentication
+const ModuleRegistry& builtin_modules();
 
-inline void register_all(ModuleHost& host, Services& services) {
-    register_core(host, services);
-    register_disco(host, services);
-    register_ping(host, services);
-    register_version(host, services);
-    register_im(host, services);
-    register_offline(host, services);
-    register_vcard(host, services);
-    register_private_storage(host, services);
-    register_entity_time(host, services);
-    register_last_activity(host, services);
-    register_account_disco(host, services);
-    register_blocking(host, services);
-    register_registration(host, services);
-}
+Module core_module();
+Module disco_module();
+Module ping_module();
+Module version_module();
+Module roster_module();
+Module presence_module();
+Module offline_module();
+Module vcard_module();
+Module private_module();
+Module time_module();
+Module last_module();
+Module blocking_module();
+Module register_module();
 
 }  // namespace server::modules

@@ -1,4 +1,4 @@
-// Offline messages (XEP-0160) and the account check of RFC 6121 §8.5.2.2:
+// Module "offline": offline messages (XEP-0160) and the account check of RFC 6121 §8.5.2.2:
 // a message for a local account with no available resource (none, or only
 // negative priorities) is, when the account does not exist, answered with
 // <service-unavailable/> (§8.5.1, option b); when it exists, a chat or normal
@@ -23,24 +23,22 @@
 #include "xmpp/stored_xml.hpp"
 #include "server/store/offline_store.hpp"
 #include "xmpp/datetime.hpp"
+#include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
-#include "xmpp/datetime.hpp"
 
 namespace server::modules {
 
 namespace {
 
-constexpr std::string_view delay_ns = "urn:xmpp:delay";
-
 bool worth_storing(const xmpp::Element& message) {
     const std::string_view type = message.attr_or("type", "normal");
     if (type != "normal" && type != "chat") return false;
-    return message.child("body", "jabber:client") || message.child("subject", "jabber:client");
+    return message.child("body", xmpp::ns::client) || message.child("subject", xmpp::ns::client);
 }
 
 bool stamped_by(const xmpp::Element& message, std::string_view domain) {
     for (const auto& child : message.children())
-        if (!child.is_text() && child.name() == "delay" && child.xmlns() == delay_ns &&
+        if (!child.is_text() && child.name() == "delay" && child.xmlns() == xmpp::ns::delay &&
             child.attr_or("from") == domain)
             return true;
     return false;
@@ -61,7 +59,7 @@ void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
     const std::int64_t now = xmpp::unix_seconds_now();
     xmpp::Element stored = message;
     if (!stamped_by(stored, bare.domain())) {  // not back from an earlier stay here
-        xmpp::Element delay("delay", std::string(delay_ns));
+        xmpp::Element delay("delay", std::string(xmpp::ns::delay));
         delay.set_attr("from", bare.domain());
         delay.set_attr("stamp", xmpp::xep82_datetime(now));
         delay.add_text("Offline storage");
@@ -100,13 +98,8 @@ void flush(Offline& off, const xmpp::Jid& full) {
         metrics::offline_messages_changed(-static_cast<std::int64_t>(handed));
 }
 
-}  // namespace
-
-void register_offline(ModuleHost& host, Services& services) {
-    host.declare_protocol({"XEP-0160", "Best Practices for Handling Offline Messages", "offline"});
-    host.declare_protocol({"XEP-0203", "Delayed Delivery (offline messages)", "offline"});
-    if (!services.database || !services.storage || !services.router || !services.accounts) return;
-    host.add_feature(IqTarget::host, "msgoffline");
+void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
+    host.add_feature(IqTarget::host, std::string(xmpp::ns::offline_feature));
     auto off = std::make_shared<Offline>(services, *services.database);
     // Start-up, before any worker runs: the gauge starts from what is on disk.
     metrics::offline_messages_changed(static_cast<std::int64_t>(off->store.total()));
@@ -130,6 +123,18 @@ void register_offline(ModuleHost& host, Services& services) {
         auto work = [off, from] { flush(*off, from); };
         off->services.storage->post(std::move(work));
     });
+}
+
+}  // namespace
+
+Module offline_module() {
+    return {
+        .schema = {.name = "offline"},
+        .protocols = {{"XEP-0160", "Best Practices for Handling Offline Messages", ""},
+                      {"XEP-0203", "Delayed Delivery (offline messages)", ""}},
+        .needs = {Service::database, Service::storage, Service::accounts, Service::router},
+        .load = load,
+    };
 }
 
 }  // namespace server::modules

@@ -1,3 +1,5 @@
+// Module "presence" (RFC 6121 §3, §4): see presence.hpp. It keeps its
+// subscription states in the roster, so it needs the roster module.
 #include "server/modules/presence.hpp"
 
 #include <set>
@@ -24,7 +26,7 @@ std::string_view kind_name(xmpp::SubStanza kind) {
 xmpp::SubState state_of(const store::RosterRow& row) { return xmpp::sub_state_from_int(row.state).value_or(xmpp::SubState::none); }
 
 xmpp::Element presence_of_type(std::string_view type, const std::string& from) {
-    xmpp::Element p("presence", "jabber:client");
+    xmpp::Element p("presence", std::string(xmpp::ns::client));
     if (!type.empty()) p.set_attr("type", std::string(type));
     p.set_attr("from", from);
     return p;
@@ -184,7 +186,10 @@ void outbound_subscription(ImContext& im, const xmpp::Jid& user_full, const xmpp
     inbound_subscription(im, contact, user, kind);
 }
 
-void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im) {
+namespace {
+
+void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
+    auto im = ImContext::shared(host, services);
     Hooks& hooks = host.hooks();
 
     hooks.own_presence.push_back([im](const xmpp::Element& presence, const xmpp::Jid& from, bool was_available) {
@@ -230,6 +235,17 @@ void register_presence_handlers(ModuleHost& host, std::shared_ptr<ImContext> im)
                 outbound_subscription(*im, user, *contact, kind, false);
         }
     });
+}
+
+}  // namespace
+
+Module presence_module() {
+    return {
+        .schema = {.name = "presence", .depends = {"roster"}},
+        .protocols = {{"RFC 6121", "XMPP IM: presence subscriptions, probes and broadcast (§3, §4)", ""}},
+        .needs = {Service::database, Service::storage, Service::sessions, Service::accounts},
+        .load = load,
+    };
 }
 
 }  // namespace server::modules

@@ -1,9 +1,9 @@
-// Private XML storage (XEP-0049): an account keeps XML documents, one per
-// namespace, that only it can read (bookmarks, client settings). The query
-// carries exactly one child; its namespace must not be jabber:client,
-// jabber:server or jabber:iq:private (<not-acceptable/>). A get for a
-// namespace never stored returns the empty element sent. Bounded: documents
-// per account and bytes per document.
+// Module "private", Private XML Storage (XEP-0049): an account keeps XML
+// documents, one per namespace, that only it can read (bookmarks, client
+// settings). The query carries exactly one child; its namespace must not be
+// jabber:client, jabber:server or jabber:iq:private (<not-acceptable/>). A
+// get for a namespace never stored returns the empty element sent. Bounded:
+// documents per account and bytes per document ([modules.private]).
 #include <memory>
 
 #include "server/modules/modules.hpp"
@@ -11,20 +11,25 @@
 #include "server/router/router.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/store/user_data_store.hpp"
+#include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
 
 namespace server::modules {
 
 namespace {
 
-constexpr std::string_view private_ns = "jabber:iq:private";
-constexpr std::size_t max_document_bytes = 64 * 1024;
-constexpr std::size_t max_documents = 100;
+constexpr std::string_view private_ns = xmpp::ns::private_xml;
 
 struct PrivateXml {
-    PrivateXml(Services& s, store::Database& db) : services(s), store(db) {}
+    PrivateXml(Services& s, store::Database& db, const conf::ModuleOptions& options)
+        : services(s),
+          store(db),
+          max_document_bytes(options.integer("max_document_bytes")),
+          max_documents(options.integer("max_documents")) {}
     Services& services;
     store::UserDataStore store;
+    const std::size_t max_document_bytes;
+    const std::size_t max_documents;
 };
 
 // The one child of the query, or null when the request is malformed.
@@ -40,17 +45,17 @@ void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
     const xmpp::Element* doc = document_of(request.iq);
     if (!doc) return router.bounce(request.iq, xmpp::StanzaError::bad_request, "One child element expected");
     const std::string& ns = doc->xmlns();
-    if (ns.empty() || ns == "jabber:client" || ns == "jabber:server" || ns == private_ns)
+    if (ns.empty() || ns == xmpp::ns::client || ns == xmpp::ns::server || ns == private_ns)
         return router.bounce(request.iq, xmpp::StanzaError::not_acceptable);
     const xmpp::Jid& owner = request.to;
     auto result = make_iq_result(request);
     auto& query = result.add_child(xmpp::Element("query", std::string(private_ns)));
     if (is_set) {
         const std::string xml = xmpp::to_string(*doc);
-        if (xml.size() > max_document_bytes)
+        if (xml.size() > p.max_document_bytes)
             return router.bounce(request.iq, xmpp::StanzaError::not_acceptable, "The document is too large");
         const bool known = p.store.document(owner.local(), owner.domain(), "private", ns).has_value();
-        if (!known && p.store.document_count(owner.local(), owner.domain(), "private") >= max_documents)
+        if (!known && p.store.document_count(owner.local(), owner.domain(), "private") >= p.max_documents)
             return router.bounce(request.iq, xmpp::StanzaError::resource_constraint, "Too many documents");
         if (!p.store.set_document(owner.local(), owner.domain(), "private", ns, xml))
             return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
@@ -63,12 +68,8 @@ void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
     router.send(result);
 }
 
-}  // namespace
-
-void register_private_storage(ModuleHost& host, Services& services) {
-    host.declare_protocol({"XEP-0049", "Private XML Storage", "private"});
-    if (!services.database || !services.storage) return;
-    auto p = std::make_shared<PrivateXml>(services, *services.database);
+void load(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
+    auto p = std::make_shared<PrivateXml>(services, *services.database, options);
     for (const char* type : {"get", "set"}) {
         const bool is_set = std::string_view(type) == "set";
         host.on_iq(IqTarget::account, type, private_ns, [p, is_set](IqRequest&& request, Router& router) {
@@ -79,6 +80,19 @@ void register_private_storage(ModuleHost& host, Services& services) {
             p->services.storage->post(std::move(work));
         });
     }
+}
+
+}  // namespace
+
+Module private_module() {
+    return {
+        .schema = {.name = "private",
+                   .options = {{"max_document_bytes", 64 * 1024, 1024, 16 * 1024 * 1024},
+                               {"max_documents", 100, 1, 100000}}},
+        .protocols = {{"XEP-0049", "Private XML Storage", ""}},
+        .needs = {Service::database, Service::storage},
+        .load = load,
+    };
 }
 
 }  // namespace server::modules

@@ -1,11 +1,12 @@
-// In-Band Registration (XEP-0077) for authenticated users: asked of the
-// server (or of the user's own account: slixmpp sends it without 'to'), a
-// get answers <registered/> with the username; a set with the user's own
-// username and a new password replaces every stored SCRAM secret, the same
-// way `xmqd passwd` does (auth::change_password). Allowed on encrypted
-// streams whatever the hosts' `registration` switch, as ejabberd and
-// Prosody do: that switch is about new accounts, which the c2s session
-// creates before authentication (c2s_registration.cpp).
+// Module "register", In-Band Registration (XEP-0077) for authenticated
+// users: asked of the server (or of the user's own account: slixmpp sends it
+// without 'to'), a get answers <registered/> with the username; a set with
+// the user's own username and a new password replaces every stored SCRAM
+// secret, the same way `xmqd passwd` does (auth::change_password), and a set
+// with <remove/> deletes the account (AccountDeletion). Allowed on encrypted
+// streams whatever the hosts' `registration` switch, as ejabberd and Prosody
+// do: that switch is about new accounts, which the c2s session creates
+// before authentication (c2s_registration.cpp).
 #include "auth/account_passwords.hpp"
 #include "server/accounts/account_deletion.hpp"
 #include "xmpp/in_band_registration.hpp"
@@ -50,8 +51,6 @@ void get(IqRequest&& request, Router& router) {
 // the stream error that ends it), then the account is deleted whole, its
 // contacts told (AccountDeletion).
 void remove_account(Services& services, IqRequest&& request, Router& router) {
-    if (!services.account_deletion)  // a host without a database (the unit tests' in-memory store)
-        return refuse(router, request.iq, xmpp::StanzaError::feature_not_implemented);
     if (xmpp::ibr::query_of(request.iq).element_count() != 1)
         return refuse(router, request.iq, xmpp::StanzaError::bad_request, "<remove/> must be alone in the query");
     router.send(make_iq_result(request));
@@ -96,12 +95,7 @@ void set(Services& services, IqRequest&& request, Router& router) {
     services.storage->post(std::move(change));
 }
 
-}  // namespace
-
-void register_registration(ModuleHost& host, Services& services) {
-    host.declare_protocol({"XEP-0077", "In-Band Registration: new accounts (per host), password change, cancellation",
-                           "register"});
-    if (!services.accounts || !services.storage || !services.sessions) return;
+void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     host.add_feature(IqTarget::host, std::string(xmpp::ibr::register_ns));
     for (IqTarget target : {IqTarget::host, IqTarget::account}) {
         host.on_iq(target, "get", xmpp::ibr::register_ns, [](IqRequest&& request, Router& router) {
@@ -111,6 +105,17 @@ void register_registration(ModuleHost& host, Services& services) {
             set(services, std::move(request), router);
         });
     }
+}
+
+}  // namespace
+
+Module register_module() {
+    return {
+        .schema = {.name = "register"},
+        .protocols = {{"XEP-0077", "In-Band Registration: new accounts (per host), password change, cancellation", ""}},
+        .needs = {Service::accounts, Service::storage, Service::sessions, Service::account_deletion},
+        .load = load,
+    };
 }
 
 }  // namespace server::modules

@@ -1,4 +1,4 @@
-// Roster management (RFC 6121 §2) with roster versioning (XEP-0237, RFC
+// Module "roster": roster management (RFC 6121 §2) with roster versioning (XEP-0237, RFC
 // 6121 §2.6): get, set, remove, and pushes to every resource that asked for
 // the roster. The version is a per-account counter raised by every change; a
 // get with the current version is answered with an empty result (the client's
@@ -7,6 +7,7 @@
 #include <set>
 
 #include "server/modules/im_context.hpp"
+#include "server/modules/modules.hpp"
 #include "server/modules/presence.hpp"
 #include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
@@ -136,12 +137,22 @@ IqHandler on_own_roster(std::shared_ptr<ImContext> im, Fn fn) {
     };
 }
 
-}  // namespace
-
-void register_roster_handlers(ModuleHost& host, std::shared_ptr<ImContext> im) {
-    host.add_stream_feature(xmpp::Element("ver", "urn:xmpp:features:rosterver"));
+void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
+    auto im = ImContext::shared(host, services);
+    host.add_stream_feature(xmpp::Element("ver", std::string(xmpp::ns::roster_versioning)));
     host.on_iq(IqTarget::account, "get", roster_ns, on_own_roster(im, roster_get));
     host.on_iq(IqTarget::account, "set", roster_ns, on_own_roster(im, roster_set));
+}
+
+}  // namespace
+
+Module roster_module() {
+    return {
+        .schema = {.name = "roster"},
+        .protocols = {{"RFC 6121", "XMPP IM: roster management (§2)", ""}, {"XEP-0237", "Roster Versioning", ""}},
+        .needs = {Service::database, Service::storage, Service::sessions, Service::accounts},
+        .load = load,
+    };
 }
 
 }  // namespace server::modules

@@ -1,8 +1,9 @@
-// vcard-temp (XEP-0054): an account stores its own vCard (a set to its own
+// Module "vcard", vcard-temp (XEP-0054): an account stores its own vCard (a set to its own
 // bare JID, or without 'to') and anyone may read an account's vCard. An
 // account without a vCard reads back an empty one when it asks for its own,
 // and <item-not-found/> when someone else asks; a JID that is no account of
-// ours gets <service-unavailable/>. Stored as the XML the client sent.
+// ours gets <service-unavailable/>. Stored as the XML the client sent, up to
+// [modules.vcard] max_bytes (photos belong in XEP-0084, not here).
 #include <memory>
 
 #include "server/modules/modules.hpp"
@@ -10,19 +11,20 @@
 #include "server/router/router.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/store/user_data_store.hpp"
+#include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
 
 namespace server::modules {
 
 namespace {
 
-constexpr std::string_view vcard_ns = "vcard-temp";
-constexpr std::size_t max_vcard_bytes = 64 * 1024;  // photos belong in XEP-0084, not here
+constexpr std::string_view vcard_ns = xmpp::ns::vcard;
 
 struct VCards {
-    VCards(Services& s, store::Database& db) : services(s), store(db) {}
+    VCards(Services& s, store::Database& db, std::size_t max) : services(s), store(db), max_bytes(max) {}
     Services& services;
     store::UserDataStore store;
+    const std::size_t max_bytes;
 };
 
 void get(VCards& v, IqRequest& request, Router& router) {
@@ -45,21 +47,17 @@ void set(VCards& v, IqRequest& request, Router& router) {
     const xmpp::Element* card = request.iq.child("vCard", vcard_ns);
     if (!card) return router.bounce(request.iq, xmpp::StanzaError::bad_request);
     const std::string xml = xmpp::to_string(*card);
-    if (xml.size() > max_vcard_bytes)
+    if (xml.size() > v.max_bytes)
         return router.bounce(request.iq, xmpp::StanzaError::not_acceptable, "The vCard is too large");
     if (!v.store.set_document(owner.local(), owner.domain(), "vcard", "", xml))
         return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
     router.send(make_iq_result(request));
 }
 
-}  // namespace
-
-void register_vcard(ModuleHost& host, Services& services) {
-    host.declare_protocol({"XEP-0054", "vcard-temp", "vcard"});
-    if (!services.database || !services.storage || !services.accounts) return;
+void load(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(vcard_ns));
     host.add_feature(IqTarget::account, std::string(vcard_ns));
-    auto v = std::make_shared<VCards>(services, *services.database);
+    auto v = std::make_shared<VCards>(services, *services.database, options.integer("max_bytes"));
     host.on_iq(IqTarget::account, "get", vcard_ns, [v](IqRequest&& request, Router& router) {
         auto work = [v, request = std::move(request), &router]() mutable { get(*v, request, router); };
         v->services.storage->post(std::move(work));
@@ -69,6 +67,17 @@ void register_vcard(ModuleHost& host, Services& services) {
         auto work = [v, request = std::move(request), &router]() mutable { set(*v, request, router); };
         v->services.storage->post(std::move(work));
     });
+}
+
+}  // namespace
+
+Module vcard_module() {
+    return {
+        .schema = {.name = "vcard", .options = {{"max_bytes", 64 * 1024, 1024, 16 * 1024 * 1024}}},
+        .protocols = {{"XEP-0054", "vcard-temp", ""}},
+        .needs = {Service::database, Service::storage, Service::accounts},
+        .load = load,
+    };
 }
 
 }  // namespace server::modules

@@ -1,5 +1,6 @@
-// XEP-0092 Software Version: name and version of the server. The operating
-// system is not disclosed (XEP-0092 §4 leaves it optional for privacy).
+// Module "version", XEP-0092 Software Version: name and version of the
+// server. The operating system is not disclosed (XEP-0092 §4 leaves it
+// optional for privacy).
 #include "server/modules/modules.hpp"
 #include "server/router/router.hpp"
 #include "server/system/version.hpp"
@@ -7,8 +8,9 @@
 
 namespace server::modules {
 
-void register_version(ModuleHost& host, Services&) {
-    host.declare_protocol({"XEP-0092", "Software Version", "version"});
+namespace {
+
+void load(ModuleHost& host, Services&, const conf::ModuleOptions&) {
     host.add_feature(IqTarget::host, std::string(xmpp::ns::version));
     host.on_iq(IqTarget::host, "get", xmpp::ns::version, [](IqRequest&& request, Router& router) {
         auto result = make_iq_result(request);
@@ -18,6 +20,16 @@ void register_version(ModuleHost& host, Services&) {
         result.add_child(std::move(query));
         router.send(result);
     });
+}
+
+}  // namespace
+
+Module version_module() {
+    return {
+        .schema = {.name = "version"},
+        .protocols = {{"XEP-0092", "Software Version", ""}},
+        .load = load,
+    };
 }
 
 }  // namespace server::modules

@@ -181,6 +181,24 @@ xmpp::Result<std::unique_ptr<Database>, std::string> Database::open(
     }
     const std::filesystem::path path = directory / kFileName;
     const bool created = !std::filesystem::exists(path, ec);
+    auto db = open_path(path, schema);
+    if (db && created) {
+        // SCRAM secrets invite offline guessing: owner only. SQLite gives the
+        // -wal and -shm files the database file's permissions.
+        std::filesystem::permissions(
+            path, std::filesystem::perms::group_all | std::filesystem::perms::others_all,
+            std::filesystem::perm_options::remove, ec);
+    }
+    return db;
+}
+
+xmpp::Result<std::unique_ptr<Database>, std::string> Database::open_in_memory(const std::vector<MigrationSet>& schema) {
+    return open_path(":memory:", schema);
+}
+
+xmpp::Result<std::unique_ptr<Database>, std::string> Database::open_path(const std::filesystem::path& path,
+                                                                         const std::vector<MigrationSet>& schema) {
+    const bool in_memory = path == ":memory:";
     sqlite3* raw = nullptr;
     // NOMUTEX: our own mutex serialises every use of the connection.
     const int rc = sqlite3_open_v2(
@@ -193,14 +211,7 @@ xmpp::Result<std::unique_ptr<Database>, std::string> Database::open(
         return xmpp::fail("cannot open database " + path.string() + ": " + why);
     }
     auto db = std::make_unique<Database>(Token{}, raw, path);
-    if (created) {
-        // SCRAM secrets invite offline guessing: owner only. SQLite gives the
-        // -wal and -shm files the database file's permissions.
-        std::filesystem::permissions(
-            path, std::filesystem::perms::group_all | std::filesystem::perms::others_all,
-            std::filesystem::perm_options::remove, ec);
-    }
-    if (auto err = db->configure()) {
+    if (auto err = db->configure(in_memory)) {
         return xmpp::fail("database " + path.string() + ": " + *err);
     }
     for (const MigrationSet& set : schema) {
@@ -216,11 +227,12 @@ Database::~Database() {
     sqlite3_close_v2(db_);
 }
 
-std::optional<std::string> Database::configure() {
+std::optional<std::string> Database::configure(bool in_memory) {
     Lock l = lock();
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
     sqlite3_extended_result_codes(db_, 1);
-    {
+    // A database in memory has no journal file to keep and nothing to make durable.
+    if (!in_memory) {
         Statement wal = l.prepare("PRAGMA journal_mode=WAL");
         if (!wal.valid() || wal.step() != Statement::Step::row || wal.text(0) != "wal") {
             return "cannot switch to WAL journal mode: " + l.error();

@@ -101,6 +101,11 @@ public:
         const std::filesystem::path& directory,
         const std::vector<MigrationSet>& schema = store_schema());
 
+    // A database in memory, with the same schema, gone with the object: for
+    // tests and fuzz targets that run the real modules without a disk.
+    static xmpp::Result<std::unique_ptr<Database>, std::string> open_in_memory(
+        const std::vector<MigrationSet>& schema = store_schema());
+
     // Applies one module's pending migrations; the error names the step.
     std::optional<std::string> apply(const MigrationSet& set);
 
@@ -179,7 +184,9 @@ public:
     int schema_version(std::string_view module);
 
 private:
-    std::optional<std::string> configure();
+    static xmpp::Result<std::unique_ptr<Database>, std::string> open_path(const std::filesystem::path& path,
+                                                                          const std::vector<MigrationSet>& schema);
+    std::optional<std::string> configure(bool in_memory);
 
     std::mutex mutex_;
     sqlite3* db_;

@@ -5,6 +5,9 @@
 //   listeners  sockets are bound at start-up (and may be systemd's)
 //   data_dir   the open database and the generated certificate live there
 //   workers    the worker threads are started once
+//   modules_enabled, modules_disabled, [modules.NAME]
+//              modules register their handlers and hooks, with their
+//              options, once at start-up
 // Everything else takes effect on reload: the log level and format, every
 // certificate (files are re-read, so renewed ones are served to new
 // connections), the XMQ queues and their limits, and the [limits], [auth]
@@ -25,6 +28,9 @@ struct ReloadPlan {
     std::vector<std::string> ignored;  // restart-only keys that the new file changes
 };
 
-ReloadPlan plan_reload(const conf::Config& running, conf::Config fresh);
+// `modules`: the catalog both configurations were loaded with. A module key
+// counts as changed when it changes which modules run or an option's value,
+// not when it merely spells out a default.
+ReloadPlan plan_reload(const conf::Config& running, conf::Config fresh, const conf::ModuleCatalog& modules);
 
 }  // namespace server

@@ -1,8 +1,11 @@
 // SessionHarness: the c2s fuzz targets' world — one io_context, the real
-// router, session table, modules and XMQ engine, an in-memory account store
-// with juliet and romeo, and C2sSessions over test::MemoryTransport. Made once
-// per fuzzing process; each input gets fresh sessions that are torn down
-// (transport hung up, every coroutine finished) before the next input.
+// router, session table, every module and the XMQ engine (ServerParts, with
+// the store in memory), the accounts juliet and romeo, and C2sSessions over
+// test::MemoryTransport. Made once per fuzzing process; each input gets
+// fresh sessions that are torn down (transport hung up, every coroutine
+// finished) before the next input. What an input leaves in the store stays
+// for the next ones, except the two accounts, which each login restores (an
+// input may change a password or delete the account in-band).
 #pragma once
 
 #include <chrono>
@@ -13,21 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "../server/memory_accounts.hpp"
 #include "../server/memory_transport.hpp"
 #include "auth/scram.hpp"
 #include "server/c2s/c2s_session.hpp"
+#include "server/server_parts.hpp"
 #include "server/system/log.hpp"
-#include "server/core/module_host.hpp"
-#include "server/modules/modules.hpp"
-#include "server/router/router.hpp"
-#include "server/router/session_manager.hpp"
-#include "server/core/storage_executor.hpp"
-#include "xmq/engine.hpp"
 
 namespace fuzz {
-
-using test::MemoryAccounts;
 
 inline const std::string kOpenStream =
     "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
@@ -42,32 +37,39 @@ inline std::string plain_auth(std::string_view user, std::string_view password) 
 
 struct SessionHarness {
     boost::asio::io_context ctx{1};
-    server::Services services;
-    server::SessionManager sessions;
-    server::ModuleHost modules;
-    server::Router router{services};
-    MemoryAccounts accounts;
-    std::unique_ptr<xmq::Engine> xmq;
-    // Last, so that its thread ends before what its jobs use is destroyed.
-    server::StorageExecutor storage;
+    std::unique_ptr<server::ServerParts> parts = build();
+    server::Services& services = parts->services;
+    server::SessionManager& sessions = parts->sessions;
+    auth::AccountStore& accounts = *parts->accounts;
+    // user -> (password, its secrets), computed once: PBKDF2 is slow.
+    std::map<std::string, std::pair<std::string, std::vector<auth::ScramSecret>>> users;
 
     SessionHarness() {
+        for (const auto& [user, password] : {std::pair{"juliet", "r0meo"}, std::pair{"romeo", "juli3t"}})
+            users[user] = {password, auth::make_scram_secrets(password, 4096)};
+    }
+
+    static std::unique_ptr<server::ServerParts> build() {
         if (auth::SaslServer::global_init()) std::abort();
         server::set_log_level(conf::LogLevel::error);
         conf::Config config = conf::default_config();
         config.limits.max_stanza_bytes = 16 * 1024;
         config.limits.max_output_bytes = 64 * 1024;
-        xmq = std::make_unique<xmq::Engine>(config.xmq, std::vector<std::string>{"localhost"});
-        services.config.store(std::make_shared<const conf::Config>(std::move(config)));
-        services.sessions = &sessions;
-        services.modules = &modules;
-        services.router = &router;
-        services.storage = &storage;
-        services.accounts = &accounts;
-        services.xmq = xmq.get();
-        server::modules::register_all(modules, services);
-        accounts.create({"juliet", "localhost", auth::make_scram_secrets("r0meo", 4096)});
-        accounts.create({"romeo", "localhost", auth::make_scram_secrets("juli3t", 4096)});
+        auto parts = server::ServerParts::build(std::make_shared<const conf::Config>(std::move(config)),
+                                                server::ServerParts::Store::memory);
+        if (!parts) std::abort();
+        return std::move(parts.value());
+    }
+
+    // The account as the harness made it, whatever an earlier input did to it.
+    void restore_account(const std::string& user) {
+        const auto& [password, secrets] = users.at(user);
+        auto account = accounts.find(user, "localhost");
+        if (!account) {
+            if (accounts.create({user, "localhost", secrets}) != auth::StoreStatus::ok) std::abort();
+        } else if (account->secrets != secrets) {
+            if (accounts.set_secrets(user, "localhost", secrets) != auth::StoreStatus::ok) std::abort();
+        }
     }
 
     std::shared_ptr<test::MemoryPipe> connect() {
@@ -86,7 +88,7 @@ struct SessionHarness {
         for (int round = 0; round < 10000; ++round) {
             ctx.restart();
             std::size_t ran = ctx.poll();
-            storage.drain();
+            parts->storage.drain();
             ctx.restart();
             ran += ctx.poll();
             if (ran == 0) return;
@@ -110,6 +112,7 @@ struct SessionHarness {
     // A bound session for `user`, or aborts (the harness itself is broken).
     std::shared_ptr<test::MemoryPipe> login(std::string_view user, std::string_view password,
                                             std::string_view resource) {
+        restore_account(std::string(user));
         auto pipe = connect();
         expect(*pipe, kOpenStream, "</stream:features>");
         expect(*pipe, plain_auth(user, password), "<success");

@@ -1,7 +1,9 @@
-// C2sHarness: the real C2sSession, router and modules over an in-memory
-// transport, for conversations between a scripted client and the server.
-// One io_context on the test's thread; settle() runs it (storage hops
-// included) until nothing is left to do. Not thread-safe: one test, one harness.
+// C2sHarness: the real C2sSession, router and every module the
+// configuration turns on (ServerParts, with the store in memory) over an
+// in-memory transport, for conversations between a scripted client and the
+// server. One io_context on the test's thread; settle() runs it (storage
+// hops included) until nothing is left to do. Not thread-safe: one test, one
+// harness.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -10,45 +12,36 @@
 #include <string>
 #include <string_view>
 
-#include "memory_accounts.hpp"
 #include "memory_transport.hpp"
 #include "server/c2s/c2s_session.hpp"
-#include "server/core/module_host.hpp"
-#include "server/modules/modules.hpp"
-#include "server/c2s/registration_limit.hpp"
-#include "server/router/router.hpp"
-#include "server/router/session_manager.hpp"
-#include "server/core/storage_executor.hpp"
-#include "xmq/engine.hpp"
+#include "server/server_parts.hpp"
 
 namespace test {
 
 struct C2sHarness {
     boost::asio::io_context ctx{1};
-    server::Services services;
-    server::SessionManager sessions;
-    server::ModuleHost modules;
-    server::Router router{services};
-    server::RegistrationLimit registrations;
-    MemoryAccounts accounts;
-    std::unique_ptr<xmq::Engine> xmq;
-    // Last, so that its thread ends before what its jobs use is destroyed.
-    server::StorageExecutor storage;
+    std::unique_ptr<server::ServerParts> parts;
+    server::Services& services;
+    server::SessionManager& sessions;
+    server::Router& router;
+    auth::AccountStore& accounts;
 
     // juliet@localhost (password r0meo) exists.
-    explicit C2sHarness(conf::Config config = conf::default_config()) {
-        REQUIRE_FALSE(auth::SaslServer::global_init().has_value());
-        xmq = std::make_unique<xmq::Engine>(config.xmq, std::vector<std::string>{"localhost"});
-        services.config.store(std::make_shared<const conf::Config>(std::move(config)));
-        services.sessions = &sessions;
-        services.modules = &modules;
-        services.router = &router;
-        services.storage = &storage;
-        services.accounts = &accounts;
-        services.xmq = xmq.get();
-        services.registration_limit = &registrations;
-        server::modules::register_all(modules, services);
+    explicit C2sHarness(conf::Config config = conf::default_config())
+        : parts(build(std::move(config))),
+          services(parts->services),
+          sessions(parts->sessions),
+          router(parts->router),
+          accounts(*parts->accounts) {
         accounts.create({"juliet", "localhost", auth::make_scram_secrets("r0meo", 4096)});
+    }
+
+    static std::unique_ptr<server::ServerParts> build(conf::Config config) {
+        REQUIRE_FALSE(auth::SaslServer::global_init().has_value());
+        auto parts = server::ServerParts::build(std::make_shared<const conf::Config>(std::move(config)),
+                                                server::ServerParts::Store::memory);
+        REQUIRE_MESSAGE(parts.ok(), (parts.ok() ? "" : parts.error()));
+        return std::move(parts.value());
     }
 
     std::shared_ptr<MemoryPipe> connect(bool secure) {
@@ -68,7 +61,7 @@ struct C2sHarness {
         for (int round = 0; round < 1000; ++round) {
             ctx.restart();
             std::size_t ran = ctx.poll();
-            storage.drain();
+            parts->storage.drain();
             ctx.restart();
             ran += ctx.poll();
             if (ran == 0) return;

@@ -13,7 +13,7 @@ TEST_CASE("reload keeps listeners, data_dir and workers and names them") {
     fresh.log.level = conf::LogLevel::debug;
     fresh.limits.max_stanza_bytes = 4096;
 
-    const auto plan = server::plan_reload(running, fresh);
+    const auto plan = server::plan_reload(running, fresh, {});
     CHECK(plan.ignored == std::vector<std::string>{"listeners", "data_dir", "workers"});
     CHECK(plan.config.listeners == running.listeners);
     CHECK(plan.config.data_dir == running.data_dir);
@@ -24,7 +24,7 @@ TEST_CASE("reload keeps listeners, data_dir and workers and names them") {
 
 TEST_CASE("reload of an unchanged file ignores nothing") {
     const conf::Config running = conf::default_config();
-    const auto plan = server::plan_reload(running, running);
+    const auto plan = server::plan_reload(running, running, {});
     CHECK(plan.ignored.empty());
     CHECK(plan.config == running);
 }
