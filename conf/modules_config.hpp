@@ -38,8 +38,8 @@ struct IntegerOption {
 
 struct ModuleSchema {
     std::string name;                    // "blocking": its table is [modules.blocking]
-    std::vector<IntegerOption> options;  // in the order they are documented
-    std::vector<std::string> depends;    // modules that must be on while this one is
+    std::vector<IntegerOption> options = {};  // in the order they are documented
+    std::vector<std::string> depends = {};    // modules that must be on while this one is
     bool always_on = false;              // the server cannot work without it
 };
 

@@ -32,7 +32,7 @@ struct Protocol {
     std::string title;  // "XMPP Ping"
     // Where it is served when that is not the module's own handlers (the core
     // module declares what the HTTP listener serves: "http"); empty: the module.
-    std::string served_by;
+    std::string served_by = {};
 };
 
 // Registers the module's handlers and hooks; `options` holds every option
@@ -41,8 +41,8 @@ using ModuleLoad = void (*)(ModuleHost& host, Services& services, const conf::Mo
 
 struct Module {
     conf::ModuleSchema schema;  // name, options, module dependencies, always-on
-    std::vector<Protocol> protocols;
-    std::vector<Service> needs;
+    std::vector<Protocol> protocols = {};
+    std::vector<Service> needs = {};
     ModuleLoad load = nullptr;
 };
 

@@ -274,7 +274,7 @@ void load(ModuleHost& host, Services& services, const conf::ModuleOptions& optio
 Module blocking_module() {
     return {
         .schema = {.name = "blocking", .options = {{"max_blocked", 1000, 1, 1000000}}},
-        .protocols = {{"XEP-0191", "Blocking Command", ""}},
+        .protocols = {{"XEP-0191", "Blocking Command"}},
         .needs = {Service::database, Service::storage, Service::sessions, Service::router},
         .load = load,
     };

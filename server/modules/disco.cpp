@@ -66,7 +66,7 @@ void load_account_disco(ModuleHost& host, Services& services) {
 Module disco_module() {
     return {
         .schema = {.name = "disco"},
-        .protocols = {{"XEP-0030", "Service Discovery", ""}},
+        .protocols = {{"XEP-0030", "Service Discovery"}},
         .needs = {Service::xmq, Service::storage, Service::accounts},
         .load =
             [](ModuleHost& host, Services& services, const conf::ModuleOptions&) {

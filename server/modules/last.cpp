@@ -88,7 +88,7 @@ void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
 Module last_module() {
     return {
         .schema = {.name = "last"},
-        .protocols = {{"XEP-0012", "Last Activity", ""}},
+        .protocols = {{"XEP-0012", "Last Activity"}},
         .needs = {Service::database, Service::storage, Service::sessions, Service::accounts},
         .load = load,
     };

@@ -130,8 +130,8 @@ void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
 Module offline_module() {
     return {
         .schema = {.name = "offline"},
-        .protocols = {{"XEP-0160", "Best Practices for Handling Offline Messages", ""},
-                      {"XEP-0203", "Delayed Delivery (offline messages)", ""}},
+        .protocols = {{"XEP-0160", "Best Practices for Handling Offline Messages"},
+                      {"XEP-0203", "Delayed Delivery (offline messages)"}},
         .needs = {Service::database, Service::storage, Service::accounts, Service::router},
         .load = load,
     };

@@ -8,7 +8,7 @@ namespace server::modules {
 Module ping_module() {
     return {
         .schema = {.name = "ping"},
-        .protocols = {{"XEP-0199", "XMPP Ping", ""}},
+        .protocols = {{"XEP-0199", "XMPP Ping"}},
         .load =
             [](ModuleHost& host, Services&, const conf::ModuleOptions&) {
                 host.add_feature(IqTarget::host, std::string(xmpp::ns::ping));

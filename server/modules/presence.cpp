@@ -242,7 +242,7 @@ void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
 Module presence_module() {
     return {
         .schema = {.name = "presence", .depends = {"roster"}},
-        .protocols = {{"RFC 6121", "XMPP IM: presence subscriptions, probes and broadcast (§3, §4)", ""}},
+        .protocols = {{"RFC 6121", "XMPP IM: presence subscriptions, probes and broadcast (§3, §4)"}},
         .needs = {Service::database, Service::storage, Service::sessions, Service::accounts},
         .load = load,
     };

@@ -89,7 +89,7 @@ Module private_module() {
         .schema = {.name = "private",
                    .options = {{"max_document_bytes", 64 * 1024, 1024, 16 * 1024 * 1024},
                                {"max_documents", 100, 1, 100000}}},
-        .protocols = {{"XEP-0049", "Private XML Storage", ""}},
+        .protocols = {{"XEP-0049", "Private XML Storage"}},
         .needs = {Service::database, Service::storage},
         .load = load,
     };

@@ -112,7 +112,7 @@ void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
 Module register_module() {
     return {
         .schema = {.name = "register"},
-        .protocols = {{"XEP-0077", "In-Band Registration: new accounts (per host), password change, cancellation", ""}},
+        .protocols = {{"XEP-0077", "In-Band Registration: new accounts (per host), password change, cancellation"}},
         .needs = {Service::accounts, Service::storage, Service::sessions, Service::account_deletion},
         .load = load,
     };

@@ -149,7 +149,7 @@ void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
 Module roster_module() {
     return {
         .schema = {.name = "roster"},
-        .protocols = {{"RFC 6121", "XMPP IM: roster management (§2)", ""}, {"XEP-0237", "Roster Versioning", ""}},
+        .protocols = {{"RFC 6121", "XMPP IM: roster management (§2)"}, {"XEP-0237", "Roster Versioning"}},
         .needs = {Service::database, Service::storage, Service::sessions, Service::accounts},
         .load = load,
     };

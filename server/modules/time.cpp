@@ -28,7 +28,7 @@ void load(ModuleHost& host, Services&, const conf::ModuleOptions&) {
 Module time_module() {
     return {
         .schema = {.name = "time"},
-        .protocols = {{"XEP-0202", "Entity Time", ""}},
+        .protocols = {{"XEP-0202", "Entity Time"}},
         .load = load,
     };
 }

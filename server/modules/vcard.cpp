@@ -74,7 +74,7 @@ void load(ModuleHost& host, Services& services, const conf::ModuleOptions& optio
 Module vcard_module() {
     return {
         .schema = {.name = "vcard", .options = {{"max_bytes", 64 * 1024, 1024, 16 * 1024 * 1024}}},
-        .protocols = {{"XEP-0054", "vcard-temp", ""}},
+        .protocols = {{"XEP-0054", "vcard-temp"}},
         .needs = {Service::database, Service::storage, Service::accounts},
         .load = load,
     };

@@ -27,7 +27,7 @@ void load(ModuleHost& host, Services&, const conf::ModuleOptions&) {
 Module version_module() {
     return {
         .schema = {.name = "version"},
-        .protocols = {{"XEP-0092", "Software Version", ""}},
+        .protocols = {{"XEP-0092", "Software Version"}},
         .load = load,
     };
 }

@@ -1,0 +1,53 @@
+// Module "disco" (XEP-0030), through a session: the server's and an
+// account's disco#info list what the modules serve there.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "conversation.hpp"
+
+namespace {
+
+using test::Client;
+using test::disco_features;
+
+bool has(const std::vector<std::string>& features, std::string_view var) {
+    return std::find(features.begin(), features.end(), var) != features.end();
+}
+
+const std::string disco_info = "<query xmlns='http://jabber.org/protocol/disco#info'/>";
+
+}  // namespace
+
+TEST_CASE("disco: the server lists the features of the modules it runs") {
+    test::C2sHarness h;
+    Client juliet(h, "juliet", "r0meo", "balcony");
+    const auto features = disco_features(juliet.iq("get", disco_info, "localhost"));
+    for (std::string_view var :
+         {"http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items", "urn:xmpp:ping",
+          "jabber:iq:version", "msgoffline", "vcard-temp", "urn:xmpp:time", "jabber:iq:last", "urn:xmpp:blocking",
+          "jabber:iq:register"})
+        CHECK_MESSAGE(has(features, var), var);
+}
+
+// XEP-0049 is served on the account's own bare JID; clients look for it in
+// the disco#info of their server or of their account, so both list it.
+TEST_CASE("disco: private XML storage is advertised by the server and by the account") {
+    test::C2sHarness h;
+    Client juliet(h, "juliet", "r0meo", "balcony");
+    CHECK(has(disco_features(juliet.iq("get", disco_info, "localhost")), "jabber:iq:private"));
+    CHECK(has(disco_features(juliet.iq("get", disco_info, "juliet@localhost")), "jabber:iq:private"));
+}
+
+TEST_CASE("disco: an account's disco#info has its identity; a missing account is service-unavailable") {
+    test::C2sHarness h;
+    Client juliet(h, "juliet", "r0meo", "balcony");
+    const auto info = juliet.iq("get", disco_info, "juliet@localhost");
+    REQUIRE(info.child("query", xmpp::ns::disco_info) != nullptr);
+    const xmpp::Element* identity = info.child("query", xmpp::ns::disco_info)->child("identity");
+    REQUIRE(identity != nullptr);
+    CHECK(identity->attr_or("category") == "account");
+    CHECK(identity->attr_or("type") == "registered");
+    CHECK(has(disco_features(info), "vcard-temp"));
+    CHECK(test::error_condition(juliet.iq("get", disco_info, "tybalt@localhost")) == "service-unavailable");
+}
