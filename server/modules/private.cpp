@@ -4,6 +4,8 @@
 // jabber:client, jabber:server or jabber:iq:private (<not-acceptable/>). A
 // get for a namespace never stored returns the empty element sent. Bounded:
 // documents per account and bytes per document ([modules.private]).
+// Served on the account's own bare JID, and advertised in the disco#info of
+// both the server and the account: clients look in either.
 #include <memory>
 
 #include "server/modules/modules.hpp"
@@ -69,6 +71,8 @@ void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
 }
 
 void load(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
+    host.add_feature(IqTarget::host, std::string(private_ns));
+    host.add_feature(IqTarget::account, std::string(private_ns));
     auto p = std::make_shared<PrivateXml>(services, *services.database, options);
     for (const char* type : {"get", "set"}) {
         const bool is_set = std::string_view(type) == "set";

@@ -87,6 +87,9 @@ async def test_disco_info_of_an_account_with_aioxmpp(server):
         info = await asyncio.wait_for(disco.query_info(wes.aioxmpp.JID.fromstr("vic@localhost")), 10)
         assert any(i.category == "account" and i.type_ == "registered" for i in info.identities)
         assert VCARD in info.features
+        assert PRIVATE in info.features
+        server_info = await asyncio.wait_for(disco.query_info(wes.aioxmpp.JID.fromstr("localhost")), 10)
+        assert PRIVATE in server_info.features
         # An account that does not exist.
         try:
             await asyncio.wait_for(disco.query_info(wes.aioxmpp.JID.fromstr("nobody@localhost"),
