@@ -125,6 +125,14 @@ def test_check_reports_file_line_and_fails(offline, old, new, key):
         assert key in r.stderr, says(r)
 
 
+def test_check_reports_an_unknown_module_at_its_line(offline):
+    path = offline.workdir / "modules.toml"
+    path.write_text('modules_disabled = ["vcard",\n  "pnig"]\n' + offline.config_path.read_text())
+    r = run_xmqd("check", "-c", str(path))
+    assert r.returncode != 0, says(r)
+    assert f'{path}:2:3: modules_disabled[1]: unknown module "pnig"' in r.stderr, says(r)
+
+
 def test_check_fails_on_a_missing_certificate(offline):
     path, _ = broken_copy(offline, f'certificate = "{offline.cert}"',
                           f'certificate = "{offline.workdir}/no-such-cert.pem"')

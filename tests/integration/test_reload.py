@@ -10,7 +10,7 @@ import signal
 
 from cert_helpers import file_fingerprint, served_fingerprint, write_certificate
 from protocol import STEP_TIMEOUT
-from xmpp_client import assert_can_sign_in, signed_in
+from xmpp_client import assert_can_sign_in, error_condition, signed_in
 
 HOSTS = ("localhost", "b.test")
 
@@ -108,3 +108,20 @@ async def test_restart_only_keys_are_named_and_kept(make_server):
     assert "data_dir changed" in log and "takes effect on restart" in log, log
     # Still on the old database: the users are there.
     await assert_can_sign_in(server, "alice")
+
+
+async def test_module_keys_are_read_at_start_and_kept_by_a_reload(make_server):
+    """Modules register once, with their options: the file's module keys apply at start,
+    and a reload names a changed one and keeps what runs."""
+    server = make_server("module-keys")
+    server.config_path.write_text('modules_disabled = ["vcard"]\n' + server.config_path.read_text())
+    server.start()
+    loaded = next(line for line in server.lines if " modules: " in line)
+    assert "core, disco, ping" in loaded and "vcard" not in loaded, loaded
+    async with signed_in(server, "alice") as alice:
+        assert error_condition(await alice.iq("get", None, "<vCard xmlns='vcard-temp'/>")) == "service-unavailable"
+        server.config_path.write_text(server.config_path.read_text() + "\n[modules.blocking]\nmax_blocked = 5\n")
+        line, log = await sighup(server)
+        assert "configuration reloaded" in line, log
+        assert "modules.blocking changed" in log and "takes effect on restart" in log, log
+        assert error_condition(await alice.iq("get", None, "<vCard xmlns='vcard-temp'/>")) == "service-unavailable"

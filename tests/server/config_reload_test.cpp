@@ -28,3 +28,32 @@ TEST_CASE("reload of an unchanged file ignores nothing") {
     CHECK(plan.ignored.empty());
     CHECK(plan.config == running);
 }
+
+TEST_CASE("reload keeps the modules and their options as they run, and names each module key that changed") {
+    const conf::ModuleCatalog catalog{
+        {.name = "ping"},
+        {.name = "blocking", .options = {{"max_blocked", 1000, 1, 1000000}}},
+        {.name = "vcard", .options = {{"max_bytes", 65536, 1024, 16777216}}},
+    };
+    conf::Config running = conf::default_config();
+    running.modules.options["vcard"]["max_bytes"] = 2048;
+    conf::Config fresh = running;
+    fresh.modules.disabled = {"ping"};
+    fresh.modules.options["blocking"]["max_blocked"] = 10;
+    fresh.modules.options["vcard"]["max_bytes"] = 2048;
+    fresh.log.level = conf::LogLevel::debug;
+
+    const auto plan = server::plan_reload(running, fresh, catalog);
+    CHECK(plan.ignored == std::vector<std::string>{"modules_disabled", "modules.blocking"});
+    CHECK(plan.config.modules == running.modules);
+    CHECK(plan.config.log.level == conf::LogLevel::debug);
+}
+
+TEST_CASE("reload: spelling out a default, or listing the modules that run anyway, changes nothing") {
+    const conf::ModuleCatalog catalog{{.name = "blocking", .options = {{"max_blocked", 1000, 1, 1000000}}}};
+    const conf::Config running = conf::default_config();
+    conf::Config fresh = running;
+    fresh.modules.options["blocking"]["max_blocked"] = 1000;
+    fresh.modules.enabled = std::vector<std::string>{"blocking"};
+    CHECK(server::plan_reload(running, fresh, catalog).ignored.empty());
+}
