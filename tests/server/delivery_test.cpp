@@ -15,6 +15,7 @@
 #include "server/core/module_host.hpp"
 #include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
+#include "server/server_parts.hpp"
 #include "xmpp/stored_xml.hpp"
 #include "xmq/engine.hpp"
 
@@ -53,12 +54,22 @@ bool contains(const std::string& haystack, std::string_view needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
+// The server's parts without a feature module: the test's own hooks stand in.
+std::unique_ptr<server::ServerParts> parts_without_modules() {
+    static const server::ModuleRegistry none({});
+    auto parts = server::ServerParts::build(std::make_shared<const conf::Config>(conf::default_config()),
+                                            server::ServerParts::Store::memory, none);
+    REQUIRE_MESSAGE(parts.ok(), (parts.ok() ? "" : parts.error()));
+    return std::move(parts.value());
+}
+
 struct Fixture {
-    server::Services services;
-    server::SessionManager sessions;
-    server::ModuleHost modules;
-    server::Router router{services};
-    std::unique_ptr<xmq::Engine> xmq;
+    std::unique_ptr<server::ServerParts> parts = parts_without_modules();
+    server::Services& services = parts->services;
+    server::SessionManager& sessions = parts->sessions;
+    server::ModuleHost& modules = parts->modules;
+    server::Router& router = parts->router;
+    xmq::Engine* xmq = parts->xmq.get();
 
     std::vector<Seen> seen;                 // what the filters were shown
     std::set<DeliveryKind> stopped_kinds;   // what the test's filter stops
@@ -67,13 +78,6 @@ struct Fixture {
     std::vector<std::pair<std::string, bool>> own_presence;  // (type, was_available) the hooks were shown
 
     Fixture() {
-        auto config = conf::default_config();
-        xmq = std::make_unique<xmq::Engine>(config.xmq, std::vector<std::string>{"localhost"});
-        services.config.store(std::make_shared<const conf::Config>(std::move(config)));
-        services.sessions = &sessions;
-        services.modules = &modules;
-        services.router = &router;
-        services.xmq = xmq.get();
         auto& hooks = modules.hooks();
         hooks.delivery_filter.push_back([this](const server::PendingDelivery& d) {
             seen.push_back({d.stanza.name(), d.from.full(), d.to.full(), d.kind});
