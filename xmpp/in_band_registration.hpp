@@ -2,7 +2,7 @@
 // registration requests, what a jabber:iq:register query asks for and
 // whether it may, and the elements the server answers with. Used by the
 // pre-auth half in the c2s session (c2s_registration.cpp: new accounts) and
-// by the registration module (modules/register.cpp: password change of
+// by the register module (modules/register.cpp: password change of
 // an authenticated user). Pure functions; any thread.
 #pragma once
 

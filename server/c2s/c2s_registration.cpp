@@ -3,7 +3,7 @@
 // stream as encrypted as SASL needs, a client asks for the fields (iq get)
 // and creates an account (iq set), then authenticates with it as usual,
 // on this stream or another. Password changes and everything after
-// authentication are the registration module's (modules/registration.cpp).
+// authentication are the register module's (modules/register.cpp).
 #include "auth/account_passwords.hpp"
 #include "server/c2s/auth_failure_delay.hpp"
 #include "server/c2s/c2s_session.hpp"
