@@ -90,7 +90,7 @@ int Server::Impl::run() {
     }
     std::error_code fs_error;
     std::filesystem::create_directories(config->data_dir, fs_error);
-    auto built = ServerParts::build(config, ServerParts::Store::data_dir);
+    auto built = ServerParts::build(config, {.store = ServerParts::Store::data_dir});
     if (!built) {
         XLOG(error) << built.error();
         return 1;

@@ -3,13 +3,16 @@
 namespace server {
 
 xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::shared_ptr<const conf::Config> config,
-                                                                           Store store,
-                                                                           const ModuleRegistry& registry) {
+                                                                           Options options) {
     auto parts = std::make_unique<ServerParts>();
-    auto db = store == Store::data_dir ? store::Database::open(config->data_dir) : store::Database::open_in_memory();
+    auto db = options.store == Store::data_dir ? store::Database::open(config->data_dir)
+                                               : store::Database::open_in_memory();
     if (!db) return xmpp::fail("storage: " + db.error());
     parts->database = std::move(db.value());
-    parts->accounts = std::make_unique<store::SqliteAccountStore>(*parts->database);
+    if (!options.accounts) {
+        parts->sqlite_accounts = std::make_unique<store::SqliteAccountStore>(*parts->database);
+        options.accounts = parts->sqlite_accounts.get();
+    }
     parts->xmq = std::make_unique<xmq::Engine>(config->xmq, config->host_domains());
     parts->xmq->set_max_subscriptions_per_client(config->xmq.max_subscriptions_per_client);
 
@@ -20,13 +23,14 @@ xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::
     services.modules = &parts->modules;
     services.router = &parts->router;
     services.storage = &parts->storage;
-    services.accounts = parts->accounts.get();
+    services.accounts = options.accounts;
     services.xmq = parts->xmq.get();
     services.database = parts->database.get();
     services.registration_limit = &parts->registrations;
     parts->account_deletion = std::make_unique<AccountDeletion>(services);
     services.account_deletion = parts->account_deletion.get();
 
+    const ModuleRegistry& registry = options.modules ? *options.modules : modules::builtin_modules();
     auto loaded = registry.load(parts->modules, services, config->modules);
     if (!loaded) return xmpp::fail("modules: " + loaded.error());
     parts->loaded_modules = std::move(loaded.value());

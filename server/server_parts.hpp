@@ -1,14 +1,14 @@
 // ServerParts: the parts of a running server that Services points to, and
 // the one place that builds and wires them, in the order that works: the
 // store (SQLite under data_dir, or in memory for the unit and fuzz
-// harnesses), the account store on it, the storage executor, the session
-// and connection tables, the router, the XMQ engine, the in-band
-// registration limit, account deletion, and then the feature modules the
-// configuration turns on. The server, tests/server/c2s_harness.hpp and
-// tests/fuzz/session_harness.hpp all get their world from here, so no
-// module runs with a part missing. What only a server on the network has
-// (TLS, the per-IP connection limit and SASL failure delay, listeners) the
-// Server adds to `services` itself.
+// harnesses), the account store on it (or the one a harness passes), the
+// storage executor, the session and connection tables, the router, the XMQ
+// engine, the in-band registration limit, account deletion, and then the
+// feature modules the configuration turns on. The server,
+// tests/server/c2s_harness.hpp and tests/fuzz/session_harness.hpp all get
+// their world from here, so no module runs with a part missing. What only a
+// server on the network has (TLS, the per-IP connection limit and SASL
+// failure delay, listeners) the Server adds to `services` itself.
 //
 // Built on one thread before any worker runs; afterwards threads share it
 // through `services`. The storage executor is declared last, so that on
@@ -43,16 +43,25 @@ struct ServerParts {
         memory,    // gone with the parts: tests and fuzz targets
     };
 
-    // The parts for `config`, with the modules of `registry` that it turns
-    // on loaded; or why they could not be built (the database would not
-    // open, a module lacks a module or service it needs).
-    static xmpp::Result<std::unique_ptr<ServerParts>, std::string> build(
-        std::shared_ptr<const conf::Config> config, Store store,
-        const ModuleRegistry& registry = modules::builtin_modules());
+    struct Options {
+        Store store = Store::data_dir;
+        // The modules to choose from; null: modules::builtin_modules().
+        const ModuleRegistry* modules = nullptr;
+        // The account store; null: the SQLite one on the database. The
+        // harnesses pass test::MemoryAccounts, which fails lookups on demand;
+        // account deletion then removes the account's data, not the account.
+        auth::AccountStore* accounts = nullptr;
+    };
+
+    // The parts for `config`, with the modules it turns on loaded; or why
+    // they could not be built (the database would not open, a module lacks
+    // a module or service it needs).
+    static xmpp::Result<std::unique_ptr<ServerParts>, std::string> build(std::shared_ptr<const conf::Config> config,
+                                                                         Options options);
 
     Services services;
     std::unique_ptr<store::Database> database;
-    std::unique_ptr<store::SqliteAccountStore> accounts;
+    std::unique_ptr<store::SqliteAccountStore> sqlite_accounts;  // unless Options::accounts
     std::unique_ptr<xmq::Engine> xmq;
     ConnectionRegistry connections;
     SessionManager sessions;

@@ -1,6 +1,5 @@
 #include "server/core/module_registry.hpp"
 
-#include <algorithm>
 #include <stdexcept>
 
 #include "server/core/module_host.hpp"
@@ -70,14 +69,16 @@ std::optional<std::string> ModuleRegistry::check(const Services& services, const
         if (!find(name)) return "the configuration names module " + quoted(name) + ", which this server does not have";
     for (const auto& [name, options] : config.options)
         for (const auto& [option, value] : options) {
-            const auto& declared = find(name)->schema.options;
-            auto it = std::find_if(declared.begin(), declared.end(), [&](const auto& o) { return o.name == option; });
-            if (it == declared.end())
+            const conf::IntegerOption* declared = nullptr;
+            for (const auto& candidate : find(name)->schema.options)
+                if (candidate.name == option) declared = &candidate;
+            if (!declared)
                 return "the configuration sets " + quoted(option) + " of module " + quoted(name) +
                        ", which declares no such option";
-            if (value < it->min || value > it->max)
+            if (value < declared->min || value > declared->max)
                 return "the configuration sets " + quoted(option) + " of module " + quoted(name) + " to " +
-                       std::to_string(value) + ", outside " + std::to_string(it->min) + ".." + std::to_string(it->max);
+                       std::to_string(value) + ", outside " + std::to_string(declared->min) + ".." +
+                       std::to_string(declared->max);
         }
     for (const Module& module : modules_) {
         if (!config.is_on(module.schema)) continue;

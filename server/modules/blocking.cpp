@@ -242,7 +242,7 @@ void handle_set(Blocking& b, IqRequest& request, Router& router) {
     for (const auto& jid : unblocked) restore_presence(b, owner, jid);
 }
 
-void load(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
+void load_blocking(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(blocking_ns));
     auto b = std::make_shared<Blocking>(services, *services.database, options.integer("max_blocked"));
     for (auto& [user, domain, jid] : b->store.all()) b->lists[user + "@" + domain].insert(jid);
@@ -276,7 +276,7 @@ Module blocking_module() {
         .schema = {.name = "blocking", .options = {{"max_blocked", 1000, 1, 1000000}}},
         .protocols = {{"XEP-0191", "Blocking Command"}},
         .needs = {Service::database, Service::storage, Service::sessions, Service::router},
-        .load = load,
+        .load = load_blocking,
     };
 }
 

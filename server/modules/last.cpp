@@ -60,7 +60,7 @@ void account_last(Last& l, IqRequest& request, Router& router) {
     router.send(answer(request, std::max<std::int64_t>(0, xmpp::unix_seconds_now() - last->stamp), last->status));
 }
 
-void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
+void load_last(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     host.add_feature(IqTarget::host, std::string(last_ns));
     auto l = std::make_shared<Last>(services, *services.database);
 
@@ -90,7 +90,7 @@ Module last_module() {
         .schema = {.name = "last"},
         .protocols = {{"XEP-0012", "Last Activity"}},
         .needs = {Service::database, Service::storage, Service::sessions, Service::accounts},
-        .load = load,
+        .load = load_last,
     };
 }
 

@@ -98,7 +98,7 @@ void flush(Offline& off, const xmpp::Jid& full) {
         metrics::offline_messages_changed(-static_cast<std::int64_t>(handed));
 }
 
-void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
+void load_offline(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     host.add_feature(IqTarget::host, std::string(xmpp::ns::offline_feature));
     auto off = std::make_shared<Offline>(services, *services.database);
     // Start-up, before any worker runs: the gauge starts from what is on disk.
@@ -133,7 +133,7 @@ Module offline_module() {
         .protocols = {{"XEP-0160", "Best Practices for Handling Offline Messages"},
                       {"XEP-0203", "Delayed Delivery (offline messages)"}},
         .needs = {Service::database, Service::storage, Service::accounts, Service::router},
-        .load = load,
+        .load = load_offline,
     };
 }
 

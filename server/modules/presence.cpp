@@ -188,7 +188,7 @@ void outbound_subscription(ImContext& im, const xmpp::Jid& user_full, const xmpp
 
 namespace {
 
-void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
+void load_presence(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     auto im = ImContext::shared(host, services);
     Hooks& hooks = host.hooks();
 
@@ -244,7 +244,7 @@ Module presence_module() {
         .schema = {.name = "presence", .depends = {"roster"}},
         .protocols = {{"RFC 6121", "XMPP IM: presence subscriptions, probes and broadcast (§3, §4)"}},
         .needs = {Service::database, Service::storage, Service::sessions, Service::accounts, Service::router},
-        .load = load,
+        .load = load_presence,
     };
 }
 

@@ -70,7 +70,7 @@ void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
     router.send(result);
 }
 
-void load(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
+void load_private(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(private_ns));
     host.add_feature(IqTarget::account, std::string(private_ns));
     auto p = std::make_shared<PrivateXml>(services, *services.database, options);
@@ -95,7 +95,7 @@ Module private_module() {
                                {"max_documents", 100, 1, 100000}}},
         .protocols = {{"XEP-0049", "Private XML Storage"}},
         .needs = {Service::database, Service::storage},
-        .load = load,
+        .load = load_private,
     };
 }
 

@@ -95,7 +95,7 @@ void set(Services& services, IqRequest&& request, Router& router) {
     services.storage->post(std::move(change));
 }
 
-void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
+void load_register(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     host.add_feature(IqTarget::host, std::string(xmpp::ibr::register_ns));
     for (IqTarget target : {IqTarget::host, IqTarget::account}) {
         host.on_iq(target, "get", xmpp::ibr::register_ns, [](IqRequest&& request, Router& router) {
@@ -114,7 +114,7 @@ Module register_module() {
         .schema = {.name = "register"},
         .protocols = {{"XEP-0077", "In-Band Registration: new accounts (per host), password change, cancellation"}},
         .needs = {Service::accounts, Service::storage, Service::sessions, Service::account_deletion},
-        .load = load,
+        .load = load_register,
     };
 }
 

@@ -137,7 +137,7 @@ IqHandler on_own_roster(std::shared_ptr<ImContext> im, Fn fn) {
     };
 }
 
-void load(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
+void load_roster(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     auto im = ImContext::shared(host, services);
     host.add_stream_feature(xmpp::Element("ver", std::string(xmpp::ns::roster_versioning)));
     host.on_iq(IqTarget::account, "get", roster_ns, on_own_roster(im, roster_get));
@@ -151,7 +151,7 @@ Module roster_module() {
         .schema = {.name = "roster"},
         .protocols = {{"RFC 6121", "XMPP IM: roster management (§2)"}, {"XEP-0237", "Roster Versioning"}},
         .needs = {Service::database, Service::storage, Service::sessions, Service::accounts, Service::router},
-        .load = load,
+        .load = load_roster,
     };
 }
 

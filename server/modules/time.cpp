@@ -11,7 +11,7 @@ namespace server::modules {
 
 namespace {
 
-void load(ModuleHost& host, Services&, const conf::ModuleOptions&) {
+void load_time(ModuleHost& host, Services&, const conf::ModuleOptions&) {
     const std::string ns(xmpp::ns::time);
     host.add_feature(IqTarget::host, ns);
     host.on_iq(IqTarget::host, "get", ns, [ns](IqRequest&& request, Router& router) {
@@ -29,7 +29,7 @@ Module time_module() {
     return {
         .schema = {.name = "time"},
         .protocols = {{"XEP-0202", "Entity Time"}},
-        .load = load,
+        .load = load_time,
     };
 }
 

@@ -54,7 +54,7 @@ void set(VCards& v, IqRequest& request, Router& router) {
     router.send(make_iq_result(request));
 }
 
-void load(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
+void load_vcard(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(vcard_ns));
     host.add_feature(IqTarget::account, std::string(vcard_ns));
     auto v = std::make_shared<VCards>(services, *services.database, options.integer("max_bytes"));
@@ -76,7 +76,7 @@ Module vcard_module() {
         .schema = {.name = "vcard", .options = {{"max_bytes", 64 * 1024, 1024, 16 * 1024 * 1024}}},
         .protocols = {{"XEP-0054", "vcard-temp"}},
         .needs = {Service::database, Service::storage, Service::accounts},
-        .load = load,
+        .load = load_vcard,
     };
 }
 

@@ -10,7 +10,7 @@ namespace server::modules {
 
 namespace {
 
-void load(ModuleHost& host, Services&, const conf::ModuleOptions&) {
+void load_version(ModuleHost& host, Services&, const conf::ModuleOptions&) {
     host.add_feature(IqTarget::host, std::string(xmpp::ns::version));
     host.on_iq(IqTarget::host, "get", xmpp::ns::version, [](IqRequest&& request, Router& router) {
         auto result = make_iq_result(request);
@@ -28,7 +28,7 @@ Module version_module() {
     return {
         .schema = {.name = "version"},
         .protocols = {{"XEP-0092", "Software Version"}},
-        .load = load,
+        .load = load_version,
     };
 }
 

@@ -15,7 +15,7 @@ using conf_test::load_errors;
 using conf_test::load_ok;
 using conf_test::single_error;
 
-namespace {
+namespace config_modules_test {
 
 const ModuleSchema& module(std::string_view name) {
     const ModuleSchema* m = find_module(catalog(), name);
@@ -29,8 +29,6 @@ std::vector<std::string> modules_on(const Config& c) {
         if (c.modules.is_on(m)) on.push_back(m.name);
     return on;
 }
-
-}  // namespace
 
 TEST_CASE("without module keys every module runs, each option at its default") {
     const Config c = load_ok("workers = 1\n");
@@ -115,3 +113,5 @@ TEST_CASE("a module reading an option it did not declare is a bug, found at once
     const ModuleOptions options = options_of(module("echo"), ModulesConfig{});
     CHECK_THROWS_AS(options.integer("max_echos"), std::logic_error);
 }
+
+}  // namespace config_modules_test

@@ -1,11 +1,11 @@
 // SessionHarness: the c2s fuzz targets' world — one io_context, the real
 // router, session table, every module and the XMQ engine (ServerParts, with
-// the store in memory), the accounts juliet and romeo, and C2sSessions over
-// test::MemoryTransport. Made once per fuzzing process; each input gets
-// fresh sessions that are torn down (transport hung up, every coroutine
-// finished) before the next input. What an input leaves in the store stays
-// for the next ones, except the two accounts, which each login restores (an
-// input may change a password or delete the account in-band).
+// the store in memory), the accounts juliet and romeo in MemoryAccounts, and
+// C2sSessions over test::MemoryTransport. Made once per fuzzing process; each
+// input gets fresh sessions that are torn down (transport hung up, every
+// coroutine finished) before the next input. What an input leaves in the
+// store stays for the next ones, but each login restores its account's
+// password (an input may change it in-band).
 #pragma once
 
 #include <chrono>
@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../server/memory_accounts.hpp"
 #include "../server/memory_transport.hpp"
 #include "auth/scram.hpp"
 #include "server/c2s/c2s_session.hpp"
@@ -37,39 +38,36 @@ inline std::string plain_auth(std::string_view user, std::string_view password) 
 
 struct SessionHarness {
     boost::asio::io_context ctx{1};
-    std::unique_ptr<server::ServerParts> parts = build();
+    test::MemoryAccounts accounts;
+    std::unique_ptr<server::ServerParts> parts = build(accounts);
     server::Services& services = parts->services;
     server::SessionManager& sessions = parts->sessions;
-    auth::AccountStore& accounts = *parts->accounts;
-    // user -> (password, its secrets), computed once: PBKDF2 is slow.
-    std::map<std::string, std::pair<std::string, std::vector<auth::ScramSecret>>> users;
+    // user -> its secrets, computed once: PBKDF2 is slow.
+    std::map<std::string, std::vector<auth::ScramSecret>> secrets;
 
     SessionHarness() {
-        for (const auto& [user, password] : {std::pair{"juliet", "r0meo"}, std::pair{"romeo", "juli3t"}})
-            users[user] = {password, auth::make_scram_secrets(password, 4096)};
+        for (const auto& [user, password] : {std::pair{"juliet", "r0meo"}, std::pair{"romeo", "juli3t"}}) {
+            secrets[user] = auth::make_scram_secrets(password, 4096);
+            accounts.create({user, "localhost", secrets[user]});
+        }
     }
 
-    static std::unique_ptr<server::ServerParts> build() {
+    static std::unique_ptr<server::ServerParts> build(test::MemoryAccounts& accounts) {
         if (auth::SaslServer::global_init()) std::abort();
         server::set_log_level(conf::LogLevel::error);
         conf::Config config = conf::default_config();
         config.limits.max_stanza_bytes = 16 * 1024;
         config.limits.max_output_bytes = 64 * 1024;
         auto parts = server::ServerParts::build(std::make_shared<const conf::Config>(std::move(config)),
-                                                server::ServerParts::Store::memory);
+                                                {.store = server::ServerParts::Store::memory, .accounts = &accounts});
         if (!parts) std::abort();
         return std::move(parts.value());
     }
 
-    // The account as the harness made it, whatever an earlier input did to it.
-    void restore_account(const std::string& user) {
-        const auto& [password, secrets] = users.at(user);
-        auto account = accounts.find(user, "localhost");
-        if (!account) {
-            if (accounts.create({user, "localhost", secrets}) != auth::StoreStatus::ok) std::abort();
-        } else if (account->secrets != secrets) {
-            if (accounts.set_secrets(user, "localhost", secrets) != auth::StoreStatus::ok) std::abort();
-        }
+    // The password the harness gave `user`, whatever an earlier input set in-band.
+    void restore_password(const std::string& user) {
+        if (accounts.find(user, "localhost")->secrets == secrets.at(user)) return;
+        if (accounts.set_secrets(user, "localhost", secrets.at(user)) != auth::StoreStatus::ok) std::abort();
     }
 
     std::shared_ptr<test::MemoryPipe> connect() {
@@ -112,7 +110,7 @@ struct SessionHarness {
     // A bound session for `user`, or aborts (the harness itself is broken).
     std::shared_ptr<test::MemoryPipe> login(std::string_view user, std::string_view password,
                                             std::string_view resource) {
-        restore_account(std::string(user));
+        restore_password(std::string(user));
         auto pipe = connect();
         expect(*pipe, kOpenStream, "</stream:features>");
         expect(*pipe, plain_auth(user, password), "<success");

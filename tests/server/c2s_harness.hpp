@@ -1,7 +1,7 @@
 // C2sHarness: the real C2sSession, router and every module the
-// configuration turns on (ServerParts, with the store in memory) over an
-// in-memory transport, for conversations between a scripted client and the
-// server. One io_context on the test's thread; settle() runs it (storage
+// configuration turns on (ServerParts, with the store in memory and the
+// accounts in MemoryAccounts) over an in-memory transport, for conversations
+// between a scripted client and the server. One io_context on the test's thread; settle() runs it (storage
 // hops included) until nothing is left to do. Not thread-safe: one test, one
 // harness.
 #pragma once
@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "memory_accounts.hpp"
 #include "memory_transport.hpp"
 #include "server/c2s/c2s_session.hpp"
 #include "server/server_parts.hpp"
@@ -20,26 +21,25 @@ namespace test {
 
 struct C2sHarness {
     boost::asio::io_context ctx{1};
+    MemoryAccounts accounts;
     std::unique_ptr<server::ServerParts> parts;
     server::Services& services;
     server::SessionManager& sessions;
     server::Router& router;
-    auth::AccountStore& accounts;
 
     // juliet@localhost (password r0meo) exists.
     explicit C2sHarness(conf::Config config = conf::default_config())
-        : parts(build(std::move(config))),
+        : parts(build(std::move(config), accounts)),
           services(parts->services),
           sessions(parts->sessions),
-          router(parts->router),
-          accounts(*parts->accounts) {
+          router(parts->router) {
         accounts.create({"juliet", "localhost", auth::make_scram_secrets("r0meo", 4096)});
     }
 
-    static std::unique_ptr<server::ServerParts> build(conf::Config config) {
+    static std::unique_ptr<server::ServerParts> build(conf::Config config, MemoryAccounts& accounts) {
         REQUIRE_FALSE(auth::SaslServer::global_init().has_value());
         auto parts = server::ServerParts::build(std::make_shared<const conf::Config>(std::move(config)),
-                                                server::ServerParts::Store::memory);
+                                                {.store = server::ServerParts::Store::memory, .accounts = &accounts});
         REQUIRE_MESSAGE(parts.ok(), (parts.ok() ? "" : parts.error()));
         return std::move(parts.value());
     }

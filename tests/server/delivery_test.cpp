@@ -58,7 +58,7 @@ bool contains(const std::string& haystack, std::string_view needle) {
 std::unique_ptr<server::ServerParts> parts_without_modules() {
     static const server::ModuleRegistry none({});
     auto parts = server::ServerParts::build(std::make_shared<const conf::Config>(conf::default_config()),
-                                            server::ServerParts::Store::memory, none);
+                                            {.store = server::ServerParts::Store::memory, .modules = &none});
     REQUIRE_MESSAGE(parts.ok(), (parts.ok() ? "" : parts.error()));
     return std::move(parts.value());
 }

@@ -1,5 +1,5 @@
-// MemoryAccounts: an AccountStore in memory, for tests of code that works on
-// any AccountStore (accounts with real SCRAM secrets; no disk). Thread-safe.
+// MemoryAccounts: an AccountStore in memory for protocol tests and fuzz
+// targets (accounts with real SCRAM secrets; no disk). Thread-safe.
 #pragma once
 
 #include <map>

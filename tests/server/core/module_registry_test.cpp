@@ -11,7 +11,7 @@
 #include "server/core/services.hpp"
 #include "server/store/database.hpp"
 
-namespace {
+namespace module_registry_test {
 
 using server::Module;
 using server::ModuleHost;
@@ -35,8 +35,6 @@ ModuleRegistry three() {
     return ModuleRegistry({made_up("alpha", 1), made_up("beta", 2, {Service::database}),
                            made_up("gamma", 3, {}, {"alpha"})});
 }
-
-}  // namespace
 
 TEST_CASE("modules load in the registry's order, each with its options") {
     const ModuleRegistry registry = three();
@@ -110,3 +108,5 @@ TEST_CASE("modules that share state get one object from the host") {
     CHECK(first == second);
     CHECK(made == 1);
 }
+
+}  // namespace module_registry_test

@@ -6,7 +6,7 @@
 
 #include "conversation.hpp"
 
-namespace {
+namespace blocking_test {
 
 using test::Client;
 using test::error_condition;
@@ -26,8 +26,6 @@ std::vector<std::string> blocklist(Client& client) {
             if (!item.is_text()) jids.push_back(std::string(item.attr_or("jid")));
     return jids;
 }
-
-}  // namespace
 
 TEST_CASE("blocking: block, list and unblock, pushed to the resources that asked for the list") {
     test::C2sHarness h;
@@ -94,3 +92,5 @@ TEST_CASE("blocking: another account's list is forbidden") {
     CHECK(error_condition(juliet.iq("get", "<blocklist xmlns='urn:xmpp:blocking'/>", "romeo@localhost")) ==
           "forbidden");
 }
+
+}  // namespace blocking_test

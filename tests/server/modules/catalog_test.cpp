@@ -11,13 +11,11 @@
 #include "conf/config.hpp"
 #include "server/modules/modules.hpp"
 
-namespace {
+namespace catalog_test {
 
 const conf::ModuleCatalog& catalog() { return server::modules::builtin_modules().catalog(); }
 
 const std::string example = std::string(XMQD_SOURCE_DIR) + "/packaging/xmqd.toml";
-
-}  // namespace
 
 TEST_CASE("the example in packaging/ loads with the built-in modules and matches the defaults") {
     conf::ConfigResult r = conf::load_config_file(example, catalog());
@@ -72,3 +70,5 @@ TEST_CASE("the built-in catalog: core is always on, presence needs roster, block
     CHECK(errors.error().at(0).to_string() ==
           "x.toml:2:15: modules.blocking.max_blocked: must be between 1 and 1000000 (got 0)");
 }
+
+}  // namespace catalog_test

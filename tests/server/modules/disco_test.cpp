@@ -6,7 +6,7 @@
 
 #include "conversation.hpp"
 
-namespace {
+namespace disco_test {
 
 using test::Client;
 using test::disco_features;
@@ -16,8 +16,6 @@ bool has(const std::vector<std::string>& features, std::string_view var) {
 }
 
 const std::string disco_info = "<query xmlns='http://jabber.org/protocol/disco#info'/>";
-
-}  // namespace
 
 TEST_CASE("disco: the server lists the features of the modules it runs") {
     test::C2sHarness h;
@@ -51,3 +49,5 @@ TEST_CASE("disco: an account's disco#info has its identity; a missing account is
     CHECK(has(disco_features(info), "vcard-temp"));
     CHECK(test::error_condition(juliet.iq("get", disco_info, "tybalt@localhost")) == "service-unavailable");
 }
+
+}  // namespace disco_test

@@ -7,7 +7,7 @@
 #include "server/store/roster_store.hpp"
 #include "xmpp/subscription_state.hpp"
 
-namespace {
+namespace last_test {
 
 using test::Client;
 using test::error_condition;
@@ -26,8 +26,6 @@ std::string seconds_of(const xmpp::Element& answer) {
     const xmpp::Element* query = answer.child("query", xmpp::ns::last);
     return query ? std::string(query->attr_or("seconds", "none")) : "no query";
 }
-
-}  // namespace
 
 TEST_CASE("last: asked of the server, its uptime") {
     test::C2sHarness h;
@@ -66,3 +64,5 @@ TEST_CASE("last: a stranger is forbidden; no account is service-unavailable; nev
     Client romeo(h, "romeo", "m0ntague", "garden");
     CHECK(error_condition(romeo.iq("get", last_query, "juliet@localhost")) == "item-not-found");
 }
+
+}  // namespace last_test

@@ -8,7 +8,7 @@
 
 #include "conversation.hpp"
 
-namespace {
+namespace module_selection_test {
 
 using test::Client;
 using test::disco_features;
@@ -25,8 +25,6 @@ bool has(const std::vector<std::string>& list, std::string_view name) {
 }
 
 const std::string disco_info = "<query xmlns='http://jabber.org/protocol/disco#info'/>";
-
-}  // namespace
 
 TEST_CASE("the unit harness runs every built-in module, in the registry's order") {
     test::C2sHarness h;
@@ -63,11 +61,14 @@ TEST_CASE("a module whose dependency is disabled stops the start, naming both") 
     conf::Config config = conf::default_config();
     config.modules.disabled = {"roster"};
     auto parts = server::ServerParts::build(std::make_shared<const conf::Config>(config),
-                                            server::ServerParts::Store::memory);
+                                            {.store = server::ServerParts::Store::memory});
     REQUIRE_FALSE(parts.ok());
     CHECK(parts.error() == "modules: module \"presence\" needs module \"roster\", which is disabled");
 
     config.modules.disabled = {"roster", "presence"};
-    CHECK(server::ServerParts::build(std::make_shared<const conf::Config>(config), server::ServerParts::Store::memory)
+    CHECK(server::ServerParts::build(std::make_shared<const conf::Config>(config),
+                                     {.store = server::ServerParts::Store::memory})
               .ok());
 }
+
+}  // namespace module_selection_test

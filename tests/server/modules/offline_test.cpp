@@ -6,7 +6,7 @@
 
 #include "conversation.hpp"
 
-namespace {
+namespace offline_test {
 
 using test::Client;
 using test::error_condition;
@@ -16,8 +16,6 @@ std::string chat(std::string_view id, std::string_view body) {
     return "<message to='juliet@localhost' type='chat' id='" + std::string(id) + "'><body>" + std::string(body) +
            "</body></message>";
 }
-
-}  // namespace
 
 TEST_CASE("offline: messages kept while the account is away arrive in order, stamped, at its available presence") {
     test::C2sHarness h;
@@ -73,3 +71,5 @@ TEST_CASE("offline: past limits.max_offline_messages a message is answered resou
     REQUIRE(refused.size() == 1);
     CHECK(error_condition(refused[0]) == "resource-constraint");
 }
+
+}  // namespace offline_test

@@ -6,7 +6,7 @@
 
 #include "conversation.hpp"
 
-namespace {
+namespace presence_test {
 
 using test::Client;
 using test::only;
@@ -54,8 +54,6 @@ struct Verona {
         romeo->received();
     }
 };
-
-}  // namespace
 
 TEST_CASE("presence: a subscription is requested and approved, with roster pushes on both sides") {
     Verona v;
@@ -124,3 +122,5 @@ TEST_CASE("presence: a request made while the contact was away is delivered at i
     Client juliet(h, "juliet", "r0meo", "balcony");
     CHECK(presence_from(juliet.say("<presence/>"), "romeo@localhost", "subscribe").size() == 1);
 }
+
+}  // namespace presence_test

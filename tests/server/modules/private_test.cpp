@@ -5,14 +5,12 @@
 
 #include "conversation.hpp"
 
-namespace {
+namespace private_test {
 
 using test::Client;
 using test::error_condition;
 
 std::string query(std::string_view payload) { return "<query xmlns='jabber:iq:private'>" + std::string(payload) + "</query>"; }
-
-}  // namespace
 
 TEST_CASE("private: a document stored under its namespace is read back; one never stored comes back empty") {
     test::C2sHarness h;
@@ -57,3 +55,5 @@ TEST_CASE("private: [modules.private] bounds the documents of an account and the
     CHECK(error_condition(juliet.iq("set", query("<a xmlns='urn:a'>" + std::string(1100, 'x') + "</a>"))) ==
           "not-acceptable");
 }
+
+}  // namespace private_test

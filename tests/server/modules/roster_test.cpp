@@ -4,7 +4,7 @@
 
 #include "conversation.hpp"
 
-namespace {
+namespace roster_test {
 
 using test::Client;
 using test::error_condition;
@@ -23,8 +23,6 @@ std::vector<const xmpp::Element*> items_of(const xmpp::Element& iq) {
             if (!child.is_text() && child.name() == "item") items.push_back(&child);
     return items;
 }
-
-}  // namespace
 
 TEST_CASE("roster: a set is answered and pushed to each resource that asked for the roster, with a new version") {
     test::C2sHarness h;
@@ -117,3 +115,5 @@ TEST_CASE("roster versioning is offered as a stream feature after authentication
     const std::string features = h.say(*pipe, test::C2sHarness::open_stream());
     CHECK(features.find("<ver xmlns='urn:xmpp:features:rosterver'/>") != std::string::npos);
 }
+
+}  // namespace roster_test

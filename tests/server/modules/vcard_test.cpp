@@ -5,12 +5,10 @@
 
 #include "conversation.hpp"
 
-namespace {
+namespace vcard_test {
 
 using test::Client;
 using test::error_condition;
-
-}  // namespace
 
 TEST_CASE("vcard: an account stores its vCard, reads it back, and others read it too") {
     test::C2sHarness h;
@@ -51,3 +49,5 @@ TEST_CASE("vcard: one larger than [modules.vcard] max_bytes is not-acceptable") 
           "not-acceptable");
     CHECK(juliet.iq("set", "<vCard xmlns='vcard-temp'><NOTE>short</NOTE></vCard>").attr_or("type") == "result");
 }
+
+}  // namespace vcard_test
