@@ -31,7 +31,8 @@ std::optional<Items> module_list(TomlReader& r, const toml::table& root, std::st
     Items known;
     for (auto& item : items) {
         if (!find_module(catalog, item.value))
-            r.error(*item.node, item.key, "unknown module " + in_quotes(item.value) + " (" + known_modules(catalog) + ")");
+            r.error(*item.node, item.key,
+                    "unknown module " + in_quotes(item.value) + " (" + known_modules(catalog) + ")");
         else if (item_named(known, item.value))
             r.error(*item.node, item.key, in_quotes(item.value) + " is listed twice");
         else

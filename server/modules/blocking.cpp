@@ -1,15 +1,15 @@
 // Module "blocking", Blocking Command (XEP-0191): an account blocks JIDs
 // (full, bare, domain or domain/resource, matched as XEP-0016 does) and from
-// then on exchanges nothing with them: stanzas it sends to a blocked JID are refused
-// (<not-acceptable/> with <blocked xmlns='urn:xmpp:blocking:errors'/>;
+// then on exchanges nothing with them: stanzas it sends to a blocked JID are
+// refused (<not-acceptable/> with <blocked xmlns='urn:xmpp:blocking:errors'/>;
 // presence silently dropped), stanzas a blocked JID sends it are dropped
 // (presence, iq results and errors) or answered with <service-unavailable/>
 // (messages, iq requests). Enforced by a delivery filter (delivery_filter.hpp)
-// on what passes between two accounts: routed stanzas, the presence the
-// server sends for a user, offline messages. Blocking a contact that sees
-// the account's presence sends it unavailable presence first (§3.3);
-// unblocking it (one JID, or all) sends it the account's current presence
-// again (§3.4, §3.5).
+// on what passes between two accounts: routed stanzas, the presence the server
+// sends for a user, offline messages. Blocking a contact that sees the
+// account's presence sends it unavailable presence first (§3.3); unblocking it
+// (one JID, or all) sends it the account's current presence again (§3.4,
+// §3.5).
 //
 // The lists live in memory (loaded at start-up, before the workers run) so
 // the filter never touches the disk; changes are written on the storage

@@ -1,9 +1,10 @@
-// Module "last", Last Activity (XEP-0012): asked of the server, its uptime; asked of an
-// account (by the account itself or by a contact it lets see its presence,
-// RFC 6121 subscription 'from' or 'both'; anyone else gets <forbidden/>),
-// 0 seconds while it has an available resource, else the seconds since its
-// last resource went away and the status it left with. The moment is written
-// when the last available resource of an account goes unavailable or ends.
+// Module "last", Last Activity (XEP-0012): asked of the server, its uptime;
+// asked of an account (by the account itself or by a contact it lets see its
+// presence, RFC 6121 subscription 'from' or 'both'; anyone else gets
+// <forbidden/>), 0 seconds while it has an available resource, else the
+// seconds since its last resource went away and the status it left with. The
+// moment is written when the last available resource of an account goes
+// unavailable or ends.
 #include <chrono>
 #include <memory>
 

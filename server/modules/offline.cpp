@@ -1,16 +1,16 @@
-// Module "offline": offline messages (XEP-0160) and the account check of RFC 6121 §8.5.2.2:
-// a message for a local account with no available resource (none, or only
-// negative priorities) is, when the account does not exist, answered with
-// <service-unavailable/> (§8.5.1, option b); when it exists, a chat or normal
-// message with content is stored with a XEP-0203 delay stamp, up to
-// limits.max_offline_messages per account (one more gets
+// Module "offline": offline messages (XEP-0160) and the account check of RFC
+// 6121 §8.5.2.2: a message for a local account with no available resource
+// (none, or only negative priorities) is, when the account does not exist,
+// answered with <service-unavailable/> (§8.5.1, option b); when it exists, a
+// chat or normal message with content is stored with a XEP-0203 delay stamp,
+// up to limits.max_offline_messages per account (one more gets
 // <resource-constraint/>), and delivered in order at the account's next
 // available presence of non-negative priority. Headlines and content-less
 // messages (chat states) are dropped. The store is written on the storage
 // thread before the sender's session reads its next stanza (the session's
-// storage fence), so nothing it is told afterwards acknowledges a message
-// that is not on disk yet. Messages a session took and could not write (its
-// peer stopped reading; client_session.hpp Undelivered) come back through the
+// storage fence), so nothing it is told afterwards acknowledges a message that
+// is not on disk yet. Messages a session took and could not write (its peer
+// stopped reading; client_session.hpp Undelivered) come back through the
 // unwritten_messages hook and are kept by the same rules, in their order.
 #include <chrono>
 #include <ctime>

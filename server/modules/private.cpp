@@ -1,11 +1,11 @@
 // Module "private", Private XML Storage (XEP-0049): an account keeps XML
 // documents, one per namespace, that only it can read (bookmarks, client
 // settings). The query carries exactly one child; its namespace must not be
-// jabber:client, jabber:server or jabber:iq:private (<not-acceptable/>). A
-// get for a namespace never stored returns the empty element sent. Bounded:
-// documents per account and bytes per document ([modules.private]).
-// Served on the account's own bare JID, and advertised in the disco#info of
-// both the server and the account: clients look in either.
+// jabber:client, jabber:server or jabber:iq:private (<not-acceptable/>). A get
+// for a namespace never stored returns the empty element sent. Bounded:
+// documents per account and bytes per document ([modules.private]). Served on
+// the account's own bare JID, and advertised in the disco#info of both the
+// server and the account: clients look in either.
 #include <memory>
 
 #include "server/modules/modules.hpp"

@@ -1,12 +1,12 @@
-// Module "register", In-Band Registration (XEP-0077) for authenticated
-// users: asked of the server (or of the user's own account: slixmpp sends it
-// without 'to'), a get answers <registered/> with the username; a set with
-// the user's own username and a new password replaces every stored SCRAM
-// secret, the same way `xmqd passwd` does (auth::change_password), and a set
-// with <remove/> deletes the account (AccountDeletion). Allowed on encrypted
-// streams whatever the hosts' `registration` switch, as ejabberd and Prosody
-// do: that switch is about new accounts, which the c2s session creates
-// before authentication (c2s_registration.cpp).
+// Module "register", In-Band Registration (XEP-0077) for authenticated users:
+// asked of the server (or of the user's own account: slixmpp sends it without
+// 'to'), a get answers <registered/> with the username; a set with the user's
+// own username and a new password replaces every stored SCRAM secret, the same
+// way `xmqd passwd` does (auth::change_password), and a set with <remove/>
+// deletes the account (AccountDeletion). Allowed on encrypted streams whatever
+// the hosts' `registration` switch, as ejabberd and Prosody do: that switch is
+// about new accounts, which the c2s session creates before authentication
+// (c2s_registration.cpp).
 #include "auth/account_passwords.hpp"
 #include "server/accounts/account_deletion.hpp"
 #include "xmpp/in_band_registration.hpp"

@@ -1,9 +1,10 @@
-// Module "roster": roster management (RFC 6121 §2) with roster versioning (XEP-0237, RFC
-// 6121 §2.6): get, set, remove, and pushes to every resource that asked for
-// the roster. The version is a per-account counter raised by every change; a
-// get with the current version is answered with an empty result (the client's
-// cache is current), any other with the whole roster. Removing an item
-// cancels the subscriptions both ways (§2.5.2), through the presence module.
+// Module "roster": roster management (RFC 6121 §2) with roster versioning
+// (XEP-0237, RFC 6121 §2.6): get, set, remove, and pushes to every resource
+// that asked for the roster. The version is a per-account counter raised by
+// every change; a get with the current version is answered with an empty
+// result (the client's cache is current), any other with the whole roster.
+// Removing an item cancels the subscriptions both ways (§2.5.2), through the
+// presence module.
 #include <set>
 
 #include "server/modules/im_context.hpp"

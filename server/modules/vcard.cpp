@@ -1,9 +1,9 @@
-// Module "vcard", vcard-temp (XEP-0054): an account stores its own vCard (a set to its own
-// bare JID, or without 'to') and anyone may read an account's vCard. An
-// account without a vCard reads back an empty one when it asks for its own,
-// and <item-not-found/> when someone else asks; a JID that is no account of
-// ours gets <service-unavailable/>. Stored as the XML the client sent, up to
-// [modules.vcard] max_bytes (photos belong in XEP-0084, not here).
+// Module "vcard", vcard-temp (XEP-0054): an account stores its own vCard (a
+// set to its own bare JID, or without 'to') and anyone may read an account's
+// vCard. An account without a vCard reads back an empty one when it asks for
+// its own, and <item-not-found/> when someone else asks; a JID that is no
+// account of ours gets <service-unavailable/>. Stored as the XML the client
+// sent, up to [modules.vcard] max_bytes (photos belong in XEP-0084, not here).
 #include <memory>
 
 #include "server/modules/modules.hpp"
