@@ -137,11 +137,11 @@ asio::awaitable<void> C2sSession::negotiate(xmpp::Element&& stanza) {
 
 asio::awaitable<void> C2sSession::start_tls() {
     if (!transport_->can_start_tls()) {
-        send_raw("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        send_raw("<failure xmlns='" + std::string(xmpp::ns::tls) + "'/>");
         close_stream();
         co_return;
     }
-    send_raw("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    send_raw("<proceed xmlns='" + std::string(xmpp::ns::tls) + "'/>");
     co_await flush();
     if (closing_) co_return;
     restart_stream();
