@@ -1,6 +1,6 @@
 // SessionHarness: the c2s fuzz targets' world — one io_context, the real
 // router, session table, modules and XMQ engine, an in-memory account store
-// with juliet and romeo, and C2sSessions over test::MemoryTransport. Made once
+// with juliet and romeo, and c2s streams over test::MemoryTransport. Made once
 // per fuzzing process; each input gets fresh sessions that are torn down
 // (transport hung up, every coroutine finished) before the next input.
 #pragma once
@@ -16,7 +16,7 @@
 #include "../server/memory_accounts.hpp"
 #include "../server/memory_transport.hpp"
 #include "auth/scram.hpp"
-#include "server/c2s/c2s_session.hpp"
+#include "server/c2s/c2s_negotiation.hpp"
 #include "server/system/log.hpp"
 #include "server/core/module_host.hpp"
 #include "server/modules/modules.hpp"
@@ -73,7 +73,7 @@ struct SessionHarness {
     std::shared_ptr<test::MemoryPipe> connect() {
         auto pipe = std::make_shared<test::MemoryPipe>(ctx);
         pipe->secure = true;  // SASL is offered without a TLS handshake
-        auto session = std::make_shared<server::C2sSession>(
+        auto session = std::make_shared<server::C2sNegotiation>(
             services, ctx.get_executor(), std::make_unique<test::MemoryTransport>(pipe), false);
         session->start();
         settle();

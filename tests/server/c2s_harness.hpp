@@ -1,4 +1,4 @@
-// C2sHarness: the real C2sSession, router and modules over an in-memory
+// C2sHarness: the real C2sNegotiation, router and modules over an in-memory
 // transport, for conversations between a scripted client and the server.
 // One io_context on the test's thread; settle() runs it (storage hops
 // included) until nothing is left to do. Not thread-safe: one test, one harness.
@@ -12,7 +12,7 @@
 
 #include "memory_accounts.hpp"
 #include "memory_transport.hpp"
-#include "server/c2s/c2s_session.hpp"
+#include "server/c2s/c2s_negotiation.hpp"
 #include "server/core/module_host.hpp"
 #include "server/modules/modules.hpp"
 #include "server/c2s/registration_limit.hpp"
@@ -54,7 +54,7 @@ struct C2sHarness {
     std::shared_ptr<MemoryPipe> connect(bool secure) {
         auto pipe = std::make_shared<MemoryPipe>(ctx);
         pipe->secure = secure;
-        auto session = std::make_shared<server::C2sSession>(services, ctx.get_executor(),
+        auto session = std::make_shared<server::C2sNegotiation>(services, ctx.get_executor(),
                                                             std::make_unique<MemoryTransport>(pipe), false);
         session->start();
         settle();

@@ -1,4 +1,4 @@
-// In-band registration (XEP-0077) through the real C2sSession, router and
+// In-band registration (XEP-0077) through the real c2s stream, router and
 // modules over an in-memory transport: the stream feature and the pre-auth
 // iqs per host switch, a new account that then logs in, the per-address
 // limit, and the password change of an authenticated user.
