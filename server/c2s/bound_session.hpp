@@ -24,12 +24,15 @@
 // it (resent on attach). It is bounded by limits.max_output_bytes: past it an
 // attached stream ends with <policy-violation/>, a detached session ends.
 //
-// When the session ends (its connection closed while attached, or
-// close_with() while detached), the chat and normal messages it took and
-// never wrote go to the unwritten_messages hooks (offline storage) in their
-// order, then it leaves the session table and its resource ends (XMQ
-// subscriptions, the modules' session_ended hooks). Later deliveries of
-// messages go straight to those hooks.
+// A detached session stays bound until it is attached again or closed
+// (XEP-0198's resumption timeout will close it). When the session ends (its
+// connection closed while attached, or close_with() while detached), the
+// chat and normal messages it took and never wrote go to the
+// unwritten_messages hooks (offline storage) in their order, then it leaves
+// the session table and its resource ends (XMQ subscriptions, the modules'
+// session_ended hooks). Later deliveries of messages go straight to those
+// hooks. Messages an old connection never wrote go there too once it closed,
+// unless the outbox keeps them as unacknowledged.
 //
 // Shared by the session table, the router's callers and its connection's
 // handler. Runs on the worker of the connection it was last attached to;

@@ -170,7 +170,8 @@ void C2sNegotiation::bind_resource(const xmpp::Element& iq) {
         full = xmpp::Jid::from_parts(user, host, "xmqd-" + random_hex(6));
     } else {
         full = xmpp::Jid::from_parts(user, host, requested);
-        if (!full) return connection_->send(xmpp::make_error_reply(iq, xmpp::StanzaError::bad_request, "Invalid resource"));
+        if (!full)
+            return connection_->send(xmpp::make_error_reply(iq, xmpp::StanzaError::bad_request, "Invalid resource"));
     }
     if (!full) {
         machine_.close();

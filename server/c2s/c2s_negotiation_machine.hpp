@@ -7,15 +7,20 @@
 // handshake, the SASL mechanism and its failure delay, registration, the
 // bind in the session table).
 //
-//   awaiting_stream_header ──header──► features_before_tls ──starttls──► tls_handshake
-//        ▲  │ header (encrypted,            │ auth (TLS optional)             │ established
-//        │  │  or TLS impossible)           ▼                                 │
-//        │  └──────────────────► awaiting_auth ──auth──► sasl_exchange        │
-//        │                         ▲  failure, abort ◄──────┘  │ success      │
-//        └─────────────────────────┼───────────────────────────┼──────────────┘
-//                                  │                           ▼
-//                   bound ◄─bind─ awaiting_bind ◄─header─ awaiting_restart
-//   any ──stream error, TLS failure, last SASL failure, close──► closing
+//   state                   event or outcome                    next state
+//   awaiting_stream_header  header on a plain stream that can   features_before_tls
+//                           start TLS; any other header         awaiting_auth
+//   features_before_tls     starttls                            tls_handshake
+//                           auth (where TLS is optional)        sasl_exchange
+//   tls_handshake           TLS established                     awaiting_stream_header
+//   awaiting_auth           auth                                sasl_exchange
+//   sasl_exchange           SASL success                        awaiting_restart
+//                           SASL failure, abort                 awaiting_auth or
+//                                                               features_before_tls
+//   awaiting_restart        header                              awaiting_bind
+//   awaiting_bind           bind, admitted by the session table bound
+//   any                     stream error, TLS failure, the      closing
+//                           last SASL failure allowed, close
 //
 // A verdict that refuses with a stream error or a TLS failure moves the
 // machine to closing itself: the stream ends after that answer.

@@ -55,8 +55,8 @@ asio::awaitable<void> C2sNegotiation::register_in_band(const xmpp::Element& iq) 
     if (services_.registration_limit)
         slot = services_.registration_limit->acquire(ip, config_->auth.registration_interval);
     if (!slot) {
-        XLOG(info).session(connection_->id()) << "refused registration of " << account->user << "@" << host << " from " << ip
-                                << ": too soon after the last one from there";
+        XLOG(info).session(connection_->id()) << "refused registration of " << account->user << "@" << host
+                                              << " from " << ip << ": too soon after the last one from there";
         // ejabberd answers this with <resource-constraint/> too; XEP-0077's
         // <not-acceptable/> (§3.1.1, for too many attempts on one stream) is
         // of type 'modify', which tells the client to change its data, when
@@ -90,7 +90,8 @@ asio::awaitable<void> C2sNegotiation::register_in_band(const xmpp::Element& iq) 
     case auth::StoreStatus::error:
         break;
     }
-    XLOG(warning).session(connection_->id()) << "registration of " << account->user << "@" << host << " failed in storage";
+    XLOG(warning).session(connection_->id()) << "registration of " << account->user << "@" << host
+                                             << " failed in storage";
     refuse(xmpp::StanzaError::internal_server_error, {});
 }
 

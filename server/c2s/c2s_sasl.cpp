@@ -18,7 +18,9 @@ namespace server {
 
 namespace {
 
-xmpp::Element sasl_element(std::string_view name) { return xmpp::Element(std::string(name), std::string(xmpp::ns::sasl)); }
+xmpp::Element sasl_element(std::string_view name) {
+    return xmpp::Element(std::string(name), std::string(xmpp::ns::sasl));
+}
 
 // RFC 6120 §6.4.2: no text = no message; "=" = an empty one.
 std::optional<std::string> message_of(const xmpp::Element& element) {

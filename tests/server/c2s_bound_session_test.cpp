@@ -11,7 +11,8 @@
 #include "server/c2s/bound_session.hpp"
 #include "server/c2s/stream_connection.hpp"
 
-namespace {
+// A named namespace: the unity build puts several test files in one unit.
+namespace c2s_bound_session_test {
 
 using server::BoundSession;
 using server::StreamConnection;
@@ -28,7 +29,10 @@ std::shared_ptr<BoundSession> session_of(C2sHarness& h, std::string_view full) {
     return session;
 }
 
-std::string message(int n) { return "<message type='chat' id='m" + std::to_string(n) + "'><body>" + std::to_string(n) + "</body></message>"; }
+std::string message(int n) {
+    const std::string id = std::to_string(n);
+    return "<message type='chat' id='m" + id + "'><body>" + id + "</body></message>";
+}
 
 // What a resumed stream's negotiation will do once bound: hand its
 // stanzas to the session, and tell it when the connection closed.
@@ -68,7 +72,6 @@ std::optional<bool> start_attach(boost::asio::io_context& ctx, const std::shared
     return *result;
 }
 
-}  // namespace
 
 TEST_CASE("bound session: detached, it holds what it is sent; attached again, it writes that in order") {
     C2sHarness h;
@@ -250,3 +253,5 @@ TEST_CASE("bound session: attached to a connection on another worker, it moves t
     run_both();
     CHECK(h.sessions.size() == 0);
 }
+
+}  // namespace c2s_bound_session_test

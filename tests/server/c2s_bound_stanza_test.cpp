@@ -8,7 +8,8 @@
 #include "xmpp/serializer.hpp"
 #include "xmpp/stream_parser.hpp"
 
-namespace {
+// A named namespace: the unity build puts several test files in one unit.
+namespace c2s_bound_stanza_test {
 
 using server::BoundStanzaVerdict;
 using server::check_bound_stanza;
@@ -57,7 +58,6 @@ bool contains(const std::string& haystack, std::string_view needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
-}  // namespace
 
 TEST_CASE("bound stanza: routed with the full JID as 'from' and its 'to' parsed") {
     auto c = check("<message to='Romeo@localhost/garden'><body>hi</body></message>");
@@ -123,3 +123,5 @@ TEST_CASE("bound stanza: the legacy session request is answered here, to our hos
                 "</iq>")
               .verdict.kind == Kind::route);
 }
+
+}  // namespace c2s_bound_stanza_test

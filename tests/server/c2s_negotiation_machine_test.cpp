@@ -5,7 +5,8 @@
 #include "server/c2s/c2s_negotiation_machine.hpp"
 #include "xmpp/namespaces.hpp"
 
-namespace {
+// A named namespace: the unity build puts several test files in one unit.
+namespace c2s_negotiation_machine_test {
 
 using server::C2sNegotiationMachine;
 using Machine = C2sNegotiationMachine;
@@ -57,7 +58,6 @@ void reach(Machine& m, State state) {
     REQUIRE(state == State::bound);
 }
 
-}  // namespace
 
 TEST_CASE("negotiation: elements are told apart by name and namespace") {
     CHECK(Machine::event_of(xmpp::Element("starttls", std::string(xmpp::ns::tls))) == Event::starttls);
@@ -346,3 +346,5 @@ TEST_CASE("negotiation: outcomes outside their state change nothing") {
     CHECK_FALSE(bound.sasl_failed(auth::SaslFailure::not_authorized));
     CHECK(bound.state() == State::bound);
 }
+
+}  // namespace c2s_negotiation_machine_test

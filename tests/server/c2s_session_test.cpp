@@ -159,7 +159,8 @@ TEST_CASE("a store that fails the account lookup gets temporary-auth-failure, wh
     auto pipe = h.connect(true);
     h.say(*pipe, open_stream);
     h.accounts.fail_lookups = true;
-    const std::string temporary = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><temporary-auth-failure/></failure>";
+    const std::string temporary =
+        "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><temporary-auth-failure/></failure>";
     for (int attempt = 0; attempt < 3; ++attempt)
         CHECK(contains(h.say(*pipe, C2sHarness::plain_auth("juliet", "r0meo")), temporary));
     // SCRAM names its user in its first message: the lookup fails there.
