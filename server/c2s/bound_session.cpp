@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <utility>
 
 #include "server/c2s/bound_stanza.hpp"
 #include "server/core/metrics.hpp"
@@ -37,14 +38,14 @@ void end_resource(Services& services, const xmpp::Jid& full) {
 }  // namespace
 
 BoundSession::BoundSession(Services& services, std::shared_ptr<const conf::Config> config, xmpp::Jid full,
-                           std::shared_ptr<StreamConnection> connection)
+                           StreamConnection& connection)
     : services_(services),
       config_(std::move(config)),
       jid_(std::move(full)),
-      id_(connection->id()),
-      encrypted_(connection->transport().is_secure()),
-      executor_(connection->executor()),
-      connection_(std::move(connection)),
+      id_(connection.id()),
+      encrypted_(connection.transport().is_secure()),
+      executor_(connection.executor()),
+      connection_(&connection),
       connection_written_at_attach_(connection_->stanzas_written()) {}
 
 BoundSession::~BoundSession() = default;
@@ -142,7 +143,7 @@ void BoundSession::close_now(xmpp::StreamError condition, std::string_view text)
 // ---- inbound -----------------------------------------------------------
 
 asio::awaitable<void> BoundSession::handle_inbound(StreamConnection& from, xmpp::Element&& stanza) {
-    if (&from != connection_.get()) co_return;  // detached from it
+    if (&from != connection_) co_return;  // detached from it
     StorageExecutor::take_posted_mark();
     handle_stanza(std::move(stanza));
     // Storage work this stanza started (an offline message stored, a
@@ -200,11 +201,11 @@ void BoundSession::detach() {
     if (!connection_) return;
     written_ = stanzas_written();
     XLOG(info).session(id_, jid_.full()) << "detached from stream " << connection_->id();
-    auto connection = std::move(connection_);
+    StreamConnection* connection = std::exchange(connection_, nullptr);
     connection->abort();  // its end, later, finds the session detached
 }
 
-asio::awaitable<bool> BoundSession::attach(std::shared_ptr<StreamConnection> connection) {
+asio::awaitable<bool> BoundSession::attach(StreamConnection& connection) {
     asio::any_io_executor home;
     {
         std::lock_guard lock(inbox_mutex_);
@@ -212,12 +213,12 @@ asio::awaitable<bool> BoundSession::attach(std::shared_ptr<StreamConnection> con
     }
     if (running_in(home)) {
         detach();
-        move_to(connection->executor());
+        move_to(connection.executor());
     } else {
         // Leave the old connection and move on the session's own worker,
         // then take the new one here. A named closure: g++ 12 mishandles
         // closure temporaries inside a co_await expression.
-        auto move = [self = shared_from_this(), target = connection->executor()]() -> asio::awaitable<void> {
+        auto move = [self = shared_from_this(), target = connection.executor()]() -> asio::awaitable<void> {
             self->detach();
             self->move_to(target);
             co_return;
@@ -225,7 +226,7 @@ asio::awaitable<bool> BoundSession::attach(std::shared_ptr<StreamConnection> con
         co_await asio::co_spawn(home, std::move(move), asio::use_awaitable);
     }
     if (ended_) co_return false;
-    adopt(std::move(connection));
+    adopt(connection);
     co_return true;
 }
 
@@ -236,8 +237,8 @@ void BoundSession::move_to(asio::any_io_executor executor) {
         asio::post(executor_, [self = shared_from_this()] { self->drain_inbox(); });
 }
 
-void BoundSession::adopt(std::shared_ptr<StreamConnection> connection) {
-    connection_ = std::move(connection);
+void BoundSession::adopt(StreamConnection& connection) {
+    connection_ = &connection;
     encrypted_ = connection_->transport().is_secure();
     connection_->set_log_jid(jid_.full());
     connection_->start_idle_timeout();
@@ -254,12 +255,12 @@ void BoundSession::adopt(std::shared_ptr<StreamConnection> connection) {
 
 void BoundSession::connection_closed(StreamConnection& connection) {
     std::vector<std::string> unwritten = connection.take_unwritten();
-    if (&connection != connection_.get()) {
+    if (&connection != connection_) {
         if (!keep_unacknowledged_) hand_over(std::move(unwritten));
         return;
     }
     written_ = stanzas_written();
-    connection_.reset();
+    connection_ = nullptr;
     end(std::move(unwritten));
 }
 

@@ -64,7 +64,7 @@ class BoundSession final : public ClientSession, public std::enable_shared_from_
 public:
     // `full`: the bound JID. Attached to `connection` from the start, on its worker.
     BoundSession(Services& services, std::shared_ptr<const conf::Config> config, xmpp::Jid full,
-                 std::shared_ptr<StreamConnection> connection);
+                 StreamConnection& connection);
     ~BoundSession() override;
 
     const xmpp::Jid& jid() const { return jid_; }
@@ -112,9 +112,10 @@ public:
     // Detaches from any connection and attaches to `connection`, writing the
     // outbox to it in order. Called on `connection`'s worker, one attach at a
     // time; when the session runs on another worker it moves there first
-    // (deliveries keep their order across the move). False when the session
-    // has ended: nothing to resume.
-    asio::awaitable<bool> attach(std::shared_ptr<StreamConnection> connection);
+    // (deliveries keep their order across the move). `connection`'s handler
+    // hands its stanzas to handle_inbound() and its close to
+    // connection_closed(). False when the session has ended: nothing to resume.
+    asio::awaitable<bool> attach(StreamConnection& connection);
 
 private:
     struct Outbound {
@@ -140,7 +141,7 @@ private:
     void close_now(xmpp::StreamError condition, std::string_view text);
     // On the session's worker: deliveries from now on go to `executor`.
     void move_to(asio::any_io_executor executor);
-    void adopt(std::shared_ptr<StreamConnection> connection);
+    void adopt(StreamConnection& connection);
     void outbox_overflowed();
     // The end of the session: `unwritten` (kept stanzas never written) and
     // the outbox's to offline storage, then out of the session table.
@@ -164,7 +165,11 @@ private:
     std::vector<InboxItem> inbox_;
     bool draining_ = false;  // drain_inbox() runs: deliveries queue behind its batch
 
-    std::shared_ptr<StreamConnection> connection_;  // null while detached
+    // Null while detached. Not owned: a connection lives until it closed
+    // (its coroutines hold it), and its handler calls connection_closed()
+    // then, so the session never outlives the pointer's use (no cycle
+    // through the connection's handler, which holds this session).
+    StreamConnection* connection_;
     // From outbox_head_ on (a vector, not a deque: libstdc++'s allocates
     // even when empty, and most sessions never hold anything).
     std::vector<Outbound> outbox_;

@@ -33,41 +33,43 @@ C2sNegotiation::C2sNegotiation(Services& services, asio::any_io_executor executo
     : services_(services),
       config_(services.current_config()),
       direct_tls_(direct_tls),
-      connection_(std::make_shared<StreamConnection>(std::move(executor), std::move(transport), config_->limits,
-                                                     config_->hosts.front().domain)),
+      unstarted_(std::make_shared<StreamConnection>(std::move(executor), std::move(transport), config_->limits,
+                                                    config_->hosts.front().domain)),
+      connection_(*unstarted_),
       machine_(*config_) {}
 
 C2sNegotiation::~C2sNegotiation() = default;
 
 void C2sNegotiation::start() {
-    if (services_.connections) services_.connections->add(connection_);
-    metrics::connection_opened(metrics::transport_of(connection_->transport().kind(), direct_tls_));
-    connection_->start(shared_from_this(), direct_tls_);
+    if (services_.connections) services_.connections->add(unstarted_);
+    metrics::connection_opened(metrics::transport_of(connection_.transport().kind(), direct_tls_));
+    connection_.start(shared_from_this(), direct_tls_);
+    unstarted_.reset();  // its coroutines hold it now, and it holds this
 }
 
 void C2sNegotiation::on_closed() {
     machine_.close();
-    if (services_.connections) services_.connections->remove(connection_.get());
-    metrics::connection_closed(metrics::transport_of(connection_->transport().kind(), direct_tls_));
-    if (bound_) bound_->connection_closed(*connection_);
+    if (services_.connections) services_.connections->remove(&connection_);
+    metrics::connection_closed(metrics::transport_of(connection_.transport().kind(), direct_tls_));
+    if (bound_) bound_->connection_closed(connection_);
     bound_.reset();
 }
 
 asio::awaitable<void> C2sNegotiation::on_stream_open(const xmpp::StreamHeader& header) {
-    const Transport& transport = connection_->transport();
+    const Transport& transport = connection_.transport();
     const auto verdict = machine_.stream_opened(header, {transport.is_secure(), transport.can_start_tls()});
     if (verdict.kind == Machine::Verdict::Kind::ignore) co_return;
     std::string to;
     if (auto from = xmpp::Jid::parse(header.from)) to = from->full();
     const std::string& host = machine_.host();
-    connection_->send_header(host.empty() ? config_->hosts.front().domain : host, to, random_hex(8));
+    connection_.send_header(host.empty() ? config_->hosts.front().domain : host, to, random_hex(8));
     if (!verdict.allowed()) co_return refuse(verdict);
     send_features();
 }
 
 asio::awaitable<void> C2sNegotiation::on_element(xmpp::Element&& element) {
     if (machine_.state() == Machine::State::bound)
-        co_return co_await bound_->handle_inbound(*connection_, std::move(element));
+        co_return co_await bound_->handle_inbound(connection_, std::move(element));
     const auto event = Machine::event_of(element);
     const bool in_exchange = machine_.state() == Machine::State::sasl_exchange;
     const auto verdict = machine_.on(event);
@@ -104,12 +106,12 @@ asio::awaitable<void> C2sNegotiation::on_element(xmpp::Element&& element) {
 void C2sNegotiation::refuse(const Machine::Verdict& verdict) {
     switch (verdict.kind) {
     case Machine::Verdict::Kind::stream_error:
-        return connection_->fail(verdict.condition, verdict.text);
+        return connection_.fail(verdict.condition, verdict.text);
     case Machine::Verdict::Kind::sasl_failure:
         return sasl_failure(verdict.failure);
     case Machine::Verdict::Kind::tls_failure:
-        connection_->send_raw("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        return connection_->close();
+        connection_.send_raw("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        return connection_.close();
     case Machine::Verdict::Kind::proceed:
     case Machine::Verdict::Kind::ignore:
         return;
@@ -144,16 +146,16 @@ void C2sNegotiation::send_features() {
         features.add_child(std::move(mechanisms));
     }
     if (offer.registration) features.add_child(xmpp::ibr::stream_feature());
-    connection_->send(features);  // the serializer writes stream-namespace elements with the stream: prefix
+    connection_.send(features);  // the serializer writes stream-namespace elements with the stream: prefix
 }
 
 asio::awaitable<void> C2sNegotiation::start_tls() {
-    connection_->send_raw("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-    co_await connection_->flush();
-    if (connection_->closing()) co_return;
-    connection_->restart();
+    connection_.send_raw("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    co_await connection_.flush();
+    if (connection_.closing()) co_return;
+    connection_.restart();
     // Awaited apart from the test: g++ 12 miscompiles a co_await in a condition.
-    const bool secured = co_await connection_->start_tls();
+    const bool secured = co_await connection_.start_tls();
     if (secured)
         machine_.tls_established();
     else
@@ -171,11 +173,11 @@ void C2sNegotiation::bind_resource(const xmpp::Element& iq) {
     } else {
         full = xmpp::Jid::from_parts(user, host, requested);
         if (!full)
-            return connection_->send(xmpp::make_error_reply(iq, xmpp::StanzaError::bad_request, "Invalid resource"));
+            return connection_.send(xmpp::make_error_reply(iq, xmpp::StanzaError::bad_request, "Invalid resource"));
     }
     if (!full) {
         machine_.close();
-        return connection_->fail(xmpp::StreamError::internal_server_error, "Cannot form the session JID");
+        return connection_.fail(xmpp::StreamError::internal_server_error, "Cannot form the session JID");
     }
     // RFC 6120 §7.6.2.1: an account at its limit of connected resources gets
     // <resource-constraint/> (type wait); replacing one of its own resources
@@ -183,15 +185,15 @@ void C2sNegotiation::bind_resource(const xmpp::Element& iq) {
     auto session = std::make_shared<BoundSession>(services_, config_, *full, connection_);
     auto admitted = session->enter_session_table();
     if (!admitted.bound) {
-        XLOG(info).session(connection_->id(), connection_->log_jid())
+        XLOG(info).session(connection_.id(), connection_.log_jid())
             << "refused bind of " << full->full() << ": " << admitted.resources << " resources already bound";
-        return connection_->send(xmpp::make_error_reply(iq, xmpp::StanzaError::resource_constraint,
+        return connection_.send(xmpp::make_error_reply(iq, xmpp::StanzaError::resource_constraint,
                                                         "Too many sessions of this account"));
     }
     bound_ = std::move(session);
     machine_.bound();
-    connection_->set_log_jid(full->full());
-    connection_->start_idle_timeout();
+    connection_.set_log_jid(full->full());
+    connection_.start_idle_timeout();
 
     xmpp::Element result("iq", std::string(xmpp::ns::client));
     result.set_attr("type", "result");
@@ -201,8 +203,8 @@ void C2sNegotiation::bind_resource(const xmpp::Element& iq) {
     jid.add_text(full->full());
     bound.add_child(std::move(jid));
     result.add_child(std::move(bound));
-    connection_->send(result);
-    XLOG(info).session(connection_->id(), full->full()) << "bound";
+    connection_.send(result);
+    XLOG(info).session(connection_.id(), full->full()) << "bound";
 }
 
 }  // namespace server

@@ -6,8 +6,8 @@
 // the BoundSession its bind made. SASL is in c2s_sasl.cpp.
 //
 // Made per accepted connection (accept.cpp, or an upgrade to WebSocket), it
-// makes its StreamConnection and is that connection's Handler: the
-// connection holds it until it closed. It keeps the connection in the
+// makes its StreamConnection and is that connection's Handler: once
+// started, the connection holds it until it closed. It keeps the connection in the
 // ConnectionRegistry meanwhile. Runs on the connection's worker;
 // close_with() may be called from any thread.
 #pragma once
@@ -37,7 +37,7 @@ public:
 
     void start();
     // Ends the stream with this stream error.
-    void close_with(xmpp::StreamError condition, std::string text) { connection_->close_with(condition, text); }
+    void close_with(xmpp::StreamError condition, std::string text) { connection_.close_with(condition, text); }
 
 private:
     using Machine = C2sNegotiationMachine;
@@ -67,7 +67,11 @@ private:
     Services& services_;
     std::shared_ptr<const conf::Config> config_;
     bool direct_tls_;
-    std::shared_ptr<StreamConnection> connection_;
+    // Made here and held until start() hands it to its coroutines; from then
+    // on the connection holds this negotiation (as its Handler) until it
+    // closed, so the negotiation refers to it without owning it (no cycle).
+    std::shared_ptr<StreamConnection> unstarted_;
+    StreamConnection& connection_;
     Machine machine_;
 
     // The SASL negotiation of the features just sent (whose mechanisms were

@@ -20,7 +20,7 @@ asio::awaitable<void> C2sNegotiation::register_in_band(const xmpp::Element& iq) 
     const std::string& host = machine_.host();
     auto refuse = [&](xmpp::StanzaError condition, std::string text, std::optional<xmpp::ErrorType> type = {}) {
         metrics::registration_refused();
-        connection_->send(xmpp::ibr::error_reply(iq, xmpp::ibr::Refusal{condition, std::move(text), type}));
+        connection_.send(xmpp::ibr::error_reply(iq, xmpp::ibr::Refusal{condition, std::move(text), type}));
     };
     if (!iq.attr("id")) co_return refuse(xmpp::StanzaError::bad_request, "An iq needs an id");
     if (const std::string* to = iq.attr("to")) {
@@ -33,7 +33,7 @@ asio::awaitable<void> C2sNegotiation::register_in_band(const xmpp::Element& iq) 
         co_return refuse(xmpp::StanzaError::service_unavailable, "In-band registration is disabled");
     // The password travels in the clear inside the stream: only where SASL
     // PLAIN could run too (XEP-0077 §3.3's condition for an unsafe channel).
-    if (!connection_->transport().is_secure() && config_->auth.require_tls)
+    if (!connection_.transport().is_secure() && config_->auth.require_tls)
         co_return refuse(xmpp::StanzaError::not_authorized, "Encrypt the stream (STARTTLS) first");
 
     const xmpp::Element& query = xmpp::ibr::query_of(iq);
@@ -42,7 +42,7 @@ asio::awaitable<void> C2sNegotiation::register_in_band(const xmpp::Element& iq) 
         result.set_attr("type", "result");
         result.set_attr("id", *iq.attr("id"));
         result.add_child(xmpp::ibr::registration_form());
-        co_return connection_->send(result);
+        co_return connection_.send(result);
     }
     // XEP-0077 §3.2: a remove from an entity without an account (no 'from').
     if (xmpp::ibr::wants_removal(query))
@@ -50,12 +50,12 @@ asio::awaitable<void> C2sNegotiation::register_in_band(const xmpp::Element& iq) 
     auto account = xmpp::ibr::new_account(query);
     if (!account) co_return refuse(account.error().condition, account.error().text, account.error().type);
 
-    const std::string ip = ip_of(connection_->transport().remote_address());
+    const std::string ip = ip_of(connection_.transport().remote_address());
     std::optional<RegistrationLimit::Clock::time_point> slot = RegistrationLimit::Clock::now();
     if (services_.registration_limit)
         slot = services_.registration_limit->acquire(ip, config_->auth.registration_interval);
     if (!slot) {
-        XLOG(info).session(connection_->id()) << "refused registration of " << account->user << "@" << host
+        XLOG(info).session(connection_.id()) << "refused registration of " << account->user << "@" << host
                                               << " from " << ip << ": too soon after the last one from there";
         // ejabberd answers this with <resource-constraint/> too; XEP-0077's
         // <not-acceptable/> (§3.1.1, for too many attempts on one stream) is
@@ -74,15 +74,15 @@ asio::awaitable<void> C2sNegotiation::register_in_band(const xmpp::Element& iq) 
     const auth::StoreStatus status = co_await services_.storage->run(std::move(create));
     if (status != auth::StoreStatus::ok && services_.registration_limit)
         services_.registration_limit->release(ip, *slot);
-    if (connection_->closing()) co_return;
+    if (connection_.closing()) co_return;
     switch (status) {
     case auth::StoreStatus::ok: {
         metrics::registration();
-        XLOG(info).session(connection_->id()) << "registered " << account->user << "@" << host << " from " << ip;
+        XLOG(info).session(connection_.id()) << "registered " << account->user << "@" << host << " from " << ip;
         xmpp::Element result("iq", std::string(xmpp::ns::client));
         result.set_attr("type", "result");
         result.set_attr("id", *iq.attr("id"));
-        co_return connection_->send(result);
+        co_return connection_.send(result);
     }
     case auth::StoreStatus::exists:
         co_return refuse(xmpp::StanzaError::conflict, "That username is taken");
@@ -90,7 +90,7 @@ asio::awaitable<void> C2sNegotiation::register_in_band(const xmpp::Element& iq) 
     case auth::StoreStatus::error:
         break;
     }
-    XLOG(warning).session(connection_->id()) << "registration of " << account->user << "@" << host
+    XLOG(warning).session(connection_.id()) << "registration of " << account->user << "@" << host
                                              << " failed in storage";
     refuse(xmpp::StanzaError::internal_server_error, {});
 }

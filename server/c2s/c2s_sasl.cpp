@@ -32,7 +32,7 @@ std::optional<std::string> message_of(const xmpp::Element& element) {
 }  // namespace
 
 std::unique_ptr<auth::SaslServer> C2sNegotiation::make_sasl_server() const {
-    const Transport& transport = connection_->transport();
+    const Transport& transport = connection_.transport();
     return std::make_unique<auth::SaslServer>(auth::SaslOptions{machine_.host(), transport.is_secure(),
                                                                 config_->auth.allow_plain,
                                                                 config_->auth.allow_scram_sha256,
@@ -80,11 +80,11 @@ asio::awaitable<void> C2sNegotiation::sasl_run(std::string_view message, bool fi
                 };
                 found = co_await services_.storage->run(std::move(lookup));
             }
-            if (connection_->closing()) co_return;
+            if (connection_.closing()) co_return;
             if (found.status == auth::StoreStatus::error) {
                 // RFC 6120 §6.5.12: the client retries later, instead of
                 // telling its user that the password is wrong.
-                XLOG(warning).session(connection_->id()) << "account lookup failed in storage";
+                XLOG(warning).session(connection_.id()) << "account lookup failed in storage";
                 sasl_.reset();
                 co_return sasl_failure(auth::SaslFailure::temporary_auth_failure);
             }
@@ -97,7 +97,7 @@ asio::awaitable<void> C2sNegotiation::sasl_run(std::string_view message, bool fi
     case auth::SaslStep::Kind::challenge: {
         auto challenge = sasl_element("challenge");
         challenge.add_text(step.data.empty() ? "=" : auth::base64_encode(step.data));
-        co_return connection_->send(challenge);
+        co_return connection_.send(challenge);
     }
     case auth::SaslStep::Kind::failure:
         sasl_.reset();
@@ -107,14 +107,14 @@ asio::awaitable<void> C2sNegotiation::sasl_run(std::string_view message, bool fi
     }
     auto success = sasl_element("success");
     if (!step.data.empty()) success.add_text(auth::base64_encode(step.data));
-    connection_->send(success);
+    connection_.send(success);
     sasl_.reset();
     machine_.sasl_succeeded(step.user);
-    connection_->set_log_jid(machine_.user() + "@" + machine_.host());
+    connection_.set_log_jid(machine_.user() + "@" + machine_.host());
     metrics::login();
-    XLOG(info).session(connection_->id(), connection_->log_jid())
-        << "authenticated with " << sasl_mechanism_ << " from " << connection_->transport().remote_address();
-    connection_->restart();
+    XLOG(info).session(connection_.id(), connection_.log_jid())
+        << "authenticated with " << sasl_mechanism_ << " from " << connection_.transport().remote_address();
+    connection_.restart();
 }
 
 void C2sNegotiation::sasl_failure(auth::SaslFailure failure) {
@@ -123,11 +123,11 @@ void C2sNegotiation::sasl_failure(auth::SaslFailure failure) {
     const bool last = machine_.sasl_failed(failure);
     // Neither an abort nor our own storage failing is a guess at a password.
     if (failure == auth::SaslFailure::aborted || failure == auth::SaslFailure::temporary_auth_failure)
-        return connection_->send(element);
+        return connection_.send(element);
     metrics::auth_failure();
     std::chrono::milliseconds delay{0};
     if (services_.auth_failures)
-        delay = services_.auth_failures->record_failure(ip_of(connection_->transport().remote_address()),
+        delay = services_.auth_failures->record_failure(ip_of(connection_.transport().remote_address()),
                                                         config_->auth);
     if (delay.count() > 0) {
         // Answered (and nothing more read) after the delay: send_held_failure().
@@ -136,18 +136,18 @@ void C2sNegotiation::sasl_failure(auth::SaslFailure failure) {
         held_failure_ = HeldFailure{std::move(xml), last, delay};
         return;
     }
-    connection_->send(element);
-    if (last) connection_->fail(xmpp::StreamError::not_authorized, "Too many failed authentication attempts");
+    connection_.send(element);
+    if (last) connection_.fail(xmpp::StreamError::not_authorized, "Too many failed authentication attempts");
 }
 
 asio::awaitable<void> C2sNegotiation::send_held_failure() {
     HeldFailure held = std::move(*held_failure_);
     held_failure_.reset();
-    asio::steady_timer timer(connection_->executor(), held.delay);
+    asio::steady_timer timer(connection_.executor(), held.delay);
     co_await timer.async_wait(use_tuple);
-    if (connection_->closing()) co_return;
-    connection_->send_raw(held.xml);
-    if (held.close) connection_->fail(xmpp::StreamError::not_authorized, "Too many failed authentication attempts");
+    if (connection_.closing()) co_return;
+    connection_.send_raw(held.xml);
+    if (held.close) connection_.fail(xmpp::StreamError::not_authorized, "Too many failed authentication attempts");
 }
 
 }  // namespace server

@@ -61,15 +61,15 @@ std::shared_ptr<StreamConnection> new_connection(C2sHarness& h, boost::asio::io_
     return connection;
 }
 
-// Runs session->attach(connection) on the connection's worker `ctx`.
-std::optional<bool> start_attach(boost::asio::io_context& ctx, const std::shared_ptr<BoundSession>& session,
+// Runs session->attach(connection) on the connection's worker `ctx`; its
+// answer goes to `result`.
+void start_attach(boost::asio::io_context& ctx, const std::shared_ptr<BoundSession>& session,
                                  const std::shared_ptr<StreamConnection>& connection,
                                  std::shared_ptr<std::optional<bool>> result) {
-    boost::asio::co_spawn(ctx, session->attach(connection), [result](std::exception_ptr e, bool attached) {
+    boost::asio::co_spawn(ctx, session->attach(*connection), [result](std::exception_ptr e, bool attached) {
         REQUIRE_FALSE(e);
         *result = attached;
     });
-    return *result;
 }
 
 

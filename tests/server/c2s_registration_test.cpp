@@ -6,7 +6,8 @@
 
 #include "c2s_harness.hpp"
 
-namespace {
+// A named namespace: the unity build puts several test files in one unit.
+namespace c2s_registration_test {
 
 struct Harness : test::C2sHarness {
     explicit Harness(bool registration, std::chrono::seconds interval = std::chrono::seconds(0),
@@ -37,8 +38,6 @@ std::string change_password(std::string_view user, std::string_view password) {
     return "<iq type='set' id='c1' to='localhost'><query xmlns='jabber:iq:register'><username>" + std::string(user) +
            "</username><password>" + std::string(password) + "</password></query></iq>";
 }
-
-}  // namespace
 
 TEST_CASE("registration disabled: no stream feature, the iqs get service-unavailable, the stream stays") {
     Harness h(false);
@@ -162,3 +161,5 @@ TEST_CASE("no password change over an unencrypted stream") {
     CHECK(contains(session->received[0], "<not-authorized"));
     CHECK(auth::verify_password(h.accounts.find("juliet", "localhost")->secrets.front(), "r0meo"));
 }
+
+}  // namespace c2s_registration_test

@@ -6,7 +6,8 @@
 
 #include "c2s_harness.hpp"
 
-namespace {
+// A named namespace: the unity build puts several test files in one unit.
+namespace c2s_session_test {
 
 // At most two failed SASL attempts, to reach the limit quickly.
 struct Harness : test::C2sHarness {
@@ -24,8 +25,6 @@ using test::C2sHarness;
 bool contains(const std::string& haystack, std::string_view needle) {
     return haystack.find(needle) != std::string::npos;
 }
-
-}  // namespace
 
 TEST_CASE("a stream in the wrong namespace gets invalid-namespace after our header") {
     Harness h;
@@ -172,3 +171,5 @@ TEST_CASE("a store that fails the account lookup gets temporary-auth-failure, wh
     h.accounts.fail_lookups = false;
     CHECK(contains(h.say(*pipe, C2sHarness::plain_auth("juliet", "r0meo")), "<success"));
 }
+
+}  // namespace c2s_session_test
