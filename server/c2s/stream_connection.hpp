@@ -23,8 +23,9 @@
 // connection closed (output_queue.hpp).
 //
 // Lives on one worker: close_with() may be called from any thread and hops
-// onto it; everything else runs on that worker. Kept alive by its coroutines;
-// it holds its handler until Handler::on_closed().
+// onto it; everything else runs on that worker. Kept alive by its coroutines
+// until it closed; it holds its handler until Handler::on_closed(), so the
+// handler (and a session attached to it) refer to it without owning it.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
