@@ -20,10 +20,22 @@ struct Account {
 
 enum class StoreStatus { ok, exists, not_found, error };
 
+// The answer to a lookup: the account (status ok), or why there is none:
+// not_found, or error when the store failed and cannot tell.
+struct AccountLookup {
+    StoreStatus status = StoreStatus::not_found;
+    std::optional<Account> account;
+};
+
 class AccountStore {
 public:
     virtual ~AccountStore() = default;
-    virtual std::optional<Account> find(const std::string& user, const std::string& domain) = 0;
+    virtual AccountLookup lookup(const std::string& user, const std::string& domain) = 0;
+    // The account, or nullopt when there is none or the store failed: for
+    // callers to whom both mean "no such account here".
+    std::optional<Account> find(const std::string& user, const std::string& domain) {
+        return lookup(user, domain).account;
+    }
     virtual StoreStatus create(const Account& account) = 0;
     virtual StoreStatus set_secrets(const std::string& user, const std::string& domain,
                                     const std::vector<ScramSecret>& secrets) = 0;

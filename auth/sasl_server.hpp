@@ -88,7 +88,9 @@ public:
     // Call it once peek_username() has named someone. A lookup made before
     // start() serves that exchange; start() without one clears
     // has_account_lookup(), so the session looks up for the step that brings
-    // the name (a mechanism started without initial response).
+    // the name (a mechanism started without initial response). A lookup the
+    // store failed (AccountLookup's error) is no answer to hand in: the
+    // session ends the exchange with temporary-auth-failure instead.
     void set_account(std::optional<Account> account);
     bool has_account_lookup() const { return looked_up_; }
 

@@ -1,6 +1,6 @@
 #include "server/accept.hpp"
 
-#include "server/c2s/c2s_session.hpp"
+#include "server/c2s/c2s_negotiation.hpp"
 #include "server/http/http_connection.hpp"
 #include "server/net/limited_transport.hpp"
 #include "server/net/tcp_transport.hpp"
@@ -21,11 +21,11 @@ ConnectionHandler connection_handler(Services& services) {
         std::unique_ptr<Transport> transport = std::make_unique<TcpTransport>(std::move(socket), services.tls.load());
         transport = std::make_unique<LimitedTransport>(std::move(transport), std::move(slot),
                                                        config->limits.inbound_rate, config->limits.inbound_burst);
-        auto session = std::make_shared<C2sSession>(services, worker.get_executor(), std::move(transport),
-                                                    listener.kind == conf::ListenerKind::c2s_tls);
-        session->start();
+        auto stream = std::make_shared<C2sNegotiation>(services, worker.get_executor(), std::move(transport),
+                                                       listener.kind == conf::ListenerKind::c2s_tls);
+        stream->start();
         if (refused)
-            session->close_with(xmpp::StreamError::policy_violation, "Too many connections from your address");
+            stream->close_with(xmpp::StreamError::policy_violation, "Too many connections from your address");
     };
 }
 

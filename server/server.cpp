@@ -166,7 +166,7 @@ void Server::Impl::shutdown() {
     XLOG(info) << "shutting down: closing " << parts->connections.size() << " connections";
     for (auto& l : listeners) l->stop();
     control_socket->stop();
-    parts->connections.for_each([](const std::shared_ptr<ClientSession>& s) {
+    parts->connections.for_each([](const std::shared_ptr<LiveConnection>& s) {
         s->close_with(xmpp::StreamError::system_shutdown, "The server is shutting down");
     });
     asio::co_spawn(control, wait_for_sessions_then_stop(), asio::detached);

@@ -4,10 +4,14 @@
 
 namespace server {
 
-void OutputQueue::append(std::string_view xml, bool keep) {
+void OutputQueue::append(std::string_view xml) {
     pending_.append(xml);
     queued_ += xml.size();
-    if (keep) kept_.push_back(Kept{queued_, static_cast<std::uint32_t>(xml.size())});
+}
+
+void OutputQueue::append_stanza(std::string_view xml, bool keep) {
+    append(xml);
+    notes_.push_back(Note{queued_, static_cast<std::uint32_t>(xml.size()), keep});
 }
 
 void OutputQueue::abandon(std::string xml) {
@@ -40,16 +44,19 @@ void OutputQueue::end_write(std::size_t n) {
         unwritten_.insert(unwritten_.begin(), std::make_move_iterator(cut.begin()),
                           std::make_move_iterator(cut.end()));
     } else {
-        while (kept_head_ < kept_.size() && kept_[kept_head_].end <= written) ++kept_head_;
+        while (notes_head_ < notes_.size() && notes_[notes_head_].end <= written) {
+            ++notes_head_;
+            ++stanzas_written_;
+        }
     }
-    if (kept_head_ == kept_.size()) {
-        kept_.clear();  // keeps its capacity for the next stanzas
-        kept_head_ = 0;
-    } else if (kept_head_ >= 64 && kept_head_ * 2 >= kept_.size()) {
+    if (notes_head_ == notes_.size()) {
+        notes_.clear();  // keeps its capacity for the next stanzas
+        notes_head_ = 0;
+    } else if (notes_head_ >= 64 && notes_head_ * 2 >= notes_.size()) {
         // A stream that is never drained (always something pending) would
-        // otherwise grow its notes by one per message for as long as it lasts.
-        kept_.erase(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(kept_head_));
-        kept_head_ = 0;
+        // otherwise grow its notes by one per stanza for as long as it lasts.
+        notes_.erase(notes_.begin(), notes_.begin() + static_cast<std::ptrdiff_t>(notes_head_));
+        notes_head_ = 0;
     }
     writing_.clear();
 }
@@ -57,18 +64,20 @@ void OutputQueue::end_write(std::size_t n) {
 void OutputQueue::cut_out(const std::string& bytes, std::uint64_t start, std::uint64_t written,
                           std::vector<std::string>& out) {
     const std::uint64_t end = start + bytes.size();
-    std::vector<Kept> rest;
-    for (std::size_t i = kept_head_; i < kept_.size(); ++i) {
-        const Kept& k = kept_[i];
-        const std::uint64_t begin = k.end - k.size;
-        if (begin < start || k.end > end) {
-            rest.push_back(k);  // not in these bytes
-        } else if (k.end > written) {
-            out.emplace_back(bytes, static_cast<std::size_t>(begin - start), k.size);
-        }  // else written whole: delivered
+    std::vector<Note> rest;
+    for (std::size_t i = notes_head_; i < notes_.size(); ++i) {
+        const Note& n = notes_[i];
+        const std::uint64_t begin = n.end - n.size;
+        if (begin < start || n.end > end) {
+            rest.push_back(n);  // not in these bytes
+        } else if (n.end <= written) {
+            ++stanzas_written_;  // written whole: delivered
+        } else if (n.keep) {
+            out.emplace_back(bytes, static_cast<std::size_t>(begin - start), n.size);
+        }
     }
-    kept_ = std::move(rest);
-    kept_head_ = 0;
+    notes_ = std::move(rest);
+    notes_head_ = 0;
 }
 
 std::vector<std::string> OutputQueue::take_unwritten() {
@@ -81,17 +90,17 @@ std::vector<std::string> OutputQueue::take_unwritten() {
     out.insert(out.end(), std::make_move_iterator(abandoned_.begin()), std::make_move_iterator(abandoned_.end()));
     abandoned_.clear();
     abandoned_bytes_ = 0;
-    kept_.clear();
-    kept_head_ = 0;
+    notes_.clear();
+    notes_head_ = 0;
     return out;
 }
 
 void OutputQueue::release_idle_memory() {
     if (pending_.empty()) std::string().swap(pending_);
     if (writing_.empty()) std::string().swap(writing_);
-    if (kept_head_ == kept_.size()) {
-        std::vector<Kept>().swap(kept_);
-        kept_head_ = 0;
+    if (notes_head_ == notes_.size()) {
+        std::vector<Note>().swap(notes_);
+        notes_head_ = 0;
     }
 }
 

@@ -1,19 +1,23 @@
-// OutputQueue: the bytes a c2s session has queued for its peer, and which of
-// them are messages to hand to offline storage should they never be written.
+// OutputQueue: the bytes a stream connection has queued for its peer, which
+// of them are stanzas, and which of those are messages to hand to offline
+// storage should they never be written.
 //
-// The session appends serialized stanzas; its writer takes everything pending
-// at once (begin_write), hands it to the transport, and reports how many
-// bytes the transport took (end_write). A stanza appended with keep = true
-// (client_session.hpp: Undelivered::to_offline) is remembered by a 16-byte
-// note of where it ends in the stream's output, not by a copy: on the hot
-// path the queue costs an append to a reused buffer and a push to a reused
-// vector. Only when output is abandoned (the peer stopped reading, the
-// connection broke) are the kept stanzas not fully written cut out of the
-// buffers, in output order; a stanza the transport took whole counts as
-// delivered and is never handed over (no duplicates), one it took in part is
-// (the peer cannot have parsed it).
+// The connection appends stream-level output (headers, features, SASL,
+// stream errors) with append() and the bound session's stanzas with
+// append_stanza(); its writer takes everything pending at once
+// (begin_write), hands it to the transport, and reports how many bytes the
+// transport took (end_write). Each stanza is remembered by a 16-byte note of
+// where it ends in the stream's output, not by a copy: on the hot path the
+// queue costs an append to a reused buffer and a push to a reused vector.
+// The notes count the stanzas written whole (stanzas_written(), the
+// outbound count of stream management, XEP-0198). A stanza appended with
+// keep = true (client_session.hpp: Undelivered::to_offline) is also cut out
+// of the buffers when output is abandoned (the peer stopped reading, the
+// connection broke), in output order, if the transport did not take it
+// whole; one it took whole counts as delivered and is never handed over (no
+// duplicates), one it took in part is (the peer cannot have parsed it).
 //
-// Owned by one session and used on its worker thread only.
+// Owned by one connection and used on its worker thread only.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +29,10 @@ namespace server {
 
 class OutputQueue {
 public:
-    void append(std::string_view xml, bool keep);
+    // Stream-level output: no stanza.
+    void append(std::string_view xml);
+    // A stanza; `keep`: handed back by take_unwritten() unless written whole.
+    void append_stanza(std::string_view xml, bool keep);
     // A kept stanza that will not be queued (the stream is closing): handed
     // over after everything queued before it.
     void abandon(std::string xml);
@@ -51,24 +58,30 @@ public:
     // Empties the queue.
     std::vector<std::string> take_unwritten();
 
+    // Stanzas the transport took whole so far (wraps at 2^32).
+    std::uint32_t stanzas_written() const { return stanzas_written_; }
+
     // Gives back buffer capacity while the stream is quiet.
     void release_idle_memory();
 
 private:
-    struct Kept {
+    struct Note {
         std::uint64_t end;   // offset just past the stanza in the stream's output
         std::uint32_t size;  // its length in bytes
+        bool keep;           // handed back unless written whole
     };
     // Moves the kept stanzas that lie in `bytes` (which starts at output
-    // offset `start`) and end after `written` into `out`; drops their notes.
+    // offset `start`) and end after `written` into `out`; drops the notes of
+    // every stanza in `bytes`.
     void cut_out(const std::string& bytes, std::uint64_t start, std::uint64_t written, std::vector<std::string>& out);
 
     std::string pending_;
     std::string writing_;
     std::uint64_t queued_ = 0;         // output offset just past pending_
     std::uint64_t writing_start_ = 0;  // output offset of writing_[0]
-    std::vector<Kept> kept_;           // notes in output order, from kept_head_ on still live
-    std::size_t kept_head_ = 0;
+    std::vector<Note> notes_;  // in output order, from notes_head_ on not written yet
+    std::size_t notes_head_ = 0;
+    std::uint32_t stanzas_written_ = 0;
     std::vector<std::string> unwritten_;  // cut out of a failed write or abandoned pending output
     std::vector<std::string> abandoned_;
     std::size_t abandoned_bytes_ = 0;

@@ -16,7 +16,7 @@
 #include <memory>
 
 #include "auth/scram.hpp"
-#include "server/c2s/c2s_session.hpp"
+#include "server/c2s/c2s_negotiation.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/http/http_routes.hpp"
 #include "server/core/metrics.hpp"
@@ -148,8 +148,8 @@ asio::awaitable<void> start_websocket(Services& services, asio::any_io_executor 
     // shaped like a c2s stream (limited_transport.hpp).
     transport = std::make_unique<LimitedTransport>(std::move(transport), std::move(slot), config->limits.inbound_rate,
                                                    config->limits.inbound_burst);
-    auto session = std::make_shared<C2sSession>(services, std::move(executor), std::move(transport), false);
-    session->start();
+    auto c2s = std::make_shared<C2sNegotiation>(services, std::move(executor), std::move(transport), false);
+    c2s->start();
 }
 
 template <class Stream>

@@ -1,8 +1,8 @@
 // HTTP connections of an "http" or "https" listener (Boost.Beast): requests
 // are answered one at a time (keep-alive), and an upgrade on
-// /xmpp-websocket hands the connection over to a C2sSession through a
-// WebSocketTransport. Each connection is its own coroutine on the worker that
-// accepted it, with its own deadline, so a slow or malformed client only
+// /xmpp-websocket hands the connection over to a c2s stream (C2sNegotiation)
+// through a WebSocketTransport. Each connection is its own coroutine on the
+// worker that accepted it, with its own deadline, so a slow or malformed client only
 // ever holds up itself: bad requests get 400, oversized headers 431,
 // oversized bodies 413, a request not received within http.request_timeout
 // 408, and the connection closes.

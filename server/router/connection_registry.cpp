@@ -4,29 +4,29 @@
 
 namespace server {
 
-void ConnectionRegistry::add(const std::shared_ptr<ClientSession>& session) {
+void ConnectionRegistry::add(const std::shared_ptr<LiveConnection>& connection) {
     std::lock_guard lock(mutex_);
-    sessions_.emplace(session.get(), session);
+    connections_.emplace(connection.get(), connection);
 }
 
-void ConnectionRegistry::remove(const ClientSession* session) {
+void ConnectionRegistry::remove(const LiveConnection* connection) {
     std::lock_guard lock(mutex_);
-    sessions_.erase(session);
+    connections_.erase(connection);
 }
 
 std::size_t ConnectionRegistry::size() const {
     std::lock_guard lock(mutex_);
-    return sessions_.size();
+    return connections_.size();
 }
 
-void ConnectionRegistry::for_each(const std::function<void(const std::shared_ptr<ClientSession>&)>& fn) const {
-    std::vector<std::shared_ptr<ClientSession>> live;
+void ConnectionRegistry::for_each(const std::function<void(const std::shared_ptr<LiveConnection>&)>& fn) const {
+    std::vector<std::shared_ptr<LiveConnection>> live;
     {
         std::lock_guard lock(mutex_);
-        for (const auto& [key, weak] : sessions_)
-            if (auto s = weak.lock()) live.push_back(std::move(s));
+        for (const auto& [key, weak] : connections_)
+            if (auto c = weak.lock()) live.push_back(std::move(c));
     }
-    for (const auto& s : live) fn(s);
+    for (const auto& c : live) fn(c);
 }
 
 }  // namespace server

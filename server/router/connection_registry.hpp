@@ -6,22 +6,31 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
-#include "server/router/client_session.hpp"
+#include "xmpp/errors.hpp"
 
 namespace server {
 
+// What a shutdown needs of a live connection, whatever runs on it.
+class LiveConnection {
+public:
+    virtual ~LiveConnection() = default;
+    // Ends the stream with this stream error. Safe to call from any thread.
+    virtual void close_with(xmpp::StreamError condition, std::string text) = 0;
+};
+
 class ConnectionRegistry {
 public:
-    void add(const std::shared_ptr<ClientSession>& session);
-    void remove(const ClientSession* session);
+    void add(const std::shared_ptr<LiveConnection>& connection);
+    void remove(const LiveConnection* connection);
     std::size_t size() const;
-    void for_each(const std::function<void(const std::shared_ptr<ClientSession>&)>& fn) const;
+    void for_each(const std::function<void(const std::shared_ptr<LiveConnection>&)>& fn) const;
 
 private:
     mutable std::mutex mutex_;
-    std::unordered_map<const ClientSession*, std::weak_ptr<ClientSession>> sessions_;
+    std::unordered_map<const LiveConnection*, std::weak_ptr<LiveConnection>> connections_;
 };
 
 }  // namespace server

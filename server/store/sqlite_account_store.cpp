@@ -52,19 +52,21 @@ MigrationSet SqliteAccountStore::schema() {
             }};
 }
 
-std::optional<auth::Account> SqliteAccountStore::find(const std::string& user,
-                                                      const std::string& domain) {
+auth::AccountLookup SqliteAccountStore::lookup(const std::string& user, const std::string& domain) {
+    const auth::AccountLookup failed{StoreStatus::error, std::nullopt};
     auto l = db_.lock();
     Statement acc = l.prepare("SELECT 1 FROM accounts WHERE user = ?1 AND domain = ?2");
-    if (!acc.valid()) return std::nullopt;
+    if (!acc.valid()) return failed;
     acc.bind(1, user).bind(2, domain);
-    if (acc.step() != Statement::Step::row) return std::nullopt;
+    const Statement::Step found = acc.step();
+    if (found == Statement::Step::error) return failed;
+    if (found != Statement::Step::row) return {StoreStatus::not_found, std::nullopt};
 
     auth::Account account{user, domain, {}};
     Statement sec = l.prepare(
         "SELECT auth_password FROM account_secrets WHERE user = ?1 AND domain = ?2"
         " ORDER BY mechanism");
-    if (!sec.valid()) return std::nullopt;
+    if (!sec.valid()) return failed;
     sec.bind(1, user).bind(2, domain);
     Statement::Step step;
     while ((step = sec.step()) == Statement::Step::row) {
@@ -73,8 +75,8 @@ std::optional<auth::Account> SqliteAccountStore::find(const std::string& user,
             account.secrets.push_back(std::move(*secret));
         }
     }
-    if (step == Statement::Step::error) return std::nullopt;
-    return account;
+    if (step == Statement::Step::error) return failed;
+    return {StoreStatus::ok, std::move(account)};
 }
 
 auth::StoreStatus SqliteAccountStore::create(const auth::Account& account) {

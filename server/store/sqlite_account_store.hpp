@@ -24,7 +24,7 @@ public:
     // The tables this store needs; part of store_schema().
     static MigrationSet schema();
 
-    std::optional<auth::Account> find(const std::string& user, const std::string& domain) override;
+    auth::AccountLookup lookup(const std::string& user, const std::string& domain) override;
     auth::StoreStatus create(const auth::Account& account) override;
     auth::StoreStatus set_secrets(const std::string& user, const std::string& domain,
                                   const std::vector<auth::ScramSecret>& secrets) override;

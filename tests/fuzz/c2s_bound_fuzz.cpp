@@ -1,4 +1,4 @@
-// libFuzzer target: a whole C2sSession after authentication and binding.
+// libFuzzer target: a whole c2s stream after authentication and binding.
 // juliet@localhost/balcony (the fuzzed stream) and romeo@localhost/garden
 // are bound; the input is juliet's raw bytes after her bind, cut into reads
 // at each 0xff byte. Stanzas reach the real router, modules and XMQ engine.

@@ -1,4 +1,4 @@
-// libFuzzer target: a whole C2sSession before authentication, fed arbitrary
+// libFuzzer target: a whole c2s stream before authentication, fed arbitrary
 // client bytes over an in-memory (pretend-encrypted) transport: stream
 // header, features, SASL (PLAIN logs in with a seed's credentials), binding.
 // The input is cut into reads at each 0xff byte (not valid UTF-8, so the

@@ -1,7 +1,7 @@
 // SessionHarness: the c2s fuzz targets' world — one io_context, the real
 // router, session table, every module and the XMQ engine (ServerParts, with
 // the store in memory), the accounts juliet and romeo in MemoryAccounts, and
-// C2sSessions over test::MemoryTransport. Made once per fuzzing process; each
+// c2s streams over test::MemoryTransport. Made once per fuzzing process; each
 // input gets fresh sessions that are torn down (transport hung up, every
 // coroutine finished) before the next input. What an input leaves in the
 // store stays for the next ones, but each login restores its account's
@@ -19,7 +19,7 @@
 #include "../server/memory_accounts.hpp"
 #include "../server/memory_transport.hpp"
 #include "auth/scram.hpp"
-#include "server/c2s/c2s_session.hpp"
+#include "server/c2s/c2s_negotiation.hpp"
 #include "server/server_parts.hpp"
 #include "server/system/log.hpp"
 
@@ -73,7 +73,7 @@ struct SessionHarness {
     std::shared_ptr<test::MemoryPipe> connect() {
         auto pipe = std::make_shared<test::MemoryPipe>(ctx);
         pipe->secure = true;  // SASL is offered without a TLS handshake
-        auto session = std::make_shared<server::C2sSession>(
+        auto session = std::make_shared<server::C2sNegotiation>(
             services, ctx.get_executor(), std::make_unique<test::MemoryTransport>(pipe), false);
         session->start();
         settle();

@@ -1,9 +1,9 @@
-// C2sHarness: the real C2sSession, router and every module the
-// configuration turns on (ServerParts, with the store in memory and the
-// accounts in MemoryAccounts) over an in-memory transport, for conversations
-// between a scripted client and the server. One io_context on the test's thread; settle() runs it (storage
-// hops included) until nothing is left to do. Not thread-safe: one test, one
-// harness.
+// C2sHarness: the real c2s negotiation, bound sessions, router and every
+// module the configuration turns on (ServerParts, with the store in memory and
+// the accounts in MemoryAccounts) over an in-memory transport, for
+// conversations between a scripted client and the server. One io_context on
+// the test's thread; settle() runs it (storage hops included) until nothing is
+// left to do. Not thread-safe: one test, one harness.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -14,7 +14,7 @@
 
 #include "memory_accounts.hpp"
 #include "memory_transport.hpp"
-#include "server/c2s/c2s_session.hpp"
+#include "server/c2s/c2s_negotiation.hpp"
 #include "server/server_parts.hpp"
 
 namespace test {
@@ -47,7 +47,7 @@ struct C2sHarness {
     std::shared_ptr<MemoryPipe> connect(bool secure) {
         auto pipe = std::make_shared<MemoryPipe>(ctx);
         pipe->secure = secure;
-        auto session = std::make_shared<server::C2sSession>(services, ctx.get_executor(),
+        auto session = std::make_shared<server::C2sNegotiation>(services, ctx.get_executor(),
                                                             std::make_unique<MemoryTransport>(pipe), false);
         session->start();
         settle();

@@ -1,4 +1,4 @@
-// In-band registration (XEP-0077) through the real C2sSession, router and
+// In-band registration (XEP-0077) through the real c2s stream, router and
 // modules over an in-memory transport: the stream feature and the pre-auth
 // iqs per host switch, a new account that then logs in, the per-address
 // limit, and the password change of an authenticated user.
@@ -6,6 +6,7 @@
 
 #include "c2s_harness.hpp"
 
+// A named namespace: the unity build puts several test files in one unit.
 namespace c2s_registration_test {
 
 struct Harness : test::C2sHarness {
@@ -37,7 +38,6 @@ std::string change_password(std::string_view user, std::string_view password) {
     return "<iq type='set' id='c1' to='localhost'><query xmlns='jabber:iq:register'><username>" + std::string(user) +
            "</username><password>" + std::string(password) + "</password></query></iq>";
 }
-
 
 TEST_CASE("registration disabled: no stream feature, the iqs get service-unavailable, the stream stays") {
     Harness h(false);

@@ -1,12 +1,13 @@
 // The c2s state machine, driven over an in-memory transport: a conversation
-// between a scripted client and the real C2sSession, router and modules.
+// between a scripted client and the real c2s stream, router and modules.
 #include <doctest/doctest.h>
 
 #include <map>
 
 #include "c2s_harness.hpp"
 
-namespace {
+// A named namespace: the unity build puts several test files in one unit.
+namespace c2s_session_test {
 
 // At most two failed SASL attempts, to reach the limit quickly.
 struct Harness : test::C2sHarness {
@@ -24,8 +25,6 @@ using test::C2sHarness;
 bool contains(const std::string& haystack, std::string_view needle) {
     return haystack.find(needle) != std::string::npos;
 }
-
-}  // namespace
 
 TEST_CASE("a stream in the wrong namespace gets invalid-namespace after our header") {
     Harness h;
@@ -153,3 +152,24 @@ TEST_CASE("a replaced session's XMQ subscriptions end at the replacement; its ow
     h.say(*publisher, publish("two"));
     CHECK(contains(successor->output, "<body>two</body>"));
 }
+
+TEST_CASE("a store that fails the account lookup gets temporary-auth-failure, which counts as no failed attempt") {
+    Harness h;  // at most two failures
+    auto pipe = h.connect(true);
+    h.say(*pipe, open_stream);
+    h.accounts.fail_lookups = true;
+    const std::string temporary =
+        "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><temporary-auth-failure/></failure>";
+    for (int attempt = 0; attempt < 3; ++attempt)
+        CHECK(contains(h.say(*pipe, C2sHarness::plain_auth("juliet", "r0meo")), temporary));
+    // SCRAM names its user in its first message: the lookup fails there.
+    const std::string scram_first = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>" +
+                                    auth::base64_encode("n,,n=juliet,r=fyko+d2lbbFgONRv9qkxdawL") + "</auth>";
+    CHECK(contains(h.say(*pipe, scram_first), temporary));
+    CHECK_FALSE(pipe->closed);
+
+    h.accounts.fail_lookups = false;
+    CHECK(contains(h.say(*pipe, C2sHarness::plain_auth("juliet", "r0meo")), "<success"));
+}
+
+}  // namespace c2s_session_test

@@ -1,7 +1,9 @@
 // MemoryAccounts: an AccountStore in memory for protocol tests and fuzz
-// targets (accounts with real SCRAM secrets; no disk). Thread-safe.
+// targets (accounts with real SCRAM secrets; no disk). fail_lookups makes
+// every lookup fail as a broken store would. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -14,11 +16,14 @@ namespace test {
 
 class MemoryAccounts final : public auth::AccountStore {
 public:
-    std::optional<auth::Account> find(const std::string& user, const std::string& domain) override {
+    std::atomic<bool> fail_lookups{false};
+
+    auth::AccountLookup lookup(const std::string& user, const std::string& domain) override {
+        if (fail_lookups) return {auth::StoreStatus::error, std::nullopt};
         std::lock_guard lock(mutex_);
         auto it = accounts_.find(user + "@" + domain);
-        if (it == accounts_.end()) return std::nullopt;
-        return it->second;
+        if (it == accounts_.end()) return {auth::StoreStatus::not_found, std::nullopt};
+        return {auth::StoreStatus::ok, it->second};
     }
     auth::StoreStatus create(const auth::Account& a) override {
         std::lock_guard lock(mutex_);

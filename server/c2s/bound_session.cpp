@@ -1,0 +1,302 @@
+#include "server/c2s/bound_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <utility>
+
+#include "server/c2s/bound_stanza.hpp"
+#include "server/core/metrics.hpp"
+#include "server/core/module_host.hpp"
+#include "server/core/storage_executor.hpp"
+#include "server/router/router.hpp"
+#include "server/system/log.hpp"
+#include "xmpp/serializer.hpp"
+#include "xmq/engine.hpp"
+
+namespace server {
+
+namespace {
+
+bool running_in(const asio::any_io_executor& executor) {
+    const auto* io = executor.target<asio::io_context::executor_type>();
+    return io && io->running_in_this_thread();
+}
+
+// Whether sequence number `a` comes after `b`, across the 2^32 wrap.
+bool after(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) > 0; }
+
+// The end of a bound resource for the rest of the server: its XMQ
+// subscriptions go, then the modules' session_ended hooks run.
+void end_resource(Services& services, const xmpp::Jid& full) {
+    if (services.xmq) services.xmq->session_ended(full);
+    if (services.modules)
+        for (const auto& hook : services.modules->hooks().session_ended) hook(full);
+}
+
+}  // namespace
+
+BoundSession::BoundSession(Services& services, std::shared_ptr<const conf::Config> config, xmpp::Jid full,
+                           StreamConnection& connection)
+    : services_(services),
+      config_(std::move(config)),
+      jid_(std::move(full)),
+      id_(connection.id()),
+      encrypted_(connection.transport().is_secure()),
+      executor_(connection.executor()),
+      connection_(&connection),
+      connection_written_at_attach_(connection_->stanzas_written()) {}
+
+BoundSession::~BoundSession() = default;
+
+BindResult BoundSession::enter_session_table() {
+    auto admitted = services_.router->bind(jid_, shared_from_this(), config_->limits.max_sessions_per_account);
+    if (admitted.bound && admitted.replaced) {
+        end_resource(services_, jid_);
+        admitted.replaced->close_with(xmpp::StreamError::conflict, "Replaced by new connection");
+    }
+    return admitted;
+}
+
+// ---- deliveries --------------------------------------------------------
+
+void BoundSession::deliver(std::string xml, Undelivered fallback) {
+    const bool keep = fallback == Undelivered::to_offline;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        if (!inbox_.empty() || draining_ || !running_in(executor_)) return enqueue(Delivery{std::move(xml), keep});
+    }
+    take(std::move(xml), keep);
+}
+
+void BoundSession::close_with(xmpp::StreamError condition, std::string text) {
+    std::lock_guard lock(inbox_mutex_);
+    enqueue(CloseRequest{condition, std::move(text)});
+}
+
+void BoundSession::enqueue(InboxItem item) {
+    inbox_.push_back(std::move(item));
+    if (inbox_.size() == 1 && !draining_)
+        asio::post(executor_, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+void BoundSession::drain_inbox() {
+    std::vector<InboxItem> batch;
+    for (;;) {
+        {
+            std::lock_guard lock(inbox_mutex_);
+            if (!running_in(executor_)) return;  // the session moved: drained where it went
+            if (inbox_.empty()) {
+                draining_ = false;
+                return;
+            }
+            batch.swap(inbox_);
+            draining_ = true;
+        }
+        for (InboxItem& item : batch) {
+            if (auto* delivery = std::get_if<Delivery>(&item)) {
+                take(std::move(delivery->xml), delivery->keep);
+            } else {
+                auto& request = std::get<CloseRequest>(item);
+                close_now(request.condition, request.text);
+            }
+        }
+        batch.clear();
+    }
+}
+
+void BoundSession::take(std::string xml, bool keep) {
+    if (ended_) {
+        if (keep) hand_over({std::move(xml)});
+        return;
+    }
+    const std::uint32_t sequence = ++taken_;
+    if (connection_) {
+        connection_->send_stanza(xml, keep);
+        if (!keep_unacknowledged_) return;
+    }
+    outbox_bytes_ += xml.size();
+    outbox_.push_back(Outbound{sequence, std::move(xml), keep});
+    if (outbox_bytes_ > config_->limits.max_output_bytes) outbox_overflowed();
+}
+
+void BoundSession::send(const xmpp::Element& stanza) {
+    std::string xml;
+    xmpp::serialize(stanza, xml);
+    take(std::move(xml), false);
+}
+
+void BoundSession::outbox_overflowed() {
+    if (connection_) return connection_->fail(xmpp::StreamError::policy_violation, "Output queue limit reached");
+    XLOG(info).session(id_, jid_.full()) << "detached session ended: its outbox is full";
+    end({});
+}
+
+void BoundSession::close_now(xmpp::StreamError condition, std::string_view text) {
+    if (ended_) return;
+    if (connection_) return connection_->fail(condition, text);
+    XLOG(info).session(id_, jid_.full()) << "detached session ended: " << xmpp::to_string(condition);
+    end({});
+}
+
+// ---- inbound -----------------------------------------------------------
+
+asio::awaitable<void> BoundSession::handle_inbound(StreamConnection& from, xmpp::Element&& stanza) {
+    if (&from != connection_) co_return;  // detached from it
+    StorageExecutor::take_posted_mark();
+    handle_stanza(std::move(stanza));
+    // Storage work this stanza started (an offline message stored, a
+    // subscription recorded) is done before the next stanza is read, so no
+    // later answer acknowledges it too early.
+    if (StorageExecutor::take_posted_mark() && services_.storage) co_await services_.storage->fence();
+}
+
+void BoundSession::handle_stanza(xmpp::Element&& stanza) {
+    metrics::stanza_in(stanza.name());
+    const auto is_queue_route = [xmq = services_.xmq](std::string_view domain) {
+        return xmq && xmq->is_route(domain);
+    };
+    BoundStanzaVerdict verdict = check_bound_stanza(stanza, jid_, is_queue_route);
+    if (verdict.kind == BoundStanzaVerdict::Kind::stream_error)
+        return connection_->fail(verdict.stream_error, verdict.text);
+    ++handled_;
+    switch (verdict.kind) {
+    case BoundStanzaVerdict::Kind::route:
+        services_.router->route(std::move(stanza), jid_, verdict.to ? &*verdict.to : nullptr);
+        break;
+    case BoundStanzaVerdict::Kind::reply:
+        send(verdict.reply);
+        break;
+    case BoundStanzaVerdict::Kind::drop:
+    case BoundStanzaVerdict::Kind::stream_error:
+        break;
+    }
+}
+
+// ---- stream management hooks --------------------------------------------
+
+std::uint32_t BoundSession::stanzas_written() const {
+    if (!connection_) return written_;
+    const std::uint32_t here = connection_base_ + (connection_->stanzas_written() - connection_written_at_attach_);
+    return after(here, written_) ? here : written_;
+}
+
+bool BoundSession::acknowledge(std::uint32_t h) {
+    if (after(h, stanzas_written())) return false;
+    while (outbox_head_ < outbox_.size() && !after(outbox_[outbox_head_].sequence, h)) {
+        outbox_bytes_ -= outbox_[outbox_head_].xml.size();
+        std::string().swap(outbox_[outbox_head_++].xml);
+    }
+    if (outbox_head_ == outbox_.size()) {
+        clear_outbox();
+    } else if (outbox_head_ >= 64 && outbox_head_ * 2 >= outbox_.size()) {
+        outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(outbox_head_));
+        outbox_head_ = 0;
+    }
+    return true;
+}
+
+void BoundSession::detach() {
+    if (!connection_) return;
+    written_ = stanzas_written();
+    XLOG(info).session(id_, jid_.full()) << "detached from stream " << connection_->id();
+    StreamConnection* connection = std::exchange(connection_, nullptr);
+    connection->abort();  // its end, later, finds the session detached
+}
+
+asio::awaitable<bool> BoundSession::attach(StreamConnection& connection) {
+    asio::any_io_executor home;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        home = executor_;
+    }
+    if (running_in(home)) {
+        detach();
+        move_to(connection.executor());
+    } else {
+        // Leave the old connection and move on the session's own worker,
+        // then take the new one here. A named closure: g++ 12 mishandles
+        // closure temporaries inside a co_await expression.
+        auto move = [self = shared_from_this(), target = connection.executor()]() -> asio::awaitable<void> {
+            self->detach();
+            self->move_to(target);
+            co_return;
+        };
+        co_await asio::co_spawn(home, std::move(move), asio::use_awaitable);
+    }
+    if (ended_) co_return false;
+    adopt(connection);
+    co_return true;
+}
+
+void BoundSession::move_to(asio::any_io_executor executor) {
+    std::lock_guard lock(inbox_mutex_);
+    executor_ = std::move(executor);
+    if (!inbox_.empty() && !draining_)
+        asio::post(executor_, [self = shared_from_this()] { self->drain_inbox(); });
+}
+
+void BoundSession::adopt(StreamConnection& connection) {
+    connection_ = &connection;
+    encrypted_ = connection_->transport().is_secure();
+    connection_->set_log_jid(jid_.full());
+    connection_->start_idle_timeout();
+    connection_written_at_attach_ = connection_->stanzas_written();
+    connection_base_ = held() == 0 ? taken_ : outbox_[outbox_head_].sequence - 1;
+    XLOG(info).session(id_, jid_.full()) << "attached to stream " << connection_->id() << " with " << held()
+                                         << " stanzas held";
+    for (std::size_t i = outbox_head_; i < outbox_.size(); ++i)
+        connection_->send_stanza(outbox_[i].xml, outbox_[i].keep);
+    if (!keep_unacknowledged_) clear_outbox();
+}
+
+// ---- the end -------------------------------------------------------------
+
+void BoundSession::connection_closed(StreamConnection& connection) {
+    std::vector<std::string> unwritten = connection.take_unwritten();
+    if (&connection != connection_) {
+        if (!keep_unacknowledged_) hand_over(std::move(unwritten));
+        return;
+    }
+    written_ = stanzas_written();
+    connection_ = nullptr;
+    end(std::move(unwritten));
+}
+
+std::vector<std::string> BoundSession::kept_in_outbox() const {
+    std::vector<std::string> kept;
+    for (std::size_t i = outbox_head_; i < outbox_.size(); ++i)
+        if (outbox_[i].keep) kept.push_back(outbox_[i].xml);
+    return kept;
+}
+
+void BoundSession::clear_outbox() {
+    outbox_.clear();
+    outbox_head_ = 0;
+    outbox_bytes_ = 0;
+}
+
+void BoundSession::end(std::vector<std::string> unwritten) {
+    if (ended_) return;
+    ended_ = true;
+    if (keep_unacknowledged_) {
+        unwritten = kept_in_outbox();  // every kept stanza not acknowledged, the unwritten ones too
+    } else {
+        for (std::string& held : kept_in_outbox()) unwritten.push_back(std::move(held));
+    }
+    clear_outbox();
+    hand_over(std::move(unwritten));
+    // A session replaced by a new login of the same resource was ended by
+    // its successor's bind (enter_session_table() there).
+    if (services_.router->unbind(jid_, this)) end_resource(services_, jid_);
+    XLOG(info).session(id_, jid_.full()) << "ended";
+}
+
+void BoundSession::hand_over(std::vector<std::string> messages) {
+    if (messages.empty() || !services_.modules) return;
+    XLOG(info).session(id_, jid_.full()) << messages.size() << " unwritten messages handed to offline storage";
+    for (const auto& hook : services_.modules->hooks().unwritten_messages) hook(messages, jid_.bare());
+}
+
+}  // namespace server
