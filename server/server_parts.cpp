@@ -1,18 +1,17 @@
 #include "server/server_parts.hpp"
 
+#include "server/store/sqlite/sqlite_storage.hpp"
+
 namespace server {
 
 xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::shared_ptr<const conf::Config> config,
                                                                            Options options) {
     auto parts = std::make_unique<ServerParts>();
-    auto db = options.store == Store::data_dir ? store::Database::open(config->data_dir)
-                                               : store::Database::open_in_memory();
-    if (!db) return xmpp::fail("storage: " + db.error());
-    parts->database = std::move(db.value());
-    if (!options.accounts) {
-        parts->sqlite_accounts = std::make_unique<store::SqliteAccountStore>(*parts->database);
-        options.accounts = parts->sqlite_accounts.get();
-    }
+    auto stores = options.store == Store::data_dir ? store::SqliteStorage::open(config->data_dir)
+                                                   : store::SqliteStorage::open_in_memory();
+    if (!stores) return xmpp::fail("storage: " + stores.error());
+    parts->stores = std::move(stores.value());
+    if (!options.accounts) options.accounts = &parts->stores->accounts();
     parts->xmq = std::make_unique<xmq::Engine>(config->xmq, config->host_domains());
     parts->xmq->set_max_subscriptions_per_client(config->xmq.max_subscriptions_per_client);
 
@@ -25,7 +24,7 @@ xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::
     services.storage = &parts->storage;
     services.accounts = options.accounts;
     services.xmq = parts->xmq.get();
-    services.database = parts->database.get();
+    services.stores = parts->stores.get();
     services.registration_limit = &parts->registrations;
     parts->account_deletion = std::make_unique<AccountDeletion>(services);
     services.account_deletion = parts->account_deletion.get();

@@ -1,7 +1,7 @@
 // ServerParts: the parts of a running server that Services points to, and
 // the one place that builds and wires them, in the order that works: the
-// store (SQLite under data_dir, or in memory for the unit and fuzz
-// harnesses), the account store on it (or the one a harness passes), the
+// stores (store::Storage; SQLite under data_dir, or in memory for the unit
+// and fuzz harnesses), their account store (or the one a harness passes), the
 // storage executor, the session and connection tables, the router, the XMQ
 // engine, the in-band registration limit, account deletion, and then the
 // feature modules the configuration turns on. The server,
@@ -30,8 +30,7 @@
 #include "server/router/connection_registry.hpp"
 #include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
-#include "server/store/database.hpp"
-#include "server/store/sqlite_account_store.hpp"
+#include "server/store/storage.hpp"
 #include "xmpp/result.hpp"
 #include "xmq/engine.hpp"
 
@@ -47,21 +46,20 @@ struct ServerParts {
         Store store = Store::data_dir;
         // The modules to choose from; null: modules::builtin_modules().
         const ModuleRegistry* modules = nullptr;
-        // The account store; null: the SQLite one on the database. The
+        // The account store; null: the storage backend's. The
         // harnesses pass test::MemoryAccounts, which fails lookups on demand;
         // account deletion then removes the account's data, not the account.
         auth::AccountStore* accounts = nullptr;
     };
 
     // The parts for `config`, with the modules it turns on loaded; or why
-    // they could not be built (the database would not open, a module lacks
+    // they could not be built (the storage would not open, a module lacks
     // a module or service it needs).
     static xmpp::Result<std::unique_ptr<ServerParts>, std::string> build(std::shared_ptr<const conf::Config> config,
                                                                          Options options);
 
     Services services;
-    std::unique_ptr<store::Database> database;
-    std::unique_ptr<store::SqliteAccountStore> sqlite_accounts;  // unless Options::accounts
+    std::unique_ptr<store::Storage> stores;  // SQLite, the one backend so far
     std::unique_ptr<xmq::Engine> xmq;
     ConnectionRegistry connections;
     SessionManager sessions;

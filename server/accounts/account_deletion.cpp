@@ -5,7 +5,7 @@
 #include "server/core/module_host.hpp"
 #include "server/router/session_manager.hpp"
 #include "server/core/storage_executor.hpp"
-#include "server/store/account_removal.hpp"
+#include "server/store/storage.hpp"
 
 namespace server {
 
@@ -66,7 +66,7 @@ void AccountDeletion::settle(const xmpp::Jid& bare) {
 void AccountDeletion::finish(const xmpp::Jid& bare, std::vector<Done> waiting) {
     const Hooks& hooks = services_.modules->hooks();
     for (const auto& hook : hooks.account_removing) hook(bare);
-    const auto removed = store::remove_account(*services_.database, bare.local(), bare.domain());
+    const auto removed = services_.stores->remove_account(bare.local(), bare.domain());
     Outcome outcome = Outcome::error;
     switch (removed.status) {
     case auth::StoreStatus::ok:

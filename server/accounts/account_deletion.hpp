@@ -15,7 +15,7 @@
 //     unsubscribe and unsubscribed to each contact (RFC 6121 §3.2, §3.3),
 //     so contacts get their roster push and the presence stanzas exactly as
 //     for any cancellation;
-//  3. every row of the account in one transaction (store/account_removal.hpp),
+//  3. every row of the account at once (Storage::remove_account, store/storage.hpp),
 //     then the account_removed hooks (modules drop what they keep in memory);
 //  4. a session bound meanwhile (a login that raced the deletion) is closed
 //     too; `done` is called with the outcome.

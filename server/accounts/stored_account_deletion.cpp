@@ -1,9 +1,9 @@
 #include "server/accounts/stored_account_deletion.hpp"
 
 #include "xmpp/subscription_state.hpp"
-#include "server/store/account_removal.hpp"
-#include "server/store/roster_store.hpp"
-#include "server/store/sqlite_account_store.hpp"
+#include "server/store/sqlite/account_removal.hpp"
+#include "server/store/sqlite/sqlite_roster_store.hpp"
+#include "server/store/sqlite/sqlite_account_store.hpp"
 
 namespace server {
 
@@ -15,7 +15,7 @@ using xmpp::SubState;
 // `owner` receives `kind` from `sender`; true when its row changed. Only the
 // state moves: a row that then holds nothing (not shown, no state) goes, as
 // the live server does.
-bool receive(store::RosterStore& roster, const xmpp::Jid& owner, const std::string& sender, xmpp::SubStanza kind,
+bool receive(store::SqliteRosterStore& roster, const xmpp::Jid& owner, const std::string& sender, xmpp::SubStanza kind,
              bool* failed) {
     auto existing = roster.row(owner.local(), owner.domain(), sender);
     if (!existing) return false;  // no row: every state change from "none" needs a request first
@@ -39,7 +39,7 @@ StoredDeletion delete_account_in_store(store::Database& db, const xmpp::Jid& bar
         out.status = auth::StoreStatus::not_found;
         return out;
     }
-    store::RosterStore roster(db);
+    store::SqliteRosterStore roster(db);
     const std::string user = bare.bare_string();
     bool failed = false;
     for (const auto& row : roster.rows(bare.local(), bare.domain())) {

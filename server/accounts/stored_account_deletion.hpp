@@ -4,7 +4,9 @@
 // cancellations of RFC 6121 §2.5.2 (unsubscribe, unsubscribed: the Appendix A
 // table of subscription_state.hpp, inbound direction), so the contact sees
 // the change at its next roster fetch; then the account's own rows go in one
-// transaction (store/account_removal.hpp). Nobody is online to be told.
+// transaction (store/sqlite/account_removal.hpp). Nobody is online to be
+// told. On the SQLite classes, not the store::Storage interfaces: with no
+// server there is no Storage, only the file the admin sub-command opened.
 //
 // Each contact's row is its own write: a crash half-way leaves the account
 // in place, and running the deletion again finishes it (a cancellation that
@@ -16,7 +18,7 @@
 #include <cstddef>
 
 #include "auth/account_store.hpp"
-#include "server/store/database.hpp"
+#include "server/store/sqlite/database.hpp"
 #include "xmpp/jid.hpp"
 
 namespace server {

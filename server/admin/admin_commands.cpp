@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "auth/account_passwords.hpp"
-#include "server/store/database.hpp"
-#include "server/store/sqlite_account_store.hpp"
+#include "server/store/sqlite/database.hpp"
+#include "server/store/sqlite/sqlite_account_store.hpp"
 #include "server/net/certificate_check.hpp"
 #include "server/admin/control_protocol.hpp"
 #include "server/accounts/stored_account_deletion.hpp"
@@ -52,6 +52,8 @@ std::optional<std::string> read_password(const CommandLine& line) {
     return password;
 }
 
+// The SQLite file itself, not a store::Storage: the sub-command works on the
+// file, whether a server runs next to it or not.
 std::unique_ptr<store::Database> open_store(const conf::Config& config) {
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);

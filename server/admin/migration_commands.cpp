@@ -20,6 +20,8 @@ namespace server::migration {
 
 namespace {
 
+// The SQLite file itself, not a store::Storage: the import is one SQLite
+// transaction (piefxis_import.hpp).
 std::unique_ptr<store::Database> open_store(const conf::Config& config, const std::string& command) {
     auto db = store::Database::open(config.data_dir);
     if (!db) {

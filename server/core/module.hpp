@@ -22,9 +22,9 @@ struct Services;
 // A part of Services a module cannot work without. The module registry
 // refuses to start a module whose service is missing, instead of the module
 // quietly registering nothing.
-enum class Service { database, storage, sessions, router, accounts, xmq, account_deletion };
+enum class Service { stores, storage, sessions, router, accounts, xmq, account_deletion };
 
-// "the database (Services::database)", for start-up errors.
+// "the stores (Services::stores)", for start-up errors.
 std::string_view describe(Service service);
 
 struct Protocol {

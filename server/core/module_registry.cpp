@@ -11,7 +11,7 @@ namespace {
 
 bool has(const Services& services, Service service) {
     switch (service) {
-    case Service::database: return services.database != nullptr;
+    case Service::stores: return services.stores != nullptr;
     case Service::storage: return services.storage != nullptr;
     case Service::sessions: return services.sessions != nullptr;
     case Service::router: return services.router != nullptr;
@@ -28,7 +28,7 @@ std::string quoted(std::string_view s) { return '"' + std::string(s) + '"'; }
 
 std::string_view describe(Service service) {
     switch (service) {
-    case Service::database: return "the database (Services::database)";
+    case Service::stores: return "the stores (Services::stores)";
     case Service::storage: return "the storage executor (Services::storage)";
     case Service::sessions: return "the session table (Services::sessions)";
     case Service::router: return "the router (Services::router)";

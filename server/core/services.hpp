@@ -16,7 +16,7 @@ class Engine;
 }
 
 namespace server::store {
-class Database;
+class Storage;
 }
 
 namespace server {
@@ -41,7 +41,7 @@ struct Services {
     StorageExecutor* storage = nullptr;
     auth::AccountStore* accounts = nullptr;
     xmq::Engine* xmq = nullptr;
-    store::Database* database = nullptr;  // for modules' own stores; null in some tests
+    store::Storage* stores = nullptr;  // the storage backend's stores; null in some tests
     IpConnectionLimit* connection_limit = nullptr;  // per-IP connection count; null = no limit
     AuthFailureDelay* auth_failures = nullptr;      // SASL failures per IP; null = no delay
     AccountDeletion* account_deletion = nullptr;    // XEP-0077 <remove/>, xmqd deluser; null in tests

@@ -4,11 +4,11 @@
 #include "xmpp/datetime.hpp"
 #include "server/migration/piefxis_writer.hpp"
 #include "xmpp/stored_xml.hpp"
-#include "server/store/blocklist_store.hpp"
-#include "server/store/offline_store.hpp"
-#include "server/store/roster_store.hpp"
-#include "server/store/sqlite_account_store.hpp"
-#include "server/store/user_data_store.hpp"
+#include "server/store/sqlite/sqlite_blocklist_store.hpp"
+#include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_roster_store.hpp"
+#include "server/store/sqlite/sqlite_account_store.hpp"
+#include "server/store/sqlite/sqlite_user_data_store.hpp"
 
 namespace server::migration {
 
@@ -19,16 +19,16 @@ std::optional<PieUser> read_stored_user(store::Database& db, const std::string& 
     PieUser u;
     u.name = user;
     u.secrets = account->secrets;
-    for (auto& row : store::RosterStore(db).rows(user, domain)) {
+    for (auto& row : store::SqliteRosterStore(db).rows(user, domain)) {
         u.contacts.push_back(PieContact{std::move(row.contact), std::move(row.name), std::move(row.groups),
                                         static_cast<xmpp::SubState>(row.state), row.in_roster});
     }
-    store::UserDataStore documents(db);
+    store::SqliteUserDataStore documents(db);
     if (auto vcard = documents.document(user, domain, "vcard", ""))
         u.vcard = xmpp::parse_stored(*vcard);
     for (const auto& [ns, xml] : documents.documents(user, domain, "private"))
         if (auto doc = xmpp::parse_stored(xml)) u.private_xml.push_back(std::move(*doc));
-    for (const auto& m : store::OfflineStore(db).list(user, domain)) {
+    for (const auto& m : store::SqliteOfflineStore(db).list(user, domain)) {
         auto message = xmpp::parse_stored(m.xml);
         if (!message) continue;
         std::int64_t stamp = 0;
@@ -44,7 +44,7 @@ xmpp::Result<ExportCounts, std::string> export_pie(store::Database& db, const st
     ExportCounts counts;
     store::SqliteAccountStore accounts(db);
     // One read of the block lists for the whole export (the store lists them all at once).
-    auto blocked = store::BlocklistStore(db).all();
+    auto blocked = store::SqliteBlocklistStore(db).all();
     PieWriter writer(out);
     for (const auto& domain : domains) {
         writer.begin_host(domain);

@@ -5,7 +5,9 @@
 //
 // Reads only; a running server may keep writing meanwhile (SQLite WAL), and
 // what it writes during the export may or may not be in it: stop it first for
-// a migration. Blocks on disk: for the admin sub-command.
+// a migration. Read through the SQLite classes (store/sqlite/), like the
+// import: the admin sub-command opens the file itself, with or without a
+// server running. Blocks on disk: for the admin sub-command.
 #pragma once
 
 #include <cstddef>
@@ -14,7 +16,7 @@
 #include <vector>
 
 #include "server/migration/piefxis.hpp"
-#include "server/store/database.hpp"
+#include "server/store/sqlite/database.hpp"
 #include "xmpp/result.hpp"
 
 namespace server::migration {

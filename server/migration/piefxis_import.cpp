@@ -6,12 +6,12 @@
 #include <limits>
 
 #include "auth/scram.hpp"
-#include "server/store/account_removal.hpp"
-#include "server/store/blocklist_store.hpp"
-#include "server/store/offline_store.hpp"
-#include "server/store/roster_store.hpp"
-#include "server/store/sqlite_account_store.hpp"
-#include "server/store/user_data_store.hpp"
+#include "server/store/sqlite/account_removal.hpp"
+#include "server/store/sqlite/sqlite_blocklist_store.hpp"
+#include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_roster_store.hpp"
+#include "server/store/sqlite/sqlite_account_store.hpp"
+#include "server/store/sqlite/sqlite_user_data_store.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/serializer.hpp"
 
@@ -36,10 +36,10 @@ struct Stores {
     explicit Stores(store::Database& db)
         : accounts(db), roster(db), user_data(db), offline(db), blocklist(db) {}
     store::SqliteAccountStore accounts;
-    store::RosterStore roster;
-    store::UserDataStore user_data;
-    store::OfflineStore offline;
-    store::BlocklistStore blocklist;
+    store::SqliteRosterStore roster;
+    store::SqliteUserDataStore user_data;
+    store::SqliteOfflineStore offline;
+    store::SqliteBlocklistStore blocklist;
 };
 
 std::optional<std::string> import_user(Stores& s, const PieUser& user, const std::string& domain,
@@ -83,7 +83,7 @@ std::optional<std::string> import_user(Stores& s, const PieUser& user, const std
         }
         const auto status = s.offline.add(user.name, domain, stamp, xmpp::to_string(message),
                                           std::numeric_limits<std::size_t>::max());
-        if (status != store::OfflineStore::AddStatus::ok) return jid + ": cannot store an offline message";
+        if (status != store::SqliteOfflineStore::AddStatus::ok) return jid + ": cannot store an offline message";
         ++counts.offline_messages;
     }
     if (!user.blocked.empty()) {

@@ -18,7 +18,10 @@
 // set: then everything xmqd keeps about it is deleted first
 // (store::remove_account) and the file's data takes its place.
 //
-// Blocks on disk: for the admin sub-command, single-threaded.
+// Written on the SQLite classes (store/sqlite/), not the store::Storage
+// interfaces: the whole import is one SQLite transaction, which the
+// interfaces do not offer. Blocks on disk: for the admin sub-command,
+// single-threaded.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +31,7 @@
 
 #include "conf/config.hpp"
 #include "server/migration/piefxis.hpp"
-#include "server/store/database.hpp"
+#include "server/store/sqlite/database.hpp"
 #include "xmpp/result.hpp"
 
 namespace server::migration {

@@ -26,8 +26,7 @@
 #include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
 #include "server/core/storage_executor.hpp"
-#include "server/store/blocklist_store.hpp"
-#include "server/store/roster_store.hpp"
+#include "server/store/storage.hpp"
 #include "xmpp/namespaces.hpp"
 
 namespace server::modules {
@@ -38,11 +37,11 @@ constexpr std::string_view blocking_ns = xmpp::ns::blocking;
 constexpr std::string_view blocking_errors_ns = xmpp::ns::blocking_errors;
 
 struct Blocking {
-    Blocking(Services& s, store::Database& db, std::size_t max)
-        : services(s), store(db), roster(db), max_blocked(max) {}
+    Blocking(Services& s, store::Storage& stores, std::size_t max)
+        : services(s), store(stores.blocklist()), roster(stores.roster()), max_blocked(max) {}
     Services& services;
-    store::BlocklistStore store;
-    store::RosterStore roster;
+    store::BlocklistStore& store;
+    store::RosterStore& roster;
     const std::size_t max_blocked;
 
     mutable std::shared_mutex mutex;
@@ -244,7 +243,7 @@ void handle_set(Blocking& b, IqRequest& request, Router& router) {
 
 void load_blocking(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(blocking_ns));
-    auto b = std::make_shared<Blocking>(services, *services.database, options.integer("max_blocked"));
+    auto b = std::make_shared<Blocking>(services, *services.stores, options.integer("max_blocked"));
     for (auto& [user, domain, jid] : b->store.all()) b->lists[user + "@" + domain].insert(jid);
 
     host.hooks().delivery_filter.push_back([b](const PendingDelivery& delivery) { return filter(*b, delivery); });
@@ -275,7 +274,7 @@ Module blocking_module() {
     return {
         .schema = {.name = "blocking", .options = {{"max_blocked", 1000, 1, 1000000}}},
         .protocols = {{"XEP-0191", "Blocking Command"}},
-        .needs = {Service::database, Service::storage, Service::sessions, Service::router},
+        .needs = {Service::stores, Service::storage, Service::sessions, Service::router},
         .load = load_blocking,
     };
 }

@@ -7,7 +7,7 @@
 namespace server::modules {
 
 std::shared_ptr<ImContext> ImContext::shared(ModuleHost& host, Services& services) {
-    return host.shared<ImContext>([&] { return std::make_shared<ImContext>(services, *services.database); });
+    return host.shared<ImContext>([&] { return std::make_shared<ImContext>(services, *services.stores); });
 }
 
 bool ImContext::account_exists(const xmpp::Jid& bare) const {

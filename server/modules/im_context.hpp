@@ -21,7 +21,7 @@
 #include "xmpp/subscription_state.hpp"
 #include "server/core/module_host.hpp"
 #include "server/core/services.hpp"
-#include "server/store/roster_store.hpp"
+#include "server/store/storage.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/jid.hpp"
 #include "xmpp/namespaces.hpp"
@@ -31,13 +31,13 @@ namespace server::modules {
 inline constexpr std::string_view roster_ns = xmpp::ns::roster;
 
 struct ImContext {
-    ImContext(Services& s, store::Database& db) : services(s), roster(db) {}
+    ImContext(Services& s, store::Storage& stores) : services(s), roster(stores.roster()) {}
 
     // The one ImContext of `host` (start-up: a module's load function).
     static std::shared_ptr<ImContext> shared(ModuleHost& host, Services& services);
 
     Services& services;
-    store::RosterStore roster;
+    store::RosterStore& roster;
     DirectedPresence directed;
     std::atomic<std::uint64_t> next_push{1};
 

@@ -13,8 +13,7 @@
 #include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
 #include "server/core/storage_executor.hpp"
-#include "server/store/roster_store.hpp"
-#include "server/store/user_data_store.hpp"
+#include "server/store/storage.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/namespaces.hpp"
 
@@ -25,10 +24,11 @@ namespace {
 constexpr std::string_view last_ns = xmpp::ns::last;
 
 struct Last {
-    Last(Services& s, store::Database& db) : services(s), store(db), roster(db) {}
+    Last(Services& s, store::Storage& stores)
+        : services(s), store(stores.user_data()), roster(stores.roster()) {}
     Services& services;
-    store::UserDataStore store;
-    store::RosterStore roster;
+    store::UserDataStore& store;
+    store::RosterStore& roster;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     // Storage thread.
@@ -63,7 +63,7 @@ void account_last(Last& l, IqRequest& request, Router& router) {
 
 void load_last(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     host.add_feature(IqTarget::host, std::string(last_ns));
-    auto l = std::make_shared<Last>(services, *services.database);
+    auto l = std::make_shared<Last>(services, *services.stores);
 
     host.on_iq(IqTarget::host, "get", last_ns, [l](IqRequest&& request, Router& router) {
         const auto up = std::chrono::steady_clock::now() - l->started;
@@ -90,7 +90,7 @@ Module last_module() {
     return {
         .schema = {.name = "last"},
         .protocols = {{"XEP-0012", "Last Activity"}},
-        .needs = {Service::database, Service::storage, Service::sessions, Service::accounts},
+        .needs = {Service::stores, Service::storage, Service::sessions, Service::accounts},
         .load = load_last,
     };
 }

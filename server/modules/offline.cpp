@@ -21,7 +21,7 @@
 #include "server/core/storage_executor.hpp"
 #include "server/core/metrics.hpp"
 #include "xmpp/stored_xml.hpp"
-#include "server/store/offline_store.hpp"
+#include "server/store/storage.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
@@ -45,9 +45,9 @@ bool stamped_by(const xmpp::Element& message, std::string_view domain) {
 }
 
 struct Offline {
-    Offline(Services& s, store::Database& db) : services(s), store(db) {}
+    Offline(Services& s, store::Storage& stores) : services(s), store(stores.offline()) {}
     Services& services;
-    store::OfflineStore store;
+    store::OfflineStore& store;
 };
 
 // Storage thread.
@@ -100,7 +100,7 @@ void flush(Offline& off, const xmpp::Jid& full) {
 
 void load_offline(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     host.add_feature(IqTarget::host, std::string(xmpp::ns::offline_feature));
-    auto off = std::make_shared<Offline>(services, *services.database);
+    auto off = std::make_shared<Offline>(services, *services.stores);
     // Start-up, before any worker runs: the gauge starts from what is on disk.
     metrics::offline_messages_changed(static_cast<std::int64_t>(off->store.total()));
 
@@ -132,7 +132,7 @@ Module offline_module() {
         .schema = {.name = "offline"},
         .protocols = {{"XEP-0160", "Best Practices for Handling Offline Messages"},
                       {"XEP-0203", "Delayed Delivery (offline messages)"}},
-        .needs = {Service::database, Service::storage, Service::accounts, Service::router},
+        .needs = {Service::stores, Service::storage, Service::accounts, Service::router},
         .load = load_offline,
     };
 }

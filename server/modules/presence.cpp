@@ -243,7 +243,7 @@ Module presence_module() {
     return {
         .schema = {.name = "presence", .depends = {"roster"}},
         .protocols = {{"RFC 6121", "XMPP IM: presence subscriptions, probes and broadcast (§3, §4)"}},
-        .needs = {Service::database, Service::storage, Service::sessions, Service::accounts, Service::router},
+        .needs = {Service::stores, Service::storage, Service::sessions, Service::accounts, Service::router},
         .load = load_presence,
     };
 }

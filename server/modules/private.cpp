@@ -12,7 +12,7 @@
 #include "xmpp/stored_xml.hpp"
 #include "server/router/router.hpp"
 #include "server/core/storage_executor.hpp"
-#include "server/store/user_data_store.hpp"
+#include "server/store/storage.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
 
@@ -23,13 +23,13 @@ namespace {
 constexpr std::string_view private_ns = xmpp::ns::private_xml;
 
 struct PrivateXml {
-    PrivateXml(Services& s, store::Database& db, const conf::ModuleOptions& options)
+    PrivateXml(Services& s, store::Storage& stores, const conf::ModuleOptions& options)
         : services(s),
-          store(db),
+          store(stores.user_data()),
           max_document_bytes(options.integer("max_document_bytes")),
           max_documents(options.integer("max_documents")) {}
     Services& services;
-    store::UserDataStore store;
+    store::UserDataStore& store;
     const std::size_t max_document_bytes;
     const std::size_t max_documents;
 };
@@ -73,7 +73,7 @@ void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
 void load_private(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(private_ns));
     host.add_feature(IqTarget::account, std::string(private_ns));
-    auto p = std::make_shared<PrivateXml>(services, *services.database, options);
+    auto p = std::make_shared<PrivateXml>(services, *services.stores, options);
     for (const char* type : {"get", "set"}) {
         const bool is_set = std::string_view(type) == "set";
         host.on_iq(IqTarget::account, type, private_ns, [p, is_set](IqRequest&& request, Router& router) {
@@ -94,7 +94,7 @@ Module private_module() {
                    .options = {{"max_document_bytes", 64 * 1024, 1024, 16 * 1024 * 1024},
                                {"max_documents", 100, 1, 100000}}},
         .protocols = {{"XEP-0049", "Private XML Storage"}},
-        .needs = {Service::database, Service::storage},
+        .needs = {Service::stores, Service::storage},
         .load = load_private,
     };
 }

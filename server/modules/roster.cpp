@@ -151,7 +151,7 @@ Module roster_module() {
     return {
         .schema = {.name = "roster"},
         .protocols = {{"RFC 6121", "XMPP IM: roster management (§2)"}, {"XEP-0237", "Roster Versioning"}},
-        .needs = {Service::database, Service::storage, Service::sessions, Service::accounts, Service::router},
+        .needs = {Service::stores, Service::storage, Service::sessions, Service::accounts, Service::router},
         .load = load_roster,
     };
 }

@@ -10,7 +10,7 @@
 #include "xmpp/stored_xml.hpp"
 #include "server/router/router.hpp"
 #include "server/core/storage_executor.hpp"
-#include "server/store/user_data_store.hpp"
+#include "server/store/storage.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
 
@@ -21,9 +21,10 @@ namespace {
 constexpr std::string_view vcard_ns = xmpp::ns::vcard;
 
 struct VCards {
-    VCards(Services& s, store::Database& db, std::size_t max) : services(s), store(db), max_bytes(max) {}
+    VCards(Services& s, store::Storage& stores, std::size_t max)
+        : services(s), store(stores.user_data()), max_bytes(max) {}
     Services& services;
-    store::UserDataStore store;
+    store::UserDataStore& store;
     const std::size_t max_bytes;
 };
 
@@ -57,7 +58,7 @@ void set(VCards& v, IqRequest& request, Router& router) {
 void load_vcard(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(vcard_ns));
     host.add_feature(IqTarget::account, std::string(vcard_ns));
-    auto v = std::make_shared<VCards>(services, *services.database, options.integer("max_bytes"));
+    auto v = std::make_shared<VCards>(services, *services.stores, options.integer("max_bytes"));
     host.on_iq(IqTarget::account, "get", vcard_ns, [v](IqRequest&& request, Router& router) {
         auto work = [v, request = std::move(request), &router]() mutable { get(*v, request, router); };
         v->services.storage->post(std::move(work));
@@ -75,7 +76,7 @@ Module vcard_module() {
     return {
         .schema = {.name = "vcard", .options = {{"max_bytes", 64 * 1024, 1024, 16 * 1024 * 1024}}},
         .protocols = {{"XEP-0054", "vcard-temp"}},
-        .needs = {Service::database, Service::storage, Service::accounts},
+        .needs = {Service::stores, Service::storage, Service::accounts},
         .load = load_vcard,
     };
 }

@@ -1,22 +1,20 @@
 // UserDataStore: small per-account XML documents and the last-activity
-// record, over the server's SQLite Database: the vCard (XEP-0054), private
-// XML storage by namespace (XEP-0049), and when the account was last
-// available with its last status (XEP-0012).
+// record, whatever the storage backend: the vCard (XEP-0054, kind "vcard",
+// key ""), private XML storage by namespace (XEP-0049, kind "private", key =
+// the namespace), and when the account was last available with its last
+// status (XEP-0012).
 //
-// Tables (module "user_data"): user_documents(user, domain, kind, key, xml)
-// where kind is "vcard" (key "") or "private" (key = the namespace);
-// last_activity(user, domain, stamp, status). The store borrows the
-// Database. Calls are thread-safe and block on disk: run them on the storage
-// executor or in an admin sub-command.
+// Owned by the backend's Storage (storage.hpp). Calls are thread-safe and
+// block on disk or network: run them on the storage executor or in an admin
+// sub-command, never on an I/O worker.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "server/store/database.hpp"
 
 namespace server::store {
 
@@ -27,24 +25,22 @@ struct LastActivity {
 
 class UserDataStore {
 public:
-    explicit UserDataStore(Database& db) : db_(db) {}
+    virtual ~UserDataStore() = default;
 
-    static MigrationSet schema();
-
-    std::optional<std::string> document(const std::string& user, const std::string& domain,
-                                        const std::string& kind, const std::string& key);
-    bool set_document(const std::string& user, const std::string& domain, const std::string& kind,
-                      const std::string& key, const std::string& xml);
-    std::size_t document_count(const std::string& user, const std::string& domain, const std::string& kind);
+    virtual std::optional<std::string> document(const std::string& user, const std::string& domain,
+                                                const std::string& kind, const std::string& key) = 0;
+    virtual bool set_document(const std::string& user, const std::string& domain, const std::string& kind,
+                              const std::string& key, const std::string& xml) = 0;
+    virtual std::size_t document_count(const std::string& user, const std::string& domain,
+                                       const std::string& kind) = 0;
     // Every document of one kind, as (key, xml), by key (xmqd export).
-    std::vector<std::pair<std::string, std::string>> documents(const std::string& user, const std::string& domain,
-                                                               const std::string& kind);
+    virtual std::vector<std::pair<std::string, std::string>> documents(const std::string& user,
+                                                                       const std::string& domain,
+                                                                       const std::string& kind) = 0;
 
-    std::optional<LastActivity> last_activity(const std::string& user, const std::string& domain);
-    bool set_last_activity(const std::string& user, const std::string& domain, const LastActivity& last);
-
-private:
-    Database& db_;
+    virtual std::optional<LastActivity> last_activity(const std::string& user, const std::string& domain) = 0;
+    virtual bool set_last_activity(const std::string& user, const std::string& domain,
+                                   const LastActivity& last) = 0;
 };
 
 }  // namespace server::store

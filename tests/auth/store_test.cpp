@@ -7,8 +7,8 @@
 #include <string>
 #include <thread>
 
-#include "server/store/database.hpp"
-#include "server/store/sqlite_account_store.hpp"
+#include "server/store/sqlite/database.hpp"
+#include "server/store/sqlite/sqlite_account_store.hpp"
 #include "tests/temp_dir.hpp"
 
 namespace {

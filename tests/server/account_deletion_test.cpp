@@ -11,13 +11,13 @@
 
 #include "auth/scram.hpp"
 #include "xmpp/subscription_state.hpp"
-#include "server/store/account_removal.hpp"
-#include "server/store/blocklist_store.hpp"
-#include "server/store/database.hpp"
-#include "server/store/offline_store.hpp"
-#include "server/store/roster_store.hpp"
-#include "server/store/sqlite_account_store.hpp"
-#include "server/store/user_data_store.hpp"
+#include "server/store/sqlite/account_removal.hpp"
+#include "server/store/sqlite/sqlite_blocklist_store.hpp"
+#include "server/store/sqlite/database.hpp"
+#include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_roster_store.hpp"
+#include "server/store/sqlite/sqlite_account_store.hpp"
+#include "server/store/sqlite/sqlite_user_data_store.hpp"
 #include "server/accounts/stored_account_deletion.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -52,15 +52,15 @@ void add_account(store::Database& db, const std::string& user) {
 // One row in every table an account has.
 void fill(store::Database& db, const std::string& user) {
     add_account(db, user);
-    store::RosterStore roster(db);
+    store::SqliteRosterStore roster(db);
     REQUIRE(roster.put(user, "localhost", {"someone@elsewhere.example", "", {"g"}, to_int(SubState::to), true}));
-    store::OfflineStore offline(db);
-    REQUIRE(offline.add(user, "localhost", 1, "<message/>", 10) == store::OfflineStore::AddStatus::ok);
-    store::UserDataStore data(db);
+    store::SqliteOfflineStore offline(db);
+    REQUIRE(offline.add(user, "localhost", 1, "<message/>", 10) == store::SqliteOfflineStore::AddStatus::ok);
+    store::SqliteUserDataStore data(db);
     REQUIRE(data.set_document(user, "localhost", "vcard", "", "<vCard/>"));
     REQUIRE(data.set_document(user, "localhost", "private", "urn:x", "<x/>"));
     REQUIRE(data.set_last_activity(user, "localhost", {1, "gone"}));
-    store::BlocklistStore blocklist(db);
+    store::SqliteBlocklistStore blocklist(db);
     REQUIRE(blocklist.add(user, "localhost", {"spam@elsewhere.example"}));
 }
 
@@ -118,7 +118,7 @@ TEST_CASE("deletion without a server moves the contacts' rows as unsubscribe/uns
     test::TempDir dir;
     auto db = open_db(dir.path);
     for (const char* user : {"alice", "bob", "carol", "dave", "erin"}) add_account(*db, user);
-    store::RosterStore roster(*db);
+    store::SqliteRosterStore roster(*db);
     // alice-bob: both ways. alice asked carol (carol has not answered);
     // dave asked alice (not answered, so alice's row is not in her roster);
     // alice receives erin's presence only.

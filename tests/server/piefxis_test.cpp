@@ -15,11 +15,11 @@
 #include "server/migration/piefxis_reader.hpp"
 #include "server/migration/piefxis_writer.hpp"
 #include "xmpp/datetime.hpp"
-#include "server/store/blocklist_store.hpp"
-#include "server/store/offline_store.hpp"
-#include "server/store/roster_store.hpp"
-#include "server/store/sqlite_account_store.hpp"
-#include "server/store/user_data_store.hpp"
+#include "server/store/sqlite/sqlite_blocklist_store.hpp"
+#include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_roster_store.hpp"
+#include "server/store/sqlite/sqlite_account_store.hpp"
+#include "server/store/sqlite/sqlite_user_data_store.hpp"
 #include "xmpp/serializer.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -281,14 +281,14 @@ TEST_CASE("import into the store, skip or replace existing users, export what is
     REQUIRE(carol->secrets.size() == 1);  // as the file had them: SHA-1 only
     CHECK(carol->secrets[0].hash == auth::ScramHash::sha1);
 
-    server::store::RosterStore roster(db);
+    server::store::SqliteRosterStore roster(db);
     auto pending = roster.row("carol", "localhost", "alice@localhost");
     REQUIRE(pending);
     CHECK(pending->state == static_cast<int>(SubState::none_pending_in));
     CHECK_FALSE(pending->in_roster);
     CHECK(roster.roster_size("carol", "localhost") == 2);
 
-    auto offline = server::store::OfflineStore(db).list("carol", "localhost");
+    auto offline = server::store::SqliteOfflineStore(db).list("carol", "localhost");
     REQUIRE(offline.size() == 2);
     CHECK(offline[0].xml.find("first") != std::string::npos);
     CHECK(offline[1].xml.find("second") != std::string::npos);
@@ -300,13 +300,13 @@ TEST_CASE("import into the store, skip or replace existing users, export what is
     REQUIRE(again.ok());
     CHECK(again->users == 0);
     CHECK(again->skipped_existing == 2);
-    CHECK(server::store::OfflineStore(db).count("carol", "localhost") == 2);
+    CHECK(server::store::SqliteOfflineStore(db).count("carol", "localhost") == 2);
     // --replace: the account is rebuilt from the file, nothing doubled.
     options.replace = true;
     auto replaced = import_pie(db, data.value(), config, options);
     REQUIRE(replaced.ok());
     CHECK(replaced->replaced == 2);
-    CHECK(server::store::OfflineStore(db).count("carol", "localhost") == 2);
+    CHECK(server::store::SqliteOfflineStore(db).count("carol", "localhost") == 2);
     CHECK(roster.roster_size("carol", "localhost") == 2);
 
     // Export and read back: the same users and data.

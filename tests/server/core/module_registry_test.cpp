@@ -9,7 +9,7 @@
 #include "server/core/module_host.hpp"
 #include "server/core/module_registry.hpp"
 #include "server/core/services.hpp"
-#include "server/store/database.hpp"
+#include "server/store/sqlite/sqlite_storage.hpp"
 
 namespace module_registry_test {
 
@@ -32,16 +32,16 @@ Module made_up(std::string name, std::int64_t id, std::vector<Service> needs = {
 }
 
 ModuleRegistry three() {
-    return ModuleRegistry({made_up("alpha", 1), made_up("beta", 2, {Service::database}),
+    return ModuleRegistry({made_up("alpha", 1), made_up("beta", 2, {Service::stores}),
                            made_up("gamma", 3, {}, {"alpha"})});
 }
 
 TEST_CASE("modules load in the registry's order, each with its options") {
     const ModuleRegistry registry = three();
-    auto db = server::store::Database::open_in_memory();
+    auto db = server::store::SqliteStorage::open_in_memory();
     REQUIRE(db.ok());
     Services services;
-    services.database = db.value().get();
+    services.stores = db.value().get();
     ModuleHost host;
     conf::ModulesConfig config;
     config.options["gamma"]["id"] = 30;
@@ -57,7 +57,7 @@ TEST_CASE("a missing service is an error naming the module and the service, and 
     ModuleHost host;
     auto loaded = registry.load(host, services, {});
     REQUIRE_FALSE(loaded.ok());
-    CHECK(loaded.error() == "module \"beta\" needs the database (Services::database), which this server does not provide");
+    CHECK(loaded.error() == "module \"beta\" needs the stores (Services::stores), which this server does not provide");
     CHECK(host.features(server::IqTarget::host).empty());  // not even alpha, which needs nothing
 
     conf::ModulesConfig without_beta;

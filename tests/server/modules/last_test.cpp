@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "conversation.hpp"
-#include "server/store/roster_store.hpp"
+#include "server/store/storage.hpp"
 #include "xmpp/subscription_state.hpp"
 
 namespace last_test {
@@ -17,8 +17,7 @@ const std::string last_query = "<query xmlns='jabber:iq:last'/>";
 // juliet lets romeo see her presence (her roster says 'from'), written to the
 // store directly: this test is about last activity, not subscriptions.
 void juliet_shares_presence_with_romeo(test::C2sHarness& h) {
-    server::store::RosterStore roster(*h.parts->database);
-    REQUIRE(roster.put("juliet", "localhost",
+    REQUIRE(h.parts->stores->roster().put("juliet", "localhost",
                        {"romeo@localhost", "", {}, xmpp::to_int(xmpp::SubState::from), true}));
 }
 

@@ -1,4 +1,4 @@
-#include "server/store/sqlite_account_store.hpp"
+#include "server/store/sqlite/sqlite_account_store.hpp"
 #include "xmpp/datetime.hpp"
 
 #include <sqlite3.h>

@@ -1,8 +1,10 @@
-// Removing every row the store keeps about one account, in one transaction:
-// the account and its SCRAM secrets, its roster and roster version, offline
-// messages, vCard and private XML, last activity and block list. What the
-// account's contacts keep about it (their own roster rows) is theirs and is
-// not touched here: the caller sends them the subscription cancellations
+// Removing every row the SQLite store keeps about one account, in one
+// transaction: the account and its SCRAM secrets, its roster and roster
+// version, offline messages, vCard and private XML, last activity and block
+// list (Storage::remove_account on SQLite; also used directly by the import
+// and the deletion without a running server, which hold a Database). What
+// the account's contacts keep about it (their own roster rows) is theirs and
+// is not touched here: the caller sends them the subscription cancellations
 // first (see server/accounts/account_deletion.hpp).
 //
 // Thread-safety: blocks on disk, like every store call; run it on the
@@ -15,16 +17,10 @@
 #include <vector>
 
 #include "auth/account_store.hpp"
-#include "server/store/database.hpp"
+#include "server/store/sqlite/database.hpp"
+#include "server/store/storage.hpp"
 
 namespace server::store {
-
-struct RemovedAccount {
-    // ok; not_found when there was no account row (nothing else is then
-    // deleted); error when the transaction failed (nothing is deleted).
-    auth::StoreStatus status = auth::StoreStatus::error;
-    std::size_t offline_messages = 0;  // how many were deleted (for the gauge)
-};
 
 // Every table whose rows belong to an account, keyed by (user, domain). A
 // store that adds such a table lists it here; a unit test compares this list

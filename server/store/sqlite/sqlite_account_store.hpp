@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "auth/account_store.hpp"
-#include "server/store/database.hpp"
+#include "server/store/sqlite/database.hpp"
 
 namespace server::store {
 

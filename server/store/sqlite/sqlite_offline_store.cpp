@@ -1,8 +1,8 @@
-#include "server/store/offline_store.hpp"
+#include "server/store/sqlite/sqlite_offline_store.hpp"
 
 namespace server::store {
 
-MigrationSet OfflineStore::schema() {
+MigrationSet SqliteOfflineStore::schema() {
     return {"offline",
             {
                 {1,
@@ -29,8 +29,8 @@ std::size_t count_locked(Database::Lock& l, const std::string& user, const std::
 
 }  // namespace
 
-OfflineStore::AddStatus OfflineStore::add(const std::string& user, const std::string& domain, std::int64_t stamp,
-                                          const std::string& xml, std::size_t cap) {
+SqliteOfflineStore::AddStatus SqliteOfflineStore::add(const std::string& user, const std::string& domain,
+                                                      std::int64_t stamp, const std::string& xml, std::size_t cap) {
     auto l = db_.lock();
     Database::Transaction tx(l);
     if (!tx.begun()) return AddStatus::error;
@@ -42,7 +42,7 @@ OfflineStore::AddStatus OfflineStore::add(const std::string& user, const std::st
     return tx.commit() ? AddStatus::ok : AddStatus::error;
 }
 
-std::vector<OfflineMessage> OfflineStore::list(const std::string& user, const std::string& domain) {
+std::vector<OfflineMessage> SqliteOfflineStore::list(const std::string& user, const std::string& domain) {
     std::vector<OfflineMessage> out;
     auto l = db_.lock();
     Statement s = l.prepare("SELECT id, xml FROM offline_messages WHERE user = ?1 AND domain = ?2 ORDER BY id");
@@ -52,18 +52,18 @@ std::vector<OfflineMessage> OfflineStore::list(const std::string& user, const st
     return out;
 }
 
-bool OfflineStore::remove_through(const std::string& user, const std::string& domain, std::int64_t last_id) {
+bool SqliteOfflineStore::remove_through(const std::string& user, const std::string& domain, std::int64_t last_id) {
     auto l = db_.lock();
     Statement s = l.prepare("DELETE FROM offline_messages WHERE user = ?1 AND domain = ?2 AND id <= ?3");
     return s.valid() && s.bind(1, user).bind(2, domain).bind(3, last_id).run();
 }
 
-std::size_t OfflineStore::count(const std::string& user, const std::string& domain) {
+std::size_t SqliteOfflineStore::count(const std::string& user, const std::string& domain) {
     auto l = db_.lock();
     return count_locked(l, user, domain);
 }
 
-std::size_t OfflineStore::total() {
+std::size_t SqliteOfflineStore::total() {
     auto l = db_.lock();
     Statement s = l.prepare("SELECT COUNT(*) FROM offline_messages");
     if (!s.valid() || s.step() != Statement::Step::row) return 0;

@@ -1,8 +1,8 @@
-#include "server/store/user_data_store.hpp"
+#include "server/store/sqlite/sqlite_user_data_store.hpp"
 
 namespace server::store {
 
-MigrationSet UserDataStore::schema() {
+MigrationSet SqliteUserDataStore::schema() {
     return {"user_data",
             {
                 {1,
@@ -24,8 +24,8 @@ MigrationSet UserDataStore::schema() {
             }};
 }
 
-std::optional<std::string> UserDataStore::document(const std::string& user, const std::string& domain,
-                                                   const std::string& kind, const std::string& key) {
+std::optional<std::string> SqliteUserDataStore::document(const std::string& user, const std::string& domain,
+                                                         const std::string& kind, const std::string& key) {
     auto l = db_.lock();
     Statement s = l.prepare(
         "SELECT xml FROM user_documents WHERE user = ?1 AND domain = ?2 AND kind = ?3 AND key = ?4");
@@ -35,16 +35,16 @@ std::optional<std::string> UserDataStore::document(const std::string& user, cons
     return s.text(0);
 }
 
-bool UserDataStore::set_document(const std::string& user, const std::string& domain, const std::string& kind,
-                                 const std::string& key, const std::string& xml) {
+bool SqliteUserDataStore::set_document(const std::string& user, const std::string& domain, const std::string& kind,
+                                       const std::string& key, const std::string& xml) {
     auto l = db_.lock();
     Statement s = l.prepare(
         "INSERT OR REPLACE INTO user_documents (user, domain, kind, key, xml) VALUES (?1, ?2, ?3, ?4, ?5)");
     return s.valid() && s.bind(1, user).bind(2, domain).bind(3, kind).bind(4, key).bind(5, xml).run();
 }
 
-std::size_t UserDataStore::document_count(const std::string& user, const std::string& domain,
-                                          const std::string& kind) {
+std::size_t SqliteUserDataStore::document_count(const std::string& user, const std::string& domain,
+                                                const std::string& kind) {
     auto l = db_.lock();
     Statement s = l.prepare("SELECT COUNT(*) FROM user_documents WHERE user = ?1 AND domain = ?2 AND kind = ?3");
     if (!s.valid()) return 0;
@@ -53,9 +53,9 @@ std::size_t UserDataStore::document_count(const std::string& user, const std::st
     return static_cast<std::size_t>(s.integer(0));
 }
 
-std::vector<std::pair<std::string, std::string>> UserDataStore::documents(const std::string& user,
-                                                                         const std::string& domain,
-                                                                         const std::string& kind) {
+std::vector<std::pair<std::string, std::string>> SqliteUserDataStore::documents(const std::string& user,
+                                                                                const std::string& domain,
+                                                                                const std::string& kind) {
     std::vector<std::pair<std::string, std::string>> out;
     auto l = db_.lock();
     Statement s = l.prepare(
@@ -66,7 +66,7 @@ std::vector<std::pair<std::string, std::string>> UserDataStore::documents(const 
     return out;
 }
 
-std::optional<LastActivity> UserDataStore::last_activity(const std::string& user, const std::string& domain) {
+std::optional<LastActivity> SqliteUserDataStore::last_activity(const std::string& user, const std::string& domain) {
     auto l = db_.lock();
     Statement s = l.prepare("SELECT stamp, status FROM last_activity WHERE user = ?1 AND domain = ?2");
     if (!s.valid()) return std::nullopt;
@@ -75,8 +75,8 @@ std::optional<LastActivity> UserDataStore::last_activity(const std::string& user
     return LastActivity{s.integer(0), s.text(1)};
 }
 
-bool UserDataStore::set_last_activity(const std::string& user, const std::string& domain,
-                                      const LastActivity& last) {
+bool SqliteUserDataStore::set_last_activity(const std::string& user, const std::string& domain,
+                                            const LastActivity& last) {
     auto l = db_.lock();
     Statement s = l.prepare(
         "INSERT OR REPLACE INTO last_activity (user, domain, stamp, status) VALUES (?1, ?2, ?3, ?4)");

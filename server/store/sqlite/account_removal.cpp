@@ -1,4 +1,4 @@
-#include "server/store/account_removal.hpp"
+#include "server/store/sqlite/account_removal.hpp"
 
 namespace server::store {
 

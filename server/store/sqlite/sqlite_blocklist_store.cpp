@@ -1,8 +1,8 @@
-#include "server/store/blocklist_store.hpp"
+#include "server/store/sqlite/sqlite_blocklist_store.hpp"
 
 namespace server::store {
 
-MigrationSet BlocklistStore::schema() {
+MigrationSet SqliteBlocklistStore::schema() {
     return {"blocklist",
             {
                 {1,
@@ -15,7 +15,7 @@ MigrationSet BlocklistStore::schema() {
             }};
 }
 
-std::vector<std::tuple<std::string, std::string, std::string>> BlocklistStore::all() {
+std::vector<std::tuple<std::string, std::string, std::string>> SqliteBlocklistStore::all() {
     std::vector<std::tuple<std::string, std::string, std::string>> out;
     auto l = db_.lock();
     Statement s = l.prepare("SELECT user, domain, jid FROM blocklist");
@@ -41,7 +41,8 @@ bool run_per_jid(Database::Lock& l, const char* sql, const std::string& user, co
 
 }  // namespace
 
-bool BlocklistStore::add(const std::string& user, const std::string& domain, const std::vector<std::string>& jids) {
+bool SqliteBlocklistStore::add(const std::string& user, const std::string& domain,
+                               const std::vector<std::string>& jids) {
     auto l = db_.lock();
     Database::Transaction tx(l);
     if (!tx.begun()) return false;
@@ -50,8 +51,8 @@ bool BlocklistStore::add(const std::string& user, const std::string& domain, con
            tx.commit();
 }
 
-bool BlocklistStore::remove(const std::string& user, const std::string& domain,
-                            const std::vector<std::string>& jids) {
+bool SqliteBlocklistStore::remove(const std::string& user, const std::string& domain,
+                                  const std::vector<std::string>& jids) {
     auto l = db_.lock();
     Database::Transaction tx(l);
     if (!tx.begun()) return false;

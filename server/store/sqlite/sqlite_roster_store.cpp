@@ -1,4 +1,4 @@
-#include "server/store/roster_store.hpp"
+#include "server/store/sqlite/sqlite_roster_store.hpp"
 
 namespace server::store {
 
@@ -43,7 +43,7 @@ constexpr const char* select_columns = "SELECT contact, name, groups, state, in_
 
 }  // namespace
 
-MigrationSet RosterStore::schema() {
+MigrationSet SqliteRosterStore::schema() {
     return {"roster",
             {
                 {1,
@@ -67,7 +67,7 @@ MigrationSet RosterStore::schema() {
             }};
 }
 
-std::vector<RosterRow> RosterStore::rows(const std::string& user, const std::string& domain) {
+std::vector<RosterRow> SqliteRosterStore::rows(const std::string& user, const std::string& domain) {
     std::vector<RosterRow> out;
     auto l = db_.lock();
     Statement s = l.prepare(std::string(select_columns) + " WHERE user = ?1 AND domain = ?2 ORDER BY contact");
@@ -77,8 +77,8 @@ std::vector<RosterRow> RosterStore::rows(const std::string& user, const std::str
     return out;
 }
 
-std::optional<RosterRow> RosterStore::row(const std::string& user, const std::string& domain,
-                                          const std::string& contact) {
+std::optional<RosterRow> SqliteRosterStore::row(const std::string& user, const std::string& domain,
+                                                const std::string& contact) {
     auto l = db_.lock();
     Statement s = l.prepare(std::string(select_columns) + " WHERE user = ?1 AND domain = ?2 AND contact = ?3");
     if (!s.valid()) return std::nullopt;
@@ -87,7 +87,7 @@ std::optional<RosterRow> RosterStore::row(const std::string& user, const std::st
     return read_row(s);
 }
 
-std::size_t RosterStore::roster_size(const std::string& user, const std::string& domain) {
+std::size_t SqliteRosterStore::roster_size(const std::string& user, const std::string& domain) {
     auto l = db_.lock();
     Statement s = l.prepare("SELECT COUNT(*) FROM roster_items WHERE user = ?1 AND domain = ?2 AND in_roster = 1");
     if (!s.valid()) return 0;
@@ -96,8 +96,8 @@ std::size_t RosterStore::roster_size(const std::string& user, const std::string&
     return static_cast<std::size_t>(s.integer(0));
 }
 
-std::optional<std::int64_t> RosterStore::bump(Database::Lock& l, const std::string& user,
-                                              const std::string& domain) {
+std::optional<std::int64_t> SqliteRosterStore::bump(Database::Lock& l, const std::string& user,
+                                                    const std::string& domain) {
     Statement up = l.prepare(
         "INSERT INTO roster_versions (user, domain, ver) VALUES (?1, ?2, 1)"
         " ON CONFLICT (user, domain) DO UPDATE SET ver = ver + 1");
@@ -109,8 +109,8 @@ std::optional<std::int64_t> RosterStore::bump(Database::Lock& l, const std::stri
     return get.integer(0);
 }
 
-std::optional<std::int64_t> RosterStore::put(const std::string& user, const std::string& domain,
-                                             const RosterRow& row) {
+std::optional<std::int64_t> SqliteRosterStore::put(const std::string& user, const std::string& domain,
+                                                   const RosterRow& row) {
     auto l = db_.lock();
     Database::Transaction tx(l);
     if (!tx.begun()) return std::nullopt;
@@ -126,8 +126,8 @@ std::optional<std::int64_t> RosterStore::put(const std::string& user, const std:
     return ver;
 }
 
-std::optional<std::int64_t> RosterStore::remove(const std::string& user, const std::string& domain,
-                                                const std::string& contact) {
+std::optional<std::int64_t> SqliteRosterStore::remove(const std::string& user, const std::string& domain,
+                                                      const std::string& contact) {
     auto l = db_.lock();
     Database::Transaction tx(l);
     if (!tx.begun()) return std::nullopt;
@@ -138,7 +138,7 @@ std::optional<std::int64_t> RosterStore::remove(const std::string& user, const s
     return ver;
 }
 
-std::int64_t RosterStore::version(const std::string& user, const std::string& domain) {
+std::int64_t SqliteRosterStore::version(const std::string& user, const std::string& domain) {
     auto l = db_.lock();
     Statement s = l.prepare("SELECT ver FROM roster_versions WHERE user = ?1 AND domain = ?2");
     if (!s.valid()) return 0;

@@ -1,0 +1,27 @@
+#include "server/store/sqlite/sqlite_storage.hpp"
+
+#include <utility>
+
+namespace server::store {
+
+xmpp::Result<std::unique_ptr<SqliteStorage>, std::string> SqliteStorage::open(
+    const std::filesystem::path& directory) {
+    auto db = Database::open(directory);
+    if (!db) return xmpp::fail(db.error());
+    return std::make_unique<SqliteStorage>(std::move(db.value()));
+}
+
+xmpp::Result<std::unique_ptr<SqliteStorage>, std::string> SqliteStorage::open_in_memory() {
+    auto db = Database::open_in_memory();
+    if (!db) return xmpp::fail(db.error());
+    return std::make_unique<SqliteStorage>(std::move(db.value()));
+}
+
+SqliteStorage::SqliteStorage(std::unique_ptr<Database> db)
+    : db_(std::move(db)), accounts_(*db_), roster_(*db_), offline_(*db_), user_data_(*db_), blocklist_(*db_) {}
+
+RemovedAccount SqliteStorage::remove_account(const std::string& user, const std::string& domain) {
+    return store::remove_account(*db_, user, domain);
+}
+
+}  // namespace server::store
