@@ -64,6 +64,14 @@ struct Hooks {
     // set): subscriptions, directed presence.
     std::vector<std::function<bool(xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to)>>
         outbound_presence;
+    // A message to a local account (local part set), once, as the Router
+    // routes it: after the delivery filters admitted it, before it reaches a
+    // session, offline storage or an error reply. `from` is the sender as
+    // the stanza says; `to` the recipient as addressed (bare or full). A hook
+    // may change the message (the archive stamps its stanza-id, XEP-0359)
+    // and send stanzas of its own (carbon copies, XEP-0280); true stops it.
+    std::vector<std::function<bool(xmpp::Element& message, const xmpp::Jid& from, const xmpp::Jid& to)>>
+        routed_message;
     // A bound session ended (closed, lost, replaced).
     std::vector<std::function<void(const xmpp::Jid& full)>> session_ended;
     // A message for a local account that has no resource to take it (RFC

@@ -55,6 +55,9 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
         if (kind == "presence")
             for (const auto& hook : services_.modules->hooks().outbound_presence)
                 if (hook(stanza, from, *to)) return;
+        if (kind == "message")
+            for (const auto& hook : services_.modules->hooks().routed_message)
+                if (hook(stanza, from, *to)) return;
         if (to->is_bare()) return to_account(std::move(stanza), from, *to);
         return to_resource(std::move(stanza), *to);
     }
