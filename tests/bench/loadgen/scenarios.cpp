@@ -535,6 +535,7 @@ private:
 
     // Runs `each` on every kept connection, on its own thread; returns when all have run.
     void on_each(const std::function<void(Connection&, ResumeTrack&)>& each) {
+        if (track_.size() < conns_.size()) track_.resize(conns_.size());
         std::latch done(static_cast<std::ptrdiff_t>(workers_.size()));
         for (auto& w : workers_) {
             asio::post(w->io, [this, w = w.get(), &each, &done] {
