@@ -101,12 +101,14 @@ async def test_inactive_holds_presence_and_chat_states_until_a_message_or_active
 
         csi.send_inactive()
         await kit.ping_server()  # <inactive/> taken
+        # Each sender's ping answer says its stanza reached kit's session: the order is known.
         lee.presence(extra="<show>away</show>")
         chat_state(lee, kit.jid, "composing")
+        await lee.ping_server()
         mo.presence(extra="<show>dnd</show>")
+        await mo.ping_server()
         lee.presence(extra="<show>xa</show>")
         await lee.ping_server()
-        await mo.ping_server()
         await arrivals.nothing()
 
         lee.send_message(kit.jid, "up?")
@@ -114,10 +116,12 @@ async def test_inactive_holds_presence_and_chat_states_until_a_message_or_active
                                           "message lee body:up?"]
 
         lee.presence(extra="<show>chat</show>")
-        mo.presence(extra="<show>away</show>")
-        lee.presence()
-        chat_state(mo, kit.jid, "paused")
         await lee.ping_server()
+        mo.presence(extra="<show>away</show>")
+        await mo.ping_server()
+        lee.presence()
+        await lee.ping_server()
+        chat_state(mo, kit.jid, "paused")
         await mo.ping_server()
         await arrivals.nothing()
         csi.send_active()
