@@ -34,6 +34,7 @@ inline constexpr std::string_view blocking_errors = "urn:xmpp:blocking:errors";
 inline constexpr std::string_view register_query = "jabber:iq:register";
 inline constexpr std::string_view register_feature = "http://jabber.org/features/iq-register";  // stream feature
 inline constexpr std::string_view offline_feature = "msgoffline";  // XEP-0160 disco feature
+inline constexpr std::string_view sm = "urn:xmpp:sm:3";  // XEP-0198 stream management
 
 // XEP-0227 (PIEFXIS), and the namespace of its drafts before 1.0, still read.
 inline constexpr std::string_view pie = "urn:xmpp:pie:0";

@@ -17,6 +17,7 @@ const ModuleRegistry& builtin_modules() {
         last_module(),
         blocking_module(),
         register_module(),
+        stream_management_module(),
     });
     return registry;
 }
