@@ -5,8 +5,8 @@
 // if no resumption claimed it first, and an account keeps at most
 // `max_per_account` hibernated sessions (hibernating one more gives back
 // the oldest, to be ended). A session is in the table from <enable
-// resume='true'/> until it ends, attached or hibernated. After shut_down()
-// nothing hibernates any more.
+// resume='true'/> until it ends, attached or hibernated. After
+// stop_hibernating() nothing hibernates any more.
 //
 // A template over the session type so that the rules are tested without
 // sockets; the server uses ResumptionTable<BoundSession>
@@ -99,13 +99,16 @@ public:
         if (it != entries_.end() && it->second.session.get() == session) entries_.erase(it);
     }
 
-    // The server stops: nothing hibernates from now on; returns the
-    // hibernated sessions (they stay in the table until they end).
-    std::vector<std::shared_ptr<Session>> shut_down() {
+    // The server stops: nothing hibernates from now on.
+    void stop_hibernating() {
         std::lock_guard lock(mutex_);
         stopping_ = true;
+    }
+    // The hibernated sessions (they stay in the table until they end).
+    std::vector<std::shared_ptr<Session>> hibernated_sessions() const {
+        std::lock_guard lock(mutex_);
         std::vector<std::shared_ptr<Session>> hibernated;
-        for (auto& [id, entry] : entries_)
+        for (const auto& [id, entry] : entries_)
             if (entry.hibernated) hibernated.push_back(entry.session);
         return hibernated;
     }

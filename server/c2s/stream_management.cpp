@@ -5,7 +5,12 @@
 namespace server {
 
 void StreamManagement::shut_down() {
-    for (const auto& session : resumable.shut_down())
+    resumable.stop_hibernating();
+    end_hibernated();
+}
+
+void StreamManagement::end_hibernated() {
+    for (const auto& session : resumable.hibernated_sessions())
         session->close_with(xmpp::StreamError::system_shutdown, "The server is shutting down");
 }
 

@@ -33,6 +33,8 @@ public:
     // hibernated one ends (its unacknowledged messages go to offline
     // storage on its worker, posted to the storage thread before it stops).
     void shut_down();
+    // Ends every hibernated session now (the server stops; a test tears down).
+    void end_hibernated();
 };
 
 }  // namespace server

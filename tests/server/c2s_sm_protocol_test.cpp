@@ -170,7 +170,7 @@ TEST_CASE("resumption table: an account keeps at most N hibernated sessions, the
     CHECK(evicted.size() == 2);
 }
 
-TEST_CASE("resumption table: after shut_down nothing hibernates, the hibernated are handed out") {
+TEST_CASE("resumption table: after stop_hibernating nothing hibernates; the hibernated are listed") {
     Table table;
     auto a = std::make_shared<FakeSession>(FakeSession{1});
     auto b = std::make_shared<FakeSession>(FakeSession{2});
@@ -178,7 +178,8 @@ TEST_CASE("resumption table: after shut_down nothing hibernates, the hibernated 
     table.add("a", "juliet@localhost", a);
     table.add("b", "juliet@localhost", b);
     REQUIRE(table.hibernate("a", a.get(), 10, evicted));
-    auto hibernated = table.shut_down();
+    table.stop_hibernating();
+    auto hibernated = table.hibernated_sessions();
     REQUIRE(hibernated.size() == 1);
     CHECK(hibernated[0] == a);
     CHECK_FALSE(table.hibernate("b", b.get(), 10, evicted));
