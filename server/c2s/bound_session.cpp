@@ -270,8 +270,9 @@ void BoundSession::connection_closed(StreamConnection& connection) {
     connection_ = nullptr;
     ++timer_generation_;
     timer_.reset();
-    // What the connection never wrote is in the outbox too, unacknowledged.
-    if (hibernate()) return;
+    // A lost connection (not a closed stream): the session may wait for
+    // resumption. What the connection never wrote is in its outbox too.
+    if (!connection.ended_in_order() && hibernate()) return;
     end(std::move(unwritten));
 }
 

@@ -31,12 +31,14 @@
 // stays in the outbox until the client's h covers it, and the session asks
 // for acks itself (after N unacknowledged stanzas, or T seconds of
 // unacknowledged output). A resumable session whose connection is lost
-// hibernates (stream_management.hpp: its ResumptionTable) instead of
+// (not a stream closed in order by either side) hibernates (stream_management.hpp: its ResumptionTable) instead of
 // ending: it keeps taking stanzas into its outbox until resume() attaches
 // it to a new connection, on any worker, and resends what the client has
 // not acknowledged, in order; or until its resumption time passes, the
-// account hibernates too many sessions, or the server stops: then it ends. When the session ends (its
-// connection closed while attached, or close_with() while detached), the
+// account hibernates too many sessions, or the server stops: then it ends.
+//
+// When the session ends (its connection closed while attached, or
+// close_with() while detached), the
 // chat and normal messages it took and never wrote go to the
 // unwritten_messages hooks (offline storage) in their order, then it leaves
 // the session table and its resource ends (XMQ subscriptions, the modules'

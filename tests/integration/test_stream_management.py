@@ -407,3 +407,62 @@ async def test_every_message_covered_by_an_ack_survives_sigkill(make_server):
         server.write_config()
         server.start()
     assert server.stop() == 0
+
+
+# -- real client libraries -----------------------------------------------------------
+
+
+async def test_slixmpp_enables_and_resumes_after_the_socket_is_cut(web):
+    from xmpp_client import Client
+
+    client = Client(web, "erin", resource="sli")
+    client.xmpp.register_plugin("xep_0198")
+    enabled = asyncio.Event()
+    resumed = asyncio.Event()
+    client.xmpp.add_event_handler("sm_enabled", lambda _: enabled.set())
+    client.xmpp.add_event_handler("session_resumed", lambda _: resumed.set())
+    await client.sign_in()
+    await asyncio.wait_for(enabled.wait(), 10)
+    sender = await signed_in_sender(web)
+    await send_and_confirm(sender, chat("erin@localhost/sli", "sli-1"))
+    assert (await asyncio.wait_for(client.messages.get(), 10))["id"] == "sli-1"
+
+    client.xmpp.transport.abort()  # the socket is cut under the client
+    await log_says(web, "erin@localhost/sli hibernated")
+    await send_and_confirm(sender, chat("erin@localhost/sli", "sli-2"))
+    client.xmpp.connect(("127.0.0.1", web.c2s_port), force_starttls=True)
+    await asyncio.wait_for(resumed.wait(), 10)
+    got = []
+    while "sli-2" not in got:
+        got.append((await asyncio.wait_for(client.messages.get(), 10))["id"])
+    assert got.count("sli-2") == 1
+    await log_says(web, "erin@localhost/sli attached to stream")
+    await client.sign_out()
+    await sender.__aexit__(None, None, None)
+
+
+async def test_aioxmpp_stream_management_acks_and_resumes(web):
+    import aioxmpp
+    from im_helpers import AioClient
+
+    async with AioClient(web, "dave", resource="aio") as aio:
+        stream = aio.client.stream
+        assert stream.sm_enabled and stream.sm_resumable
+        received = asyncio.Queue()
+        aio.client.stream.register_message_callback(aioxmpp.MessageType.CHAT, None, received.put_nowait)
+        sender = await signed_in_sender(web)
+        await send_and_confirm(sender, chat("dave@localhost/aio", "aio-1"))
+        assert (await asyncio.wait_for(received.get(), 10)).id_ == "aio-1"
+
+        resumed = asyncio.Event()
+        aio.client.on_stream_resumed.connect(lambda *_: resumed.set())
+        aio.client.stream._xmlstream.transport.abort()  # the socket is cut under the client
+        await log_says(web, "dave@localhost/aio hibernated")
+        await send_and_confirm(sender, chat("dave@localhost/aio", "aio-2"))
+        await asyncio.wait_for(resumed.wait(), 30)  # aioxmpp reconnects and resumes by itself
+        assert (await asyncio.wait_for(received.get(), 10)).id_ == "aio-2"
+        # Its own message goes out and is acknowledged on the resumed stream.
+        msg = aioxmpp.Message(to=aioxmpp.JID.fromstr("alice@localhost"), type_=aioxmpp.MessageType.CHAT)
+        msg.body[None] = "back"
+        await asyncio.wait_for(aio.client.send(msg), 10)
+        await sender.__aexit__(None, None, None)

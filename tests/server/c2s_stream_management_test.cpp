@@ -193,6 +193,20 @@ TEST_CASE("sm: a resumption whose h is above what was sent ends with <handled-co
     CHECK(h.sessions.find(*xmpp::Jid::parse("juliet@localhost/balcony")) == nullptr);
 }
 
+TEST_CASE("sm: a resumable stream closed in order ends its session; unacknowledged messages go offline") {
+    C2sHarness h;
+    test::add_account(h, "romeo", "m0ntague");
+    auto pipe = h.login("juliet", "r0meo", "balcony");
+    h.say(*pipe, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+    Client romeo(h, "romeo", "m0ntague", "garden");
+    romeo.say(chat("juliet@localhost/balcony", "m1"));
+    h.say(*pipe, "</stream:stream>");
+    CHECK(h.sessions.find(*xmpp::Jid::parse("juliet@localhost/balcony")) == nullptr);
+    CHECK(h.services.modules->find_shared<server::StreamManagement>()->resumable.size() == 0);
+    Client juliet(h, "juliet", "r0meo", "phone");
+    CHECK(ids(only(juliet.say("<presence/>"), "message")) == std::vector<std::string>{"m1"});
+}
+
 TEST_CASE("sm: a session without resumption ends with its connection; its unacknowledged messages go offline") {
     C2sHarness h;
     test::add_account(h, "romeo", "m0ntague");
