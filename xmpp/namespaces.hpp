@@ -41,6 +41,7 @@ inline constexpr std::string_view chat_states = "http://jabber.org/protocol/chat
 inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";       // XEP-0045
 inline constexpr std::string_view stanza_id = "urn:xmpp:sid:0";                 // XEP-0359
 inline constexpr std::string_view csi = "urn:xmpp:csi:0";                       // XEP-0352
+inline constexpr std::string_view sm = "urn:xmpp:sm:3";  // XEP-0198 stream management
 
 // XEP-0227 (PIEFXIS), and the namespace of its drafts before 1.0, still read.
 inline constexpr std::string_view pie = "urn:xmpp:pie:0";

@@ -19,6 +19,7 @@ const ModuleRegistry& builtin_modules() {
         register_module(),
         carbons_module(),  // after mam (stanza-id stamped first, XEP-0359), when it is there
         csi_module(),
+        stream_management_module(),
     });
     return registry;
 }

@@ -28,6 +28,7 @@ Module vcard_module();
 Module private_module();
 Module time_module();
 Module last_module();
+Module stream_management_module();
 Module blocking_module();
 Module register_module();
 Module carbons_module();
