@@ -34,10 +34,18 @@ inline constexpr std::string_view blocking_errors = "urn:xmpp:blocking:errors";
 inline constexpr std::string_view register_query = "jabber:iq:register";
 inline constexpr std::string_view register_feature = "http://jabber.org/features/iq-register";  // stream feature
 inline constexpr std::string_view offline_feature = "msgoffline";  // XEP-0160 disco feature
+inline constexpr std::string_view mam = "urn:xmpp:mam:2";                     // XEP-0313
+inline constexpr std::string_view mam_extended = "urn:xmpp:mam:2#extended";   // XEP-0313 disco feature
+inline constexpr std::string_view stanza_id = "urn:xmpp:sid:0";               // XEP-0359
+inline constexpr std::string_view forward = "urn:xmpp:forward:0";             // XEP-0297
+inline constexpr std::string_view rsm = "http://jabber.org/protocol/rsm";     // XEP-0059
+inline constexpr std::string_view data_forms = "jabber:x:data";               // XEP-0004
+inline constexpr std::string_view hints = "urn:xmpp:hints";                   // XEP-0334
 
 // XEP-0227 (PIEFXIS), and the namespace of its drafts before 1.0, still read.
 inline constexpr std::string_view pie = "urn:xmpp:pie:0";
 inline constexpr std::string_view pie_scram = "urn:xmpp:pie:0#scram";
+inline constexpr std::string_view pie_mam = "urn:xmpp:pie:0#mam";
 inline constexpr std::string_view pie_draft = "http://www.xmpp.org/extensions/xep-0227.html#ns";
 
 inline constexpr std::string_view xmq_command = "xmq:command";
