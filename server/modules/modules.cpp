@@ -11,6 +11,9 @@ const ModuleRegistry& builtin_modules() {
         roster_module(),
         presence_module(),
         offline_module(),
+        // Before carbons (XEP-0280): the archive stamps the stanza-id on a
+        // routed message before any copy of it is made.
+        mam_module(),
         vcard_module(),
         private_module(),
         time_module(),
