@@ -132,7 +132,9 @@ Element mam_query_form() {
         f.set_attr("type", std::string(type));
         return f;
     };
-    field("FORM_TYPE", "hidden").add_child(Element("value", std::string(ns::data_forms))).add_text(std::string(ns::mam));
+    field("FORM_TYPE", "hidden")
+        .add_child(Element("value", std::string(ns::data_forms)))
+        .add_text(std::string(ns::mam));
     field("with", "jid-single");
     field("start", "text-single");
     field("end", "text-single");

@@ -105,7 +105,8 @@ xmpp::Element fin_element(const MamPage& page) {
         first.add_text(page.items.front().id);
         set.add_child(xmpp::Element("last", std::string(xmpp::ns::rsm))).add_text(page.items.back().id);
     }
-    if (page.count) set.add_child(xmpp::Element("count", std::string(xmpp::ns::rsm))).add_text(std::to_string(*page.count));
+    if (page.count)
+        set.add_child(xmpp::Element("count", std::string(xmpp::ns::rsm))).add_text(std::to_string(*page.count));
     return fin;
 }
 

@@ -18,9 +18,13 @@ MigrationSet SqliteArchiveStore::schema() {
                  " with_resource TEXT NOT NULL,"
                  " xml TEXT"  // NULL: a placeholder (archive_store.hpp)
                  ");"
-                 "CREATE INDEX archive_messages_user ON archive_messages (user, domain, seq);"
+                 // Partial: placeholders are never selected, and a count
+                 // reads the index alone.
+                 "CREATE INDEX archive_messages_user ON archive_messages (user, domain, seq)"
+                 " WHERE xml IS NOT NULL;"
                  "CREATE UNIQUE INDEX archive_messages_id ON archive_messages (user, domain, id);"
-                 "CREATE INDEX archive_messages_with ON archive_messages (user, domain, with_bare, seq);"
+                 "CREATE INDEX archive_messages_with ON archive_messages (user, domain, with_bare, seq)"
+                 " WHERE xml IS NOT NULL;"
                  "CREATE INDEX archive_messages_stamp ON archive_messages (stamp_us);"
                  "CREATE TABLE archive_prefs ("
                  " user TEXT NOT NULL,"

@@ -52,7 +52,9 @@ Archive query(Client& c, std::string_view inner = {}) {
     return a;
 }
 
-std::string rsm(std::string_view inner) { return "<set xmlns='http://jabber.org/protocol/rsm'>" + std::string(inner) + "</set>"; }
+std::string rsm(std::string_view inner) {
+    return "<set xmlns='http://jabber.org/protocol/rsm'>" + std::string(inner) + "</set>";
+}
 
 void available(Client& c) { c.say("<presence/>"); }
 
@@ -120,7 +122,8 @@ TEST_CASE("mam: what is archived: bodies of chat and normal, store hint; not cha
     available(juliet);
     Client romeo(h, "romeo", "m0ntague", "garden");
     romeo.say("<message to='juliet@localhost'><body>normal</body></message>");
-    romeo.say("<message to='juliet@localhost' type='chat'><active xmlns='http://jabber.org/protocol/chatstates'/></message>");
+    romeo.say("<message to='juliet@localhost' type='chat'>"
+              "<active xmlns='http://jabber.org/protocol/chatstates'/></message>");
     romeo.say("<message to='juliet@localhost' type='headline'><body>news</body></message>");
     romeo.say(chat("juliet@localhost", "secret", "<no-store xmlns='urn:xmpp:hints'/>"));
     romeo.say(chat("juliet@localhost", "ephemeral", "<no-permanent-store xmlns='urn:xmpp:hints'/>"));
