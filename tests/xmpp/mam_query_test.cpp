@@ -117,6 +117,9 @@ TEST_CASE("mam query: XEP-0082 stamps to the microsecond, both ways") {
     CHECK(xmpp::xep82_datetime_us(1250000) == "1970-01-01T00:00:01.250000Z");
     CHECK(xmpp::parse_xep82_us(xmpp::xep82_datetime_us(1795252263095187)) == 1795252263095187);
     CHECK_FALSE(xmpp::parse_xep82_us("1970-01-01T00:00:01.Z"));
+    // Found by mam_query_fuzz: years before 1000 keep their four digits.
+    CHECK(xmpp::xep82_datetime_us(*xmpp::parse_xep82_us("0226-11-21T09:11:03.0Z")) ==
+          "0226-11-21T09:11:03.000000Z");
 }
 
 }  // namespace mam_query_test
