@@ -24,6 +24,7 @@ Module version_module();
 Module roster_module();
 Module presence_module();
 Module offline_module();
+Module mam_module();
 Module vcard_module();
 Module private_module();
 Module time_module();

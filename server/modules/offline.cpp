@@ -6,9 +6,10 @@
 // up to limits.max_offline_messages per account (one more gets
 // <resource-constraint/>), and delivered in order at the account's next
 // available presence of non-negative priority. Headlines and content-less
-// messages (chat states) are dropped. The store is written on the storage
-// thread before the sender's session reads its next stanza (the session's
-// storage fence), so nothing it is told afterwards acknowledges a message that
+// messages (chat states) are dropped, and so is a message with the XEP-0334
+// hint <no-store/>; one with <store/> is kept whatever its content. The store
+// is written on the storage thread before the sender's session reads its
+// next stanza (the session's storage fence), so nothing it is told afterwards acknowledges a message that
 // is not on disk yet. Messages a session took and could not write (its peer
 // stopped reading; client_session.hpp Undelivered) come back through the
 // unwritten_messages hook and are kept by the same rules, in their order.
@@ -30,8 +31,12 @@ namespace server::modules {
 
 namespace {
 
+// XEP-0334 §4: <no-store/> keeps a message out, <store/> keeps one that
+// would not be kept otherwise (not an error, not a groupchat message).
 bool worth_storing(const xmpp::Element& message) {
     const std::string_view type = message.attr_or("type", "normal");
+    if (message.child("no-store", xmpp::ns::hints)) return false;
+    if (message.child("store", xmpp::ns::hints)) return type != "error" && type != "groupchat";
     if (type != "normal" && type != "chat") return false;
     return message.child("body", xmpp::ns::client) || message.child("subject", xmpp::ns::client);
 }

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "auth/account_store.hpp"
+#include "server/store/archive_store.hpp"
 #include "server/store/blocklist_store.hpp"
 #include "server/store/offline_store.hpp"
 #include "server/store/roster_store.hpp"
@@ -37,10 +38,12 @@ public:
     virtual OfflineStore& offline() = 0;
     virtual UserDataStore& user_data() = 0;
     virtual BlocklistStore& blocklist() = 0;
+    virtual ArchiveStore& archive() = 0;
 
     // Removes every row the backend keeps about one account, atomically: the
     // account and its SCRAM secrets, its roster and roster version, offline
-    // messages, vCard and private XML, last activity and block list. What the
+    // messages, vCard and private XML, last activity, block list, message
+    // archive and archiving preferences. What the
     // account's contacts keep about it (their own roster rows) is theirs and
     // is not touched: the caller sends them the subscription cancellations
     // first (see server/accounts/account_deletion.hpp).
