@@ -78,7 +78,9 @@ asio::awaitable<void> C2sNegotiation::sasl_run(std::string_view message, bool fi
                 auto lookup = [accounts = services_.accounts, user = *user, host = machine_.host()] {
                     return accounts->lookup(user, host);
                 };
-                found = co_await services_.storage->run(std::move(lookup));
+                // What the caller sees when the storage group holding the lookup fails to commit.
+                auth::AccountLookup lost{auth::StoreStatus::error, {}};
+                found = co_await services_.storage->run(std::move(lookup), std::move(lost));
             }
             if (connection_.closing()) co_return;
             if (found.status == auth::StoreStatus::error) {

@@ -38,6 +38,8 @@ public:
     UserDataStore& user_data() override { return user_data_; }
     BlocklistStore& blocklist() override { return blocklist_; }
     RemovedAccount remove_account(const std::string& user, const std::string& domain) override;
+    // A Database::Batch: BEGIN IMMEDIATE, a savepoint per job, one COMMIT.
+    std::unique_ptr<CommitGroup> begin_group() override;
 
     Database& database() { return *db_; }
 
