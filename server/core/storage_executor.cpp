@@ -18,7 +18,8 @@ void StorageExecutor::group_commits(store::Storage& stores) {
     stores_ = &stores;
 }
 
-void StorageExecutor::enqueue(std::unique_ptr<Job> job) {
+void StorageExecutor::enqueue(Job* taken) {
+    std::unique_ptr<Job> job(taken);
     {
         std::lock_guard lock(mutex_);
         if (ended_) return;  // stopped: dropped, as by an io_context that has stopped
@@ -87,7 +88,9 @@ void StorageExecutor::run_batch(std::deque<std::unique_ptr<Job>>& jobs) {
         }
         if (!group) continue;
         const bool committed = group->commit();
-        if (!committed) XLOG(error) << "storage commit failed: the writes of " << done.size() << " jobs are lost";
+        if (!committed) {
+            XLOG(error) << "storage commit failed: the writes of " << done.size() << " jobs are lost";
+        }
         group.reset();  // a group that failed is rolled back before anyone hears of it
         for (auto& [job, ok] : done) job->settle(committed && ok);
     }
@@ -96,7 +99,7 @@ void StorageExecutor::run_batch(std::deque<std::unique_ptr<Job>>& jobs) {
 void StorageExecutor::drain() {
     std::promise<void> done;
     auto signal = [&done] { return [&done](bool) { done.set_value(); }; };
-    enqueue(std::make_unique<PostedJob<decltype(signal)>>(signal));
+    enqueue(new PostedJob<decltype(signal)>(signal));
     done.get_future().wait();
 }
 
