@@ -40,6 +40,8 @@ public:
     BlocklistStore& blocklist() override { return blocklist_; }
     ArchiveStore& archive() override { return archive_; }
     RemovedAccount remove_account(const std::string& user, const std::string& domain) override;
+    // A Database::Batch: BEGIN IMMEDIATE, a savepoint per job, one COMMIT.
+    std::unique_ptr<CommitGroup> begin_group() override;
 
     Database& database() { return *db_; }
 
