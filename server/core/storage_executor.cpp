@@ -18,8 +18,7 @@ void StorageExecutor::group_commits(store::Storage& stores) {
     stores_ = &stores;
 }
 
-void StorageExecutor::enqueue(Job* taken) {
-    std::unique_ptr<Job> job(taken);
+void StorageExecutor::enqueue(std::unique_ptr<Job> job) {
     {
         std::lock_guard lock(mutex_);
         if (ended_) return;  // stopped: dropped, as by an io_context that has stopped
@@ -99,7 +98,7 @@ void StorageExecutor::run_batch(std::deque<std::unique_ptr<Job>>& jobs) {
 void StorageExecutor::drain() {
     std::promise<void> done;
     auto signal = [&done] { return [&done](bool) { done.set_value(); }; };
-    enqueue(new PostedJob<decltype(signal)>(signal));
+    enqueue(std::make_unique<PostedJob<decltype(signal)>>(signal));
     done.get_future().wait();
 }
 

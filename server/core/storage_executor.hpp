@@ -97,10 +97,10 @@ public:
         posted_here() = true;
         using R = std::invoke_result_t<F>;
         if constexpr (std::is_void_v<R>) {
-            enqueue(new AloneJob<F>(std::move(fn)));
+            enqueue(std::make_unique<AloneJob<F>>(std::move(fn)));
         } else {
             static_assert(std::is_invocable_v<R&, bool>, "a grouped job returns its follow-up(bool committed)");
-            enqueue(new PostedJob<F>(std::move(fn)));
+            enqueue(std::make_unique<PostedJob<F>>(std::move(fn)));
         }
     }
     // Whether post() was called on this thread since the last call; clears
@@ -188,12 +188,12 @@ private:
         return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
             [this](auto handler, F work, std::optional<R> lost) {
                 using Handler = decltype(handler);
-                enqueue(new RunJob<F, R, Handler>(std::move(work), std::move(lost), std::move(handler)));
+                enqueue(std::make_unique<RunJob<F, R, Handler>>(std::move(work), std::move(lost), std::move(handler)));
             },
             asio::use_awaitable, std::move(fn), std::move(if_lost));
     }
 
-    void enqueue(Job* job);  // takes ownership
+    void enqueue(std::unique_ptr<Job> job);
     void loop();
     void run_batch(std::deque<std::unique_ptr<Job>>& jobs);
 

@@ -150,8 +150,9 @@ struct Mam {
 // Storage thread.
 void purge(Mam& m) {
     if (m.retention_us == 0) return;
-    if (auto removed = m.store.remove_older_than(now_us() - m.retention_us); removed && *removed > 0)
+    if (auto removed = m.store.remove_older_than(now_us() - m.retention_us); removed && *removed > 0) {
         XLOG(info) << "mam: " << *removed << " archived message(s) past retention deleted";
+    }
 }
 
 // A stanza-id in the name of a JID we stamp for is a forgery (XEP-0359 §5).
@@ -229,7 +230,9 @@ void archive(Mam& m, xmpp::Element& message, const xmpp::Jid& from, const xmpp::
     auto work = [&m, pending = std::move(pending), recipient = to.bare()]() mutable {
         const bool written = write(m, pending, recipient);
         return [written, recipient](bool committed) {
-            if (!written || !committed) XLOG(error) << "mam: cannot archive a message for " << recipient.bare_string();
+            if (!written || !committed) {
+                XLOG(error) << "mam: cannot archive a message for " << recipient.bare_string();
+            }
         };
     };
     m.services.storage->post(std::move(work));
