@@ -1,6 +1,7 @@
 #include "server/c2s/bound_session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -163,10 +164,29 @@ asio::awaitable<void> BoundSession::handle_inbound(StreamConnection& from, xmpp:
     if (&from != connection_) co_return;  // detached from it
     StorageExecutor::take_posted_mark();
     handle_stanza(std::move(stanza));
-    // Storage work this stanza started (an offline message stored, a
-    // subscription recorded) is done before the next stanza is read, so no
-    // later answer acknowledges it too early.
-    if (StorageExecutor::take_posted_mark() && services_.storage) co_await services_.storage->fence();
+    // Storage work this stanza started (a message archived or stored offline,
+    // a subscription recorded) is committed before anything more goes out on
+    // this stream, so no later answer or <a/> acknowledges it too early. The
+    // next stanza is read meanwhile: a client's writes share commits.
+    if (StorageExecutor::take_posted_mark() && services_.storage) hold_output_until_committed(from);
+    co_return;
+}
+
+namespace {
+asio::awaitable<void> release_after_commit(StorageExecutor& storage, std::shared_ptr<StreamConnection> held) {
+    co_await storage.fence();
+    held->release_output();
+}
+}  // namespace
+
+void BoundSession::hold_output_until_committed(StreamConnection& connection) {
+    connection.hold_output();
+    asio::co_spawn(
+        connection.executor(),
+        [storage = services_.storage, held = connection.shared_from_this()] {
+            return release_after_commit(*storage, held);
+        },
+        asio::detached);
 }
 
 void BoundSession::handle_stanza(xmpp::Element&& stanza) {

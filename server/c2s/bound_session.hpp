@@ -6,9 +6,11 @@
 //
 // Inbound, the negotiation hands it each stanza of its stream: it applies the
 // RFC 6120 §8 checks (bound_stanza.hpp), routes to the Router, and counts the
-// stanza handled. Storage work a stanza started (an offline message stored, a
-// subscription recorded) is done before the next stanza is read (the storage
-// fence), so no later answer acknowledges it too early.
+// stanza handled. Storage work a stanza started (a message archived or stored
+// offline, a subscription recorded) is committed before anything more is
+// written to its connection (the storage fence holds the connection's
+// output), so no later answer or <a/> acknowledges it too early; the next
+// stanza is read meanwhile, so one client's writes share commits.
 //
 // Outbound, deliver() may be called from any thread: deliveries from other
 // threads wait in a small inbox (one mutex) drained on the session's worker
@@ -207,6 +209,9 @@ private:
     std::vector<std::string> kept_in_outbox() const;
     void clear_outbox();
     void handle_stanza(xmpp::Element&& stanza);
+    // The storage fence: `connection` writes nothing more until the storage
+    // work posted so far is committed.
+    void hold_output_until_committed(StreamConnection& connection);
     void send(const xmpp::Element& stanza);
 
     Services& services_;

@@ -18,8 +18,9 @@ asio::awaitable<void> C2sNegotiation::stream_management(const xmpp::Element& ele
         if (!bound_ || enabled) co_return connection_.send_raw(sm::failed(xmpp::StanzaError::unexpected_request));
         co_return connection_.send_raw(bound_->enable_stream_management(*sm_, nonza.resume, nonza.max));
     case sm::Nonza::Kind::request:
-        // Stanzas before this <r/> were handled, and the storage work they
-        // started done (BoundSession's storage fence), before it is read.
+        // Stanzas before this <r/> were handled; the <a/> goes out once the
+        // storage work they started is committed (BoundSession's storage
+        // fence holds the connection's output until then).
         if (!enabled) co_return connection_.send_raw(sm::failed(xmpp::StanzaError::unexpected_request));
         co_return connection_.send_raw(sm::ack(bound_->stanzas_handled()));
     case sm::Nonza::Kind::ack:

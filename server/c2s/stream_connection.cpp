@@ -60,6 +60,10 @@ void StreamConnection::wake_writer() {
     if (write_waiting_) wake_writer_.cancel();
 }
 
+void StreamConnection::release_output() {
+    if (--output_holds_ == 0) wake_writer();
+}
+
 void StreamConnection::send_raw(std::string_view xml) {
     if (writer_done_) return;
     output_.append(xml);
@@ -94,7 +98,8 @@ void StreamConnection::send_stanza(std::string_view xml, bool keep) {
 void StreamConnection::queued() {
     // Past the limit while a write is in flight: a burst the writer has not
     // taken yet (an offline backlog) is not a peer that does not read.
-    if (output_.pending_size() > limits_.max_output_bytes && output_.writing() && !closing_) {
+    if (output_.pending_size() > limits_.max_output_bytes && (output_.writing() || output_holds_ > 0) &&
+        !closing_) {
         // A peer that does not read: stop queueing (RFC 6120 §4.9.3.14). Its
         // messages in the dropped output are handed over at the end.
         output_.abandon_pending();
@@ -105,7 +110,7 @@ void StreamConnection::queued() {
 
 asio::awaitable<void> StreamConnection::write_loop() {
     for (;;) {
-        if (output_.has_pending()) {
+        if (output_.has_pending() && (output_holds_ == 0 || closing_)) {
             const std::string& bytes = output_.begin_write();
             auto [ec, n] = co_await transport_->write(asio::buffer(bytes));
             output_.end_write(n);
@@ -115,7 +120,7 @@ asio::awaitable<void> StreamConnection::write_loop() {
             }
             continue;
         }
-        flushed_.cancel();
+        if (!output_.has_pending()) flushed_.cancel();
         if (closing_) break;
         write_waiting_ = true;
         wake_writer_.expires_at(std::chrono::steady_clock::time_point::max());

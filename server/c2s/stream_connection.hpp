@@ -99,6 +99,11 @@ public:
     std::uint32_t stanzas_written() const { return output_.stanzas_written(); }
     // Returns once everything queued is written, or the stream is closing.
     asio::awaitable<void> flush();
+    // While held (as often as hold_output() was called more than
+    // release_output()), output is queued and not written, unless the stream
+    // is closing: the bound session holds it until storage work is committed.
+    void hold_output() { ++output_holds_; }
+    void release_output();
     // Once closed: the kept stanzas never written whole, in order.
     std::vector<std::string> take_unwritten() { return output_.take_unwritten(); }
 
@@ -167,6 +172,7 @@ private:
 
     OutputQueue output_;
     bool write_waiting_ = false;
+    std::uint32_t output_holds_ = 0;
     asio::steady_timer wake_writer_;
     asio::steady_timer flushed_;
     asio::steady_timer watchdog_;
