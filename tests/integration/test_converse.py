@@ -28,6 +28,8 @@ from xmqd_process import free_port
 from xmpp_client import signed_in
 
 SM = "urn:xmpp:sm:3"
+MAM = "urn:xmpp:mam:2"
+FORWARD = "urn:xmpp:forward:0"
 
 
 def converse_missing() -> str | None:
@@ -175,6 +177,13 @@ def live_bodies(wire) -> list[str]:
             if d == "in" and e.tag == "{jabber:client}message" and e.find("{jabber:client}body") is not None]
 
 
+def archived_bodies(wire) -> list[str]:
+    """Bodies of the messages the page received as archive (XEP-0313) results."""
+    path = f"{{{MAM}}}result/{{{FORWARD}}}forwarded/{{jabber:client}}message/{{jabber:client}}body"
+    return [e.findtext(path) for d, e in wire
+            if d == "in" and e.tag == "{jabber:client}message" and e.find(path) is not None]
+
+
 AWAY = ["while away 1", "while away 2", "while away 3"]
 
 
@@ -234,6 +243,11 @@ async def reload_and_find_the_archive(converse: Converse, contact, session: dict
     assert shown["shown"] == {body: 1 for body in everything}
     by_body = {m["body"]: m for m in shown["messages"]}
     assert all(by_body[body]["is_archived"] for body in everything), shown["messages"]
+    # The page's wire since the reload: every body came in an archive result, none live.
+    wire = await converse.wire()
+    archived = archived_bodies(wire)
+    assert [archived.count(body) for body in everything] == [1] * len(everything), archived
+    assert not set(live_bodies(wire)) & set(everything)
     assert by_body["before the drop"]["sender"] == "me" and by_body["while away 1"]["sender"] == "them"
 
 
