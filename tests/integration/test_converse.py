@@ -260,7 +260,10 @@ async def test_converse_resumes_its_stream_after_a_network_drop(web):
         await carol.available()
         mark = len(web.lines)
         session = await chat_drop_and_resume(web, converse, proxy, carol, "dave")
-        # xmqd bound the page's resource once: the reconnection resumed that session.
+        # On xmqd's side: the page's resource was bound once; its session
+        # hibernated when the connection was reset and the new stream took it over.
+        web.wait_for_log(f"{session['jid']} hibernated", since=mark)
+        web.wait_for_log(f"{session['jid']} attached to stream", since=mark)
         assert web.log(mark).count(f"{session['jid']} bound") == 1, web.log(mark)
         await converse.quit()
 
