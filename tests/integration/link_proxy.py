@@ -6,6 +6,9 @@ connections go silent (bytes from either side are read and thrown away, nothing
 is closed, as when a radio drops); `cut()` then resets them (RST: SO_LINGER 0),
 as when the phone's address changes and the old TCP connection is gone. New
 connections are forwarded as usual. Runs on the test's event loop only.
+
+A proxy rather than the browser's offline emulation: Chromium's (playwright's
+setOffline) leaves an open WebSocket working (microsoft/playwright#4910).
 """
 
 from __future__ import annotations
