@@ -8,7 +8,8 @@ as when the phone's address changes and the old TCP connection is gone. New
 connections are forwarded as usual. Runs on the test's event loop only.
 
 A proxy rather than the browser's offline emulation: Chromium's (playwright's
-setOffline) leaves an open WebSocket working (microsoft/playwright#4910).
+setOffline) leaves an open WebSocket open, it only stops handing frames to the
+page; neither end ever sees the connection break (microsoft/playwright#4910).
 """
 
 from __future__ import annotations
