@@ -34,6 +34,13 @@ inline constexpr std::string_view blocking_errors = "urn:xmpp:blocking:errors";
 inline constexpr std::string_view register_query = "jabber:iq:register";
 inline constexpr std::string_view register_feature = "http://jabber.org/features/iq-register";  // stream feature
 inline constexpr std::string_view offline_feature = "msgoffline";  // XEP-0160 disco feature
+inline constexpr std::string_view carbons = "urn:xmpp:carbons:2";               // XEP-0280
+inline constexpr std::string_view forward = "urn:xmpp:forward:0";               // XEP-0297
+inline constexpr std::string_view hints = "urn:xmpp:hints";                     // XEP-0334
+inline constexpr std::string_view chat_states = "http://jabber.org/protocol/chatstates";  // XEP-0085
+inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";       // XEP-0045
+inline constexpr std::string_view stanza_id = "urn:xmpp:sid:0";                 // XEP-0359
+inline constexpr std::string_view csi = "urn:xmpp:csi:0";                       // XEP-0352
 
 // XEP-0227 (PIEFXIS), and the namespace of its drafts before 1.0, still read.
 inline constexpr std::string_view pie = "urn:xmpp:pie:0";

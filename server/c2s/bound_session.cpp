@@ -12,7 +12,9 @@
 #include "server/core/storage_executor.hpp"
 #include "server/router/router.hpp"
 #include "server/system/log.hpp"
+#include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
+#include "xmpp/stored_xml.hpp"
 #include "xmq/engine.hpp"
 
 namespace server {
@@ -46,7 +48,10 @@ BoundSession::BoundSession(Services& services, std::shared_ptr<const conf::Confi
       encrypted_(connection.transport().is_secure()),
       executor_(connection.executor()),
       connection_(&connection),
-      connection_written_at_attach_(connection_->stanzas_written()) {}
+      connection_written_at_attach_(connection_->stanzas_written()) {
+    if (services_.modules && services_.modules->session_settings().csi_max_held > 0)
+        csi_.emplace(services_.modules->session_settings().csi_max_held);
+}
 
 BoundSession::~BoundSession() = default;
 
@@ -111,6 +116,16 @@ void BoundSession::take(std::string xml, bool keep) {
         if (keep) hand_over({std::move(xml)});
         return;
     }
+    if (csi_ && csi_->inactive()) {
+        const auto stanza = xmpp::parse_stored(xml);
+        for (auto& out : csi_->offer(stanza ? &*stanza : nullptr, std::move(xml), keep))
+            write(std::move(out.xml), out.keep);
+        return;
+    }
+    write(std::move(xml), keep);
+}
+
+void BoundSession::write(std::string xml, bool keep) {
     const std::uint32_t sequence = ++taken_;
     if (connection_) {
         connection_->send_stanza(xml, keep);
@@ -153,6 +168,7 @@ asio::awaitable<void> BoundSession::handle_inbound(StreamConnection& from, xmpp:
 }
 
 void BoundSession::handle_stanza(xmpp::Element&& stanza) {
+    if (csi_ && stanza.xmlns() == xmpp::ns::csi) return client_state(stanza);  // a nonza: not counted
     metrics::stanza_in(stanza.name());
     const auto is_queue_route = [xmq = services_.xmq](std::string_view domain) {
         return xmq && xmq->is_route(domain);
@@ -172,6 +188,13 @@ void BoundSession::handle_stanza(xmpp::Element&& stanza) {
     case BoundStanzaVerdict::Kind::stream_error:
         break;
     }
+}
+
+void BoundSession::client_state(const xmpp::Element& nonza) {
+    if (nonza.name() == "inactive") return csi_->set_inactive();
+    if (nonza.name() != "active")
+        return connection_->fail(xmpp::StreamError::unsupported_stanza_type, "Unknown element " + nonza.name());
+    for (auto& out : csi_->set_active()) write(std::move(out.xml), out.keep);
 }
 
 // ---- stream management hooks --------------------------------------------
@@ -249,6 +272,10 @@ void BoundSession::adopt(StreamConnection& connection) {
     for (std::size_t i = outbox_head_; i < outbox_.size(); ++i)
         connection_->send_stanza(outbox_[i].xml, outbox_[i].keep);
     if (!keep_unacknowledged_) clear_outbox();
+    // A resumed stream starts active (XEP-0352: the state is not restored
+    // on resumption): what waited goes now.
+    if (csi_ && csi_->inactive())
+        for (auto& out : csi_->set_active()) write(std::move(out.xml), out.keep);
 }
 
 // ---- the end -------------------------------------------------------------
@@ -286,6 +313,7 @@ void BoundSession::end(std::vector<std::string> unwritten) {
         for (std::string& held : kept_in_outbox()) unwritten.push_back(std::move(held));
     }
     clear_outbox();
+    if (csi_) csi_->drop_held();  // presence and chat states: transient
     hand_over(std::move(unwritten));
     // A session replaced by a new login of the same resource was ended by
     // its successor's bind (enter_session_table() there).

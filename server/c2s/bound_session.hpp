@@ -24,6 +24,11 @@
 // it (resent on attach). It is bounded by limits.max_output_bytes: past it an
 // attached stream ends with <policy-violation/>, a detached session ends.
 //
+// While its client says it is inactive (XEP-0352, when the csi module is
+// on), deliveries pass a CsiBuffer (csi_buffer.hpp) before they are taken:
+// presence and chat states wait there, and get their sequence number only
+// when they go out; <active/> lets them go.
+//
 // A detached session stays bound until it is attached again or closed
 // (XEP-0198's resumption timeout will close it). When the session ends (its
 // connection closed while attached, or close_with() while detached), the
@@ -46,11 +51,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "conf/config.hpp"
+#include "server/c2s/csi_buffer.hpp"
 #include "server/c2s/stream_connection.hpp"
 #include "server/core/services.hpp"
 #include "server/router/client_session.hpp"
@@ -136,8 +143,12 @@ private:
     // Adds to the inbox and makes sure a drain is posted; the caller holds inbox_mutex_.
     void enqueue(InboxItem item);
     void drain_inbox();
-    // A delivery, on the session's worker.
+    // A delivery, on the session's worker: past the CSI buffer, then write().
     void take(std::string xml, bool keep);
+    // A stanza taken: its sequence number, to the connection or the outbox.
+    void write(std::string xml, bool keep);
+    // <active/> or <inactive/> (XEP-0352) from the client.
+    void client_state(const xmpp::Element& nonza);
     void close_now(xmpp::StreamError condition, std::string_view text);
     // On the session's worker: deliveries from now on go to `executor`.
     void move_to(asio::any_io_executor executor);
@@ -176,6 +187,7 @@ private:
     std::size_t outbox_head_ = 0;
     std::size_t outbox_bytes_ = 0;
     bool keep_unacknowledged_ = false;
+    std::optional<CsiBuffer> csi_;  // when the csi module is on
     bool ended_ = false;
     std::uint32_t handled_ = 0;
     std::uint32_t taken_ = 0;            // sequence number of the last stanza taken

@@ -18,8 +18,9 @@
 //   - blocking (XEP-0191, blocking.cpp) and privacy lists (XEP-0016) stop
 //     what passes between two accounts: routed, presence, offline;
 //   - message archives (XEP-0313) record routed messages once, and return false;
-//   - carbons (XEP-0280) see routed chat messages for an account and deliver
-//     the copies to its other resources, as stanzas of their own;
+//   - carbons (XEP-0280) see routed chat messages for an account (on the
+//     routed_message hook, module_host.hpp) and deliver the copies to its
+//     other resources, as stanzas of their own (kind `carbon`);
 //   - CSI (XEP-0352) is not an account's policy but a session's state (hold
 //     presence and roster pushes while inactive, keep the last per sender):
 //     it joins after the Delivery has chosen the sessions, not here.
@@ -40,6 +41,8 @@ enum class DeliveryKind {
     offline,      // a message kept while its recipient was offline (XEP-0160)
     queue,        // an XMQ queue's copy of a published stanza, to one subscriber
     server,       // the server's own stanzas: iq answers, errors, a module's pushes (block list)
+    carbon,       // a copy of a message the account sent or received, to another of its
+                  // resources (XEP-0280); never kept offline when it cannot be written
 };
 
 // What a filter is shown.

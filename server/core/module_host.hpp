@@ -7,6 +7,7 @@
 // from any thread.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -92,8 +93,20 @@ struct Hooks {
     std::vector<std::function<void(const xmpp::Jid& bare)>> account_removed;
 };
 
+// What modules set at start-up for every bound client session (the c2s
+// session reads it when it binds).
+struct SessionSettings {
+    // Client State Indication (XEP-0352, module csi): how many stanzas a
+    // session holds while its client says it is inactive; 0: CSI is off
+    // (no <csi/> stream feature, and <inactive/> is an unknown element).
+    std::size_t csi_max_held = 0;
+};
+
 class ModuleHost {
 public:
+    SessionSettings& session_settings() { return session_settings_; }
+    const SessionSettings& session_settings() const { return session_settings_; }
+
     Hooks& hooks() { return hooks_; }
     const Hooks& hooks() const { return hooks_; }
 
@@ -131,6 +144,7 @@ private:
     std::map<IqTarget, std::vector<DiscoIdentity>> identities_;
     std::map<std::type_index, std::shared_ptr<void>> shared_;
     Hooks hooks_;
+    SessionSettings session_settings_;
     std::vector<xmpp::Element> stream_features_;
 };
 

@@ -75,8 +75,8 @@ xmpp::Element blocked_error(const xmpp::Element& stanza) {
 
 // The delivery filter: true when the stanza must not go on. Only what a
 // user sent is answered (routed); what the server sends for a user, and
-// offline messages, stop silently. The server's own answers, roster pushes
-// and queue copies are not between two accounts: they pass.
+// offline messages, stop silently. The server's own answers, roster pushes,
+// queue copies and carbon copies are not between two accounts: they pass.
 bool filter(Blocking& b, const PendingDelivery& delivery) {
     switch (delivery.kind) {
     case DeliveryKind::routed:
@@ -86,6 +86,7 @@ bool filter(Blocking& b, const PendingDelivery& delivery) {
     case DeliveryKind::roster_push:
     case DeliveryKind::queue:
     case DeliveryKind::server:
+    case DeliveryKind::carbon:  // the account's own copy of what already passed
         return false;
     }
     const xmpp::Element& stanza = delivery.stanza;

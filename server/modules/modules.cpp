@@ -17,6 +17,8 @@ const ModuleRegistry& builtin_modules() {
         last_module(),
         blocking_module(),
         register_module(),
+        carbons_module(),  // after mam (stanza-id stamped first, XEP-0359), when it is there
+        csi_module(),
     });
     return registry;
 }

@@ -30,5 +30,7 @@ Module time_module();
 Module last_module();
 Module blocking_module();
 Module register_module();
+Module carbons_module();
+Module csi_module();
 
 }  // namespace server::modules

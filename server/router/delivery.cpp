@@ -24,7 +24,8 @@ const xmpp::Element& addressed(const xmpp::Element& stanza, const xmpp::Jid& to,
 }
 
 Undelivered fallback_for(const xmpp::Element& stanza, DeliveryKind kind) {
-    if (kind == DeliveryKind::queue || stanza.name() != "message") return Undelivered::drop;
+    if (kind == DeliveryKind::queue || kind == DeliveryKind::carbon || stanza.name() != "message")
+        return Undelivered::drop;
     const std::string_view type = stanza.attr_or("type", "normal");
     return type == "normal" || type == "chat" ? Undelivered::to_offline : Undelivered::drop;
 }
@@ -89,10 +90,31 @@ Delivery::Reach Delivery::hand_to_available(const xmpp::Element& stanza, const x
     return Reach::delivered;
 }
 
+std::vector<BoundResource> Delivery::account_recipients(std::vector<BoundResource> resources, std::string_view type) {
+    std::erase_if(resources, [](const BoundResource& r) { return !r.available || r.priority < 0; });
+    if (type != "headline" && !resources.empty()) {
+        // chat and normal: the resources of highest priority.
+        const int top = std::max_element(resources.begin(), resources.end(), [](const auto& a, const auto& b) {
+                            return a.priority < b.priority;
+                        })->priority;
+        std::erase_if(resources, [top](const BoundResource& r) { return r.priority != top; });
+    }
+    return resources;
+}
+
+std::vector<std::string> Delivery::message_recipients(const xmpp::Element& message, const xmpp::Jid& to) const {
+    if (!to.is_bare() && services_.sessions->find(to)) return {to.resource()};
+    const std::string_view type = message.attr_or("type", "normal");
+    std::vector<std::string> names;
+    if (type == "groupchat") return names;
+    for (auto& r : account_recipients(services_.sessions->resources(to.bare()), type))
+        names.push_back(std::move(r.resource));
+    return names;
+}
+
 void Delivery::message_to_account(xmpp::Element&& message, const xmpp::Jid& bare) {
     const std::string_view type = message.attr_or("type", "normal");
-    auto resources = services_.sessions->resources(bare);
-    std::erase_if(resources, [](const BoundResource& r) { return !r.available || r.priority < 0; });
+    auto resources = account_recipients(services_.sessions->resources(bare), type);
     if (type == "error") {
         // RFC 6121 §8.5.2.1.1: an error message to a bare JID is not bounced.
         if (resources.empty()) return;
@@ -102,13 +124,6 @@ void Delivery::message_to_account(xmpp::Element&& message, const xmpp::Jid& bare
             if (hook(message, bare)) return;
     if (type == "groupchat" || resources.empty())
         return services_.router->bounce(message, xmpp::StanzaError::service_unavailable);
-    if (type != "headline") {
-        // chat and normal: the resources of highest priority.
-        const int top = std::max_element(resources.begin(), resources.end(), [](const auto& a, const auto& b) {
-                            return a.priority < b.priority;
-                        })->priority;
-        std::erase_if(resources, [top](const BoundResource& r) { return r.priority != top; });
-    }
     std::vector<std::shared_ptr<ClientSession>> sessions;
     for (auto& r : resources) sessions.push_back(std::move(r.session));
     hand_over(message, DeliveryKind::routed, sessions);

@@ -23,10 +23,13 @@
 
 #include <memory>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "server/core/delivery_filter.hpp"
 #include "server/core/services.hpp"
 #include "server/router/client_session.hpp"
+#include "server/router/session_manager.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/jid.hpp"
 
@@ -54,6 +57,14 @@ public:
     // 'to' stamped with that resource's full JID (RFC 6121 §2.1.6).
     void roster_push(const xmpp::Element& push, const xmpp::Jid& bare);
 
+    // The resources a message routed to `to` (a local account's bare JID or
+    // one of its full JIDs) reaches by the rules above, as the session table
+    // stands now: the resource itself when `to` is a bound full JID; else the
+    // account's resources of §8.5.2.1.1 (none for groupchat, or when none is
+    // available with non-negative priority). Message carbons (XEP-0280) copy
+    // a received message to the account's other resources, never to these.
+    std::vector<std::string> message_recipients(const xmpp::Element& message, const xmpp::Jid& to) const;
+
 private:
     // The Router screens a stanza it routes to a local account once, as it
     // arrives (the server may answer it for the account instead, or a
@@ -65,6 +76,12 @@ private:
     Reach hand_to_available(const xmpp::Element& stanza, const xmpp::Jid& bare, DeliveryKind kind);
     // A routed message to an account, by RFC 6121 §8.5.2.
     void message_to_account(xmpp::Element&& message, const xmpp::Jid& bare);
+
+    // Of `resources` (an account's), those a message of `type` to the
+    // account goes to (§8.5.2.1.1): the available ones of highest
+    // non-negative priority, or all available of non-negative priority for
+    // a headline.
+    static std::vector<BoundResource> account_recipients(std::vector<BoundResource> resources, std::string_view type);
 
     // Serializes `stanza` once and hands it to each of `sessions`.
     void hand_over(const xmpp::Element& stanza, DeliveryKind kind,

@@ -1,4 +1,5 @@
 #include "connection.hpp"
+#include "xml_split.hpp"
 
 #include <array>
 #include <stdexcept>
@@ -75,33 +76,24 @@ asio::awaitable<std::size_t> Connection::read_more() {
 
 asio::awaitable<std::pair<std::string, std::string>> Connection::read_element() {
     for (;;) {
-        auto lt = in_.find('<');
-        if (lt != std::string::npos) {
-            auto gt = in_.find('>', lt);
-            if (gt != std::string::npos) {
-                std::string_view tag(in_.data() + lt, gt - lt + 1);
-                if (tag.starts_with("<?") || tag.starts_with("<stream:stream")) {
-                    in_.erase(0, gt + 1);
-                    continue;
-                }
-                auto name_end = tag.find_first_of(" \t\r\n/>", 1);
-                std::string name(tag.substr(1, name_end - 1));
-                std::size_t end = std::string::npos;
-                if (tag.size() >= 2 && tag[tag.size() - 2] == '/') {
-                    end = gt + 1;
-                } else {
-                    auto close = in_.find("</" + name + ">", gt);
-                    if (close != std::string::npos) end = close + name.size() + 3;
-                }
-                if (end != std::string::npos) {
-                    std::string element = in_.substr(lt, end - lt);
-                    in_.erase(0, end);
-                    co_return std::pair{std::move(name), std::move(element)};
-                }
-            }
+        SplitElement e;
+        std::size_t consumed = 0;
+        bool complete = loadgen::next_element(in_, e, consumed);
+        if (complete) {
+            std::pair<std::string, std::string> result{std::string(e.name), in_.substr(e.begin, e.end - e.begin)};
+            in_.erase(0, consumed);
+            co_return result;
         }
+        in_.erase(0, consumed);
         co_await read_more();
     }
+}
+
+asio::awaitable<std::pair<std::string, std::string>> Connection::next_element(double timeout_s) {
+    arm(timeout_s);
+    auto element = co_await read_element();
+    disarm();
+    co_return element;
 }
 
 void Connection::send(std::string_view bytes) {
@@ -148,6 +140,15 @@ void Connection::close(bool say_goodbye) {
     watchdog_.cancel();
 }
 
+void Connection::abort() {
+    if (!open_) return;
+    open_ = false;
+    boost::system::error_code ec;
+    stream_.next_layer().set_option(asio::socket_base::linger(true, 0), ec);
+    stream_.next_layer().close(ec);
+    watchdog_.cancel();
+}
+
 asio::awaitable<void> Connection::open_stream(const Target& target) {
     send(stream_header(target.domain));
     auto [name, element] = co_await read_element();
@@ -168,9 +169,8 @@ asio::awaitable<void> Connection::start_tls(const Target& target) {
     tls_ = true;
 }
 
-asio::awaitable<void> Connection::login(const Target& target, const std::string& user,
-                                        const std::string& resource, ScramCache& cache, double timeout_s) {
-    if (target.raw) co_return;
+asio::awaitable<void> Connection::authenticate(const Target& target, const std::string& user, ScramCache& cache,
+                                               double timeout_s) {
     arm(timeout_s);
     co_await start_tls(target);
     co_await open_stream(target);
@@ -190,12 +190,37 @@ asio::awaitable<void> Connection::login(const Target& target, const std::string&
     auto server_final = base64_decode(element_text(success));
     if (!server_final || !scram.verify_server_final(*server_final)) fail("bad server signature");
     co_await open_stream(target);
+    disarm();
+}
+
+asio::awaitable<void> Connection::login(const Target& target, const std::string& user,
+                                        const std::string& resource, ScramCache& cache, double timeout_s, bool sm) {
+    if (target.raw) co_return;
+    co_await authenticate(target, user, cache, timeout_s);
+    arm(timeout_s);
     send("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource +
          "</resource></bind></iq>");
     auto [bname, bound] = co_await read_element();
     if (bname != "iq" || !is_result(bound)) fail("bind failed: " + bound);
+    // Enabled before the initial presence, so that every stanza the server sends
+    // to this session (the presence echo too) is counted on both sides.
+    if (sm) co_await enable_sm();
     send("<presence/>");
+    if (sm) ++this->sm.sent;
     disarm();
+}
+
+asio::awaitable<void> Connection::enable_sm() {
+    if (features_.find("urn:xmpp:sm:3") == std::string::npos) fail("stream management (urn:xmpp:sm:3) not offered");
+    send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+    auto [name, element] = co_await read_element();
+    if (name != "enabled") fail("stream management refused: " + element.substr(0, 300));
+    std::string resume = attribute(element, "resume");
+    if (resume != "true" && resume != "1") fail("stream management enabled without resumption: " + element);
+    sm = SmState{};
+    sm.enabled = true;
+    sm.id = attribute(element, "id");
+    if (sm.id.empty()) fail("<enabled/> without an id: " + element);
 }
 
 asio::awaitable<void> Connection::register_account(const Target& target, const std::string& user,
@@ -259,6 +284,28 @@ asio::awaitable<void> Connection::read_tokens(TokenSink& sink) {
             }
             std::size_t n = co_await stream_.async_read_some(asio::buffer(buf), use_awaitable);
             carry.append(buf.data(), n);
+        }
+    } catch (const std::exception&) {
+        open_ = false;
+    }
+}
+
+asio::awaitable<void> Connection::read_elements(ElementSink& sink) {
+    try {
+        for (;;) {
+            std::size_t from = 0;
+            for (;;) {
+                SplitElement e;
+                std::size_t consumed = 0;
+                std::string_view rest(in_.data() + from, in_.size() - from);
+                bool complete = loadgen::next_element(rest, e, consumed);
+                from += consumed;
+                if (!complete) break;
+                sink.on_element(*this, e.name, rest.substr(e.begin, e.end - e.begin));
+            }
+            in_.erase(0, from);
+            sink.on_chunk_done(*this);
+            co_await read_more();
         }
     } catch (const std::exception&) {
         open_ = false;

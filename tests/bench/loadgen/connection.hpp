@@ -1,8 +1,10 @@
 // One client connection of the load generator: TCP, STARTTLS (or direct TLS),
-// SCRAM-SHA-1, bind and initial presence, or in-band registration (XEP-0077);
-// then a read loop that hands every benchmark token in the received bytes to a
-// TokenSink, and a write path that coalesces everything queued while a write is
-// in flight into the next single write.
+// SCRAM-SHA-1, bind, optionally stream management (XEP-0198: enable with
+// resume, or resume a session after a reconnect) and initial presence, or
+// in-band registration (XEP-0077); then a read loop that hands every benchmark
+// token in the received bytes to a TokenSink (or every top-level element to an
+// ElementSink), and a write path that coalesces everything queued while a write
+// is in flight into the next single write.
 // Owned by shared_ptr; lives on one io_context (one generator thread) for its
 // whole life, so its state needs no lock: other threads reach it by posting.
 #pragma once
@@ -43,14 +45,45 @@ public:
     virtual void on_chunk_done(Connection& receiver) = 0;
 };
 
+// The element-level read loop's consumer (stream management needs to see each
+// stanza and each <r/> and <a/>, not only the tokens).
+class ElementSink {
+public:
+    virtual ~ElementSink() = default;
+    virtual void on_element(Connection& receiver, std::string_view name, std::string_view element) = 0;
+    virtual void on_chunk_done(Connection& receiver) = 0;
+};
+
+// Stream management state of one connection, kept by the scenarios (this
+// connection's thread only). Counts are of stanzas (message, presence, iq).
+struct SmState {
+    bool enabled = false;
+    std::string id;                 // previd for a resume
+    std::uint32_t received = 0;     // stanzas received since <enabled/> (the h we would report)
+    std::uint32_t reported = 0;     // the last h we sent in an <a/>
+    std::uint32_t sent = 0;         // stanzas sent since <enabled/>
+    std::uint32_t requested_at = 0; // `sent` when we last sent an <r/>
+    std::uint32_t server_h = 0;     // the last h the server reported
+    std::uint64_t acks_in = 0;      // <a/> received
+    std::uint64_t requests_in = 0;  // <r/> received
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
     Connection(asio::io_context& io, asio::ssl::context& tls, std::uint32_t index, unsigned worker);
 
     // Each throws std::runtime_error on failure; all waits are bounded by `timeout_s`.
     asio::awaitable<void> connect(const Target& target, double timeout_s);
+    // STARTTLS, SCRAM, bind; then, with `sm`, <enable resume='true'/> (fails when the server
+    // offers no urn:xmpp:sm:3 or refuses); then initial presence.
     asio::awaitable<void> login(const Target& target, const std::string& user, const std::string& resource,
-                                ScramCache& cache, double timeout_s);
+                                ScramCache& cache, double timeout_s, bool sm = false);
+    // STARTTLS and SCRAM only, leaving the stream restarted with its features read
+    // (the step before a bind or a resume).
+    asio::awaitable<void> authenticate(const Target& target, const std::string& user, ScramCache& cache,
+                                       double timeout_s);
+    // The next top-level element (stream headers skipped): name and whole text; bounded by `timeout_s`.
+    asio::awaitable<std::pair<std::string, std::string>> next_element(double timeout_s);
     asio::awaitable<void> register_account(const Target& target, const std::string& user,
                                            const std::string& password, double timeout_s);
     // Sends an iq and waits for its answer; true when it is a result.
@@ -59,8 +92,13 @@ public:
     // Runs until the connection closes, handing tokens to `sink`.
     asio::awaitable<void> read_tokens(TokenSink& sink);
     void send(std::string_view bytes);
+    // Runs until the connection closes, handing every top-level element to `sink`.
+    asio::awaitable<void> read_elements(ElementSink& sink);
     // Sends the stream close and closes the socket without waiting for the server's answer.
     void close(bool say_goodbye = true);
+    // Drops the connection as a phone losing its network would look to the server:
+    // no </stream:stream>, no TLS close_notify, and a TCP RST (SO_LINGER 0).
+    void abort();
 
     std::uint32_t index() const { return index_; }
     unsigned worker() const { return worker_; }
@@ -70,11 +108,13 @@ public:
     std::uint32_t peer = 0;          // msg: the peer's connection index
     std::int64_t in_flight = 0;      // deliveries not yet seen
     std::uint64_t sent = 0;
+    SmState sm;
 
 private:
     asio::awaitable<std::size_t> read_more();
     // The next top-level element (stream headers skipped): name and whole text.
     asio::awaitable<std::pair<std::string, std::string>> read_element();
+    asio::awaitable<void> enable_sm();
     asio::awaitable<void> write_loop();
     asio::awaitable<void> open_stream(const Target& target);  // header, then features
     asio::awaitable<void> start_tls(const Target& target);    // no-op once encrypted

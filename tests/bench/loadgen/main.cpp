@@ -9,7 +9,8 @@ namespace {
 
 const char* usage =
     "usage: xmq-loadgen SCENARIO [options]\n"
-    "scenarios: login | ws-login | idle | msg | xmq-any | xmq-all | register\n"
+    "scenarios: login | ws-login | idle | msg | msg-sm-mam | resume | hibernated-memory | mam-query |\n"
+    "           xmq-any | xmq-all | register\n"
     "  --host ADDR --port N --domain D   server (127.0.0.1, 5222, localhost)\n"
     "  --direct-tls                      TLS from the first byte instead of STARTTLS\n"
     "  --raw                             talk to the raw TLS relay (no XMPP)\n"
@@ -22,6 +23,10 @@ const char* usage =
     "  --duration S --warmup S           measured / warm-up seconds (10 / 2)\n"
     "  --server-pid PID --settle S --hold S   idle: server whose RSS is read\n"
     "  --ws-path PATH                    ws-login: WebSocket endpoint over TLS (/xmpp-websocket)\n"
+    "  --ack-every K                     msg-sm-mam: <a/> per K stanzas received, <r/> per K sent (5)\n"
+    "  --messages K --unacked U          resume: K messages per session before the drop, U left unacked (3, 2)\n"
+    "  --archive N --fill-timeout S      mam-query: first send N messages into the archive (0), bound (1800)\n"
+    "  --queries K --page M              mam-query: K sequential queries of the last M messages (200, 50)\n"
     "  --timeout S                       bound on one login (30)\n"
     "  --scram-cache FILE                cache of salted passwords (read and extended)\n";
 
@@ -72,12 +77,20 @@ int main(int argc, char** argv) {
         else if (a == "--timeout") o.timeout = number();
         else if (a == "--ws-path") o.ws_path = value();
         else if (a == "--scram-cache") o.scram_cache = value();
+        else if (a == "--ack-every") o.ack_every = count();
+        else if (a == "--messages") o.messages = count();
+        else if (a == "--unacked") o.unacked = count();
+        else if (a == "--archive") o.archive = count();
+        else if (a == "--fill-timeout") o.fill_timeout = number();
+        else if (a == "--queries") o.queries = count();
+        else if (a == "--page") o.page = count();
         else {
             std::cerr << "xmq-loadgen: unknown option " << a << "\n" << usage;
             return 2;
         }
     }
-    if (o.n == 0 || o.window == 0 || o.threads == 0 || o.concurrency == 0 || o.pairs == 0 || o.duration <= 0) {
+    if (o.n == 0 || o.window == 0 || o.threads == 0 || o.concurrency == 0 || o.pairs == 0 || o.duration <= 0 ||
+        o.ack_every == 0 || o.queries == 0 || o.page == 0 || o.unacked > o.messages) {
         std::cerr << "xmq-loadgen: counts and durations must be positive\n";
         return 2;
     }

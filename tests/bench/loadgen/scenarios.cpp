@@ -1,5 +1,6 @@
 #include "scenarios.hpp"
 #include "ws_login.hpp"
+#include "xml_split.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -9,10 +10,13 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <latch>
+#include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -56,6 +60,40 @@ std::string token(std::uint32_t sender, std::uint64_t ns) {
     return std::string(buf, token_size);
 }
 
+// Calls `found(sender, ns)` for every benchmark token in `text`.
+template <class F>
+void scan_tokens(std::string_view text, F&& found) {
+    for (std::size_t pos = 0; (pos = text.find("@@", pos)) != std::string_view::npos;) {
+        if (text.size() - pos < token_size) return;
+        const char* p = text.data() + pos + 2;
+        std::uint32_t sender = 0;
+        std::uint64_t ts = 0;
+        bool ok = p[8] == ':';
+        for (int i = 0; ok && i < 8; ++i) ok = p[i] >= '0' && p[i] <= '9', sender = sender * 10 + (p[i] - '0');
+        for (int i = 0; ok && i < 19; ++i) ok = p[9 + i] >= '0' && p[9 + i] <= '9', ts = ts * 10 + (p[9 + i] - '0');
+        if (ok) {
+            found(sender, ts);
+            pos += token_size;
+        } else {
+            pos += 2;
+        }
+    }
+}
+
+bool is_stanza(std::string_view name) { return name == "message" || name == "presence" || name == "iq"; }
+
+// What the resume scenario keeps per session (touched on the session's thread only).
+struct ResumeTrack {
+    std::vector<std::uint64_t> before;   // tokens of the messages received before the drop, in order
+    std::vector<std::uint32_t> before_h; // the stanza count at each of them (1-based)
+    std::uint32_t h = 0;                 // what we acknowledged before the drop
+    bool sync_asked = false;             // our <a/><r/> went out
+    bool synced = false;                 // the server answered that <r/>
+    std::uint64_t resume_sent_ns = 0, resumed_ns = 0, all_resent_ns = 0;
+    std::vector<std::uint64_t> resent;   // tokens received after <resumed/>
+    std::string failure;
+};
+
 // One generator thread.
 struct Worker {
     unsigned id = 0;
@@ -69,7 +107,7 @@ struct Worker {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> credits;  // this chunk's (sender, count)
 };
 
-class Run : public TokenSink {
+class Run : public TokenSink, public ElementSink {
 public:
     explicit Run(const Options& o)
         : opt_(o), tls_(asio::ssl::context::tls_client), cache_(o.password) {
@@ -102,7 +140,9 @@ public:
         if (s == "login" || s == "ws-login") return login();
         if (s == "register") return register_accounts();
         if (s == "idle") return idle();
-        if (s == "msg") return msg();
+        if (s == "msg" || s == "msg-sm-mam") return msg();
+        if (s == "resume" || s == "hibernated-memory") return resume();
+        if (s == "mam-query") return mam_query();
         if (s == "xmq-any" || s == "xmq-all") return xmq(s == "xmq-all");
         std::cerr << "loadgen: unknown scenario '" << s << "'\n";
         return 2;
@@ -137,7 +177,36 @@ public:
         w.credits.clear();
     }
 
+    void on_element(Connection& c, std::string_view name, std::string_view element) override {
+        switch (phase_) {
+            case Phase::flow: return flow_element(c, name, element);
+            case Phase::fill: return fill_element(c, name, element);
+            case Phase::resumed: return resumed_element(c, name, element);
+        }
+    }
+
 private:
+    enum class Phase { flow, fill, resumed };
+
+    void send_ack(Connection& c) {
+        c.send("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(c.sm.received) + "'/>");
+        c.sm.reported = c.sm.received;
+    }
+
+    // msg-sm-mam: a mobile client's side of stream management under load.
+    void flow_element(Connection& c, std::string_view name, std::string_view element) {
+        if (is_stanza(name)) {
+            ++c.sm.received;
+            scan_tokens(element, [&](std::uint32_t sender, std::uint64_t ns) { on_token(c, sender, ns); });
+            if (c.sm.received - c.sm.reported >= opt_.ack_every) send_ack(c);
+        } else if (name == "r") {
+            ++c.sm.requests_in;
+            send_ack(c);
+        } else if (name == "a") {
+            ++c.sm.acks_in;
+            c.sm.server_h = static_cast<std::uint32_t>(std::strtoul(attribute(element, "h").c_str(), nullptr, 10));
+        }
+    }
     std::string user(std::uint32_t j) const {
         unsigned users = opt_.users ? opt_.users : opt_.n;
         return opt_.user_prefix + std::to_string(opt_.user_offset + j % std::max(1u, users));
@@ -188,8 +257,11 @@ private:
                 co_await c->connect(opt_.target, opt_.timeout);
                 if (do_register)
                     co_await c->register_account(opt_.target, user(j), opt_.password, opt_.timeout);
+                else if (auth_only_)
+                    co_await c->authenticate(opt_.target, user(j), cache_, opt_.timeout);
                 else
-                    co_await c->login(opt_.target, user(j), resource_prefix + std::to_string(j), cache_, opt_.timeout);
+                    co_await c->login(opt_.target, user(j), resource_prefix + std::to_string(j), cache_, opt_.timeout,
+                                      sm_);
                 w.latencies.push_back(now_ns() - t0);
                 if (keep)
                     conns_[j] = c;
@@ -292,11 +364,16 @@ private:
         batch += tail_;
         c.in_flight += copies_;
         ++c.sent;
+        if (c.sm.enabled && ++c.sm.sent - c.sm.requested_at >= opt_.ack_every) {
+            batch += "<r xmlns='urn:xmpp:sm:3'/>";
+            c.sm.requested_at = c.sm.sent;
+        }
     }
 
     void top_up(Connection& c) {
         std::string batch;
-        while (c.in_flight < static_cast<std::int64_t>(opt_.window) * copies_) send_one(c, batch);
+        while (c.in_flight < static_cast<std::int64_t>(opt_.window) * copies_ && (!limit_ || c.sent < limit_))
+            send_one(c, batch);
         if (!batch.empty()) c.send(batch);
     }
 
@@ -331,7 +408,11 @@ private:
     // Drives the senders for warm-up + measured duration; returns the figures.
     std::string flow(const std::vector<std::uint32_t>& sender_ids, const std::string& extra) {
         for (auto& c : conns_)
-            if (c) asio::co_spawn(workers_[c->worker()]->io, c->read_tokens(*this), asio::detached);
+            if (c)
+                asio::co_spawn(workers_[c->worker()]->io,
+                               sm_ ? c->read_elements(static_cast<ElementSink&>(*this))
+                                   : c->read_tokens(static_cast<TokenSink&>(*this)),
+                               asio::detached);
         running_ = true;
         for (auto& w : workers_) {
             std::vector<Connection*> mine;
@@ -376,6 +457,8 @@ private:
 
     int msg() {
         std::uint32_t count = 2 * opt_.pairs;
+        sm_ = opt_.scenario == "msg-sm-mam";
+        phase_ = Phase::flow;
         connect_all(count, true, false, "m", by_pair);
         if (errors()) {
             print("\"error\":\"login failed\",\"errors\":" + std::to_string(errors()));
@@ -392,6 +475,22 @@ private:
         tail_ = std::string(100 - token_size, 'x') + "</body></message>";
         copies_ = 1;
         std::string figures = flow(senders, "\"pairs\":" + std::to_string(opt_.pairs));
+        if (sm_) {
+            // The threads are joined: every connection's counters can be read here.
+            std::uint64_t acks_in = 0, requests_in = 0, acked_by_server = 0, sent = 0, over = 0;
+            for (auto& c : conns_) {
+                if (!c) continue;
+                acks_in += c->sm.acks_in;
+                requests_in += c->sm.requests_in;
+                acked_by_server += c->sm.server_h;
+                sent += c->sm.sent;
+                over += c->sm.server_h > c->sm.sent;  // the server acknowledged more than we sent
+            }
+            figures += ",\"ack_every\":" + std::to_string(opt_.ack_every) + ",\"sm_acks_in\":" +
+                       std::to_string(acks_in) + ",\"sm_requests_in\":" + std::to_string(requests_in) +
+                       ",\"sm_stanzas_sent\":" + std::to_string(sent) + ",\"sm_acked_by_server\":" +
+                       std::to_string(acked_by_server) + ",\"sm_bad_acks\":" + std::to_string(over);
+        }
         print(figures);
         return 0;
     }
@@ -431,6 +530,354 @@ private:
         return 0;
     }
 
+
+    // --- stream management and archives (issue 15) ---------------------------------
+
+    // Runs `each` on every kept connection, on its own thread; returns when all have run.
+    void on_each(const std::function<void(Connection&, ResumeTrack&)>& each) {
+        if (track_.size() < conns_.size()) track_.resize(conns_.size());
+        std::latch done(static_cast<std::ptrdiff_t>(workers_.size()));
+        for (auto& w : workers_) {
+            asio::post(w->io, [this, w = w.get(), &each, &done] {
+                for (auto& c : conns_)
+                    if (c && c->worker() == w->id) each(*c, track_[c->index()]);
+                done.count_down();
+            });
+        }
+        done.wait();
+    }
+
+    // Waits until `counter` reaches `target` or `seconds` pass; true when it did.
+    static bool wait_for(const std::atomic<std::uint32_t>& counter, std::uint32_t target, double seconds) {
+        auto deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(seconds * 1e6));
+        while (counter.load() < target) {
+            if (Clock::now() > deadline) return false;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return true;
+    }
+
+    void spawn_element_readers() {
+        for (auto& c : conns_)
+            if (c)
+                asio::co_spawn(workers_[c->worker()]->io, c->read_elements(static_cast<ElementSink&>(*this)),
+                               asio::detached);
+    }
+
+    std::uint32_t expected_resent(const ResumeTrack& t) const {
+        std::uint32_t n = 0;
+        for (std::size_t i = 0; i < t.before.size(); ++i) n += t.before_h[i] > t.h;
+        return n;
+    }
+
+    // resume, before the drop: messages arrive and are counted, <r/> is not answered
+    // (an answer would acknowledge what must stay unacknowledged).
+    void fill_element(Connection& c, std::string_view name, std::string_view element) {
+        ResumeTrack& t = track_[c.index()];
+        if (is_stanza(name)) {
+            ++c.sm.received;
+            if (name != "message") return;
+            scan_tokens(element, [&](std::uint32_t, std::uint64_t ns) {
+                t.before.push_back(ns);
+                t.before_h.push_back(c.sm.received);
+                if (t.before.size() == opt_.messages) filled_.fetch_add(1);
+            });
+        } else if (name == "r") {
+            ++c.sm.requests_in;
+        } else if (name == "a") {
+            ++c.sm.acks_in;
+            if (t.sync_asked && !t.synced) {
+                t.synced = true;
+                synced_.fetch_add(1);
+            }
+        }
+    }
+
+    // resume, after the reconnect: <resumed/>, then the resent stanzas.
+    void resumed_element(Connection& c, std::string_view name, std::string_view element) {
+        ResumeTrack& t = track_[c.index()];
+        if (name == "resumed") {
+            t.resumed_ns = now_ns();
+            if (expected_resent(t) == 0) {
+                t.all_resent_ns = t.resumed_ns;
+                finished_.fetch_add(1);
+            }
+        } else if (name == "failed") {
+            t.failure = std::string(element.substr(0, 300));
+            finished_.fetch_add(1);
+        } else if (is_stanza(name)) {
+            ++c.sm.received;
+            if (name != "message" || !t.resumed_ns) return;
+            scan_tokens(element, [&](std::uint32_t, std::uint64_t ns) {
+                t.resent.push_back(ns);
+                if (t.resent.size() == expected_resent(t) && !t.all_resent_ns) {
+                    t.all_resent_ns = now_ns();
+                    finished_.fetch_add(1);
+                }
+            });
+        } else if (name == "r") {
+            send_ack(c);
+        }
+    }
+
+    // resume and hibernated-memory: N sessions with stream management get a few
+    // messages (some left unacknowledged), lose their TCP connections at once,
+    // reconnect, authenticate and resume at once.
+    int resume() {
+        const std::uint32_t n = opt_.n;
+        long rss_before = opt_.server_pid ? rss_kib(opt_.server_pid) : -1;
+        sm_ = true;
+        phase_ = Phase::fill;
+        track_.assign(n, {});
+        connect_all(n, true, false, "s", round_robin);
+        if (errors()) {
+            print("\"error\":\"login failed\",\"errors\":" + std::to_string(errors()));
+            return 1;
+        }
+        // Let every initial presence come back before the messages, so that the
+        // last stanzas each session receives are the messages.
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        spawn_element_readers();
+        if (opt_.messages == 0) filled_ = n;
+        on_each([&](Connection& c, ResumeTrack&) {
+            std::uint32_t to = (c.index() + 1) % n;
+            std::string head = "<message to='" + user(to) + "@" + opt_.target.domain + "/s" + std::to_string(to) +
+                               "' type='chat'><body>";
+            std::string batch;
+            std::uint64_t base = now_ns();
+            for (unsigned i = 0; i < opt_.messages; ++i) {
+                batch += head + token(c.index(), base + i) + "</body></message>";
+                ++c.sm.sent;
+            }
+            if (!batch.empty()) c.send(batch);
+        });
+        if (!wait_for(filled_, n, opt_.timeout)) {
+            print("\"error\":\"messages not delivered before the drop\",\"filled\":" + std::to_string(filled_.load()));
+            return 1;
+        }
+        // Acknowledge all but the last `unacked` stanzas, and wait until the server
+        // has read that acknowledgement (it answers the <r/> behind it).
+        on_each([&](Connection& c, ResumeTrack& t) {
+            t.h = c.sm.received >= opt_.unacked ? c.sm.received - opt_.unacked : 0;
+            t.sync_asked = true;
+            c.send("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(t.h) + "'/><r xmlns='urn:xmpp:sm:3'/>");
+        });
+        if (!wait_for(synced_, n, opt_.timeout)) {
+            print("\"error\":\"server did not answer <r/>\",\"synced\":" + std::to_string(synced_.load()));
+            return 1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(opt_.settle * 1000)));
+        long rss_live = opt_.server_pid ? rss_kib(opt_.server_pid) : -1;
+        on_each([](Connection& c, ResumeTrack&) { c.abort(); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(opt_.settle * 1000)));
+        long rss_hibernated = opt_.server_pid ? rss_kib(opt_.server_pid) : -1;
+
+        // Reconnect and authenticate every session, then resume them all at once.
+        for (auto& c : conns_) dropped_.push_back(std::move(c));
+        std::uint64_t login_errors = errors();
+        auth_only_ = true;
+        connect_all(n, true, false, "", round_robin);
+        std::uint64_t reconnect_errors = errors() - login_errors;
+        phase_ = Phase::resumed;
+        std::uint32_t reconnected = 0;
+        for (auto& c : conns_) reconnected += c != nullptr;
+        on_each([&](Connection& c, ResumeTrack& t) {
+            c.sm = SmState{};
+            c.sm.enabled = true;
+            c.sm.received = t.h;
+            t.resume_sent_ns = now_ns();
+            c.send("<resume xmlns='urn:xmpp:sm:3' h='" + std::to_string(t.h) + "' previd='" +
+                   dropped_[c.index()]->sm.id + "'/>");
+        });
+        spawn_element_readers();
+        bool all = wait_for(finished_, reconnected, opt_.timeout);
+        // Duplicates would come right behind the first copies.
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        for (auto& w : workers_) w->io.stop();
+        for (auto& w : workers_) w->thread.join();
+
+        std::vector<std::uint64_t> resume_lat, resent_lat;
+        std::uint64_t failed = 0, expected = 0, resent = 0, missing = 0, duplicates = 0, unexpected = 0,
+                      mismatched = 0, not_resumed = 0;
+        for (std::uint32_t j = 0; j < n; ++j) {
+            ResumeTrack& t = track_[j];
+            if (!conns_[j]) continue;  // its reconnect failed (counted in reconnect_errors)
+            if (!t.failure.empty()) {
+                if (++failed <= 3) std::cerr << "loadgen: session " << j << ": resume failed: " << t.failure << "\n";
+                continue;
+            }
+            if (!t.resumed_ns) {
+                ++not_resumed;
+                continue;
+            }
+            resume_lat.push_back(t.resumed_ns - t.resume_sent_ns);
+            if (t.all_resent_ns) resent_lat.push_back(t.all_resent_ns - t.resume_sent_ns);
+            std::multiset<std::uint64_t> want, got(t.resent.begin(), t.resent.end());
+            for (std::size_t i = 0; i < t.before.size(); ++i)
+                if (t.before_h[i] > t.h) want.insert(t.before[i]);
+            expected += want.size();
+            resent += got.size();
+            std::uint64_t m = 0, d = 0, u = 0;
+            for (auto ts : want) m += got.count(ts) == 0;
+            for (auto it = got.begin(); it != got.end(); it = got.upper_bound(*it)) {
+                std::size_t k = got.count(*it);
+                if (want.count(*it) == 0) u += k;
+                else d += k - 1;
+            }
+            missing += m;
+            duplicates += d;
+            unexpected += u;
+            if (m || d || u) {
+                if (++mismatched <= 3)
+                    std::cerr << "loadgen: session " << j << ": " << want.size() << " unacked, " << got.size()
+                              << " resent (" << m << " missing, " << d << " duplicated, " << u
+                              << " not expected)\n";
+            }
+        }
+        std::ostringstream o;
+        auto per = [&](long after) {
+            return after > 0 && rss_before > 0 ? static_cast<double>(after - rss_before) / n : -1.0;
+        };
+        o << "\"n\":" << n << ",\"messages\":" << opt_.messages << ",\"unacked\":" << opt_.unacked
+          << ",\"reconnected\":" << reconnected << ",\"reconnect_errors\":" << reconnect_errors
+          << ",\"resumed\":" << resume_lat.size() << ",\"failed\":" << failed << ",\"not_resumed\":" << not_resumed
+          << ",\"p50_ms\":" << percentile_ms(resume_lat, 0.5) << ",\"p99_ms\":" << percentile_ms(resume_lat, 0.99)
+          << ",\"resent_p50_ms\":" << percentile_ms(resent_lat, 0.5)
+          << ",\"resent_p99_ms\":" << percentile_ms(resent_lat, 0.99) << ",\"expected_resent\":" << expected
+          << ",\"resent\":" << resent << ",\"missing\":" << missing << ",\"duplicates\":" << duplicates
+          << ",\"unexpected\":" << unexpected << ",\"mismatched_sessions\":" << mismatched
+          << ",\"rss_before_kib\":" << rss_before << ",\"rss_live_kib\":" << rss_live
+          << ",\"rss_hibernated_kib\":" << rss_hibernated << ",\"kib_per_live_session\":" << per(rss_live)
+          << ",\"kib_per_hibernated_session\":" << per(rss_hibernated) << ",\"errors\":"
+          << (reconnect_errors + failed + not_resumed + mismatched + (all ? 0 : 1));
+        print(o.str());
+        if (mismatched)
+            std::cerr << "loadgen: RESEND MISMATCH: " << mismatched << " sessions did not get each unacked stanza "
+                      << "exactly once\n";
+        return reconnect_errors || failed || not_resumed || mismatched || !all ? 1 : 0;
+    }
+
+    struct QueryFigures {
+        std::vector<std::uint64_t> latencies;
+        std::uint64_t wrong_count = 0, errors = 0, first_ns = 0;
+        long archive_count = -1;
+        std::string first_problem;
+    };
+
+    asio::awaitable<void> query_loop(std::shared_ptr<Connection> c, QueryFigures& f) {
+        for (unsigned k = 0; k < opt_.queries; ++k) {
+            std::string id = "mq" + std::to_string(k);
+            std::uint64_t t0 = now_ns();
+            c->send("<iq type='set' id='" + id + "'><query xmlns='urn:xmpp:mam:2' queryid='" + id +
+                    "'><set xmlns='http://jabber.org/protocol/rsm'><max>" + std::to_string(opt_.page) +
+                    "</max><before/></set></query></iq>");
+            unsigned results = 0;
+            for (;;) {
+                auto [name, element] = co_await c->next_element(opt_.timeout);
+                if (name == "message" && (element.find("queryid='" + id + "'") != std::string::npos ||
+                                          element.find("queryid=\"" + id + "\"") != std::string::npos)) {
+                    ++results;
+                } else if (name == "iq" && attribute(element, "id") == id) {
+                    std::uint64_t t1 = now_ns();
+                    if (!is_result(element) || element.find("<fin") == std::string::npos) {
+                        ++f.errors;
+                        if (f.first_problem.empty()) f.first_problem = element.substr(0, 300);
+                    } else {
+                        f.latencies.push_back(t1 - t0);
+                        if (k == 0) f.first_ns = t1 - t0;
+                        auto cb = element.find("<count>");
+                        if (cb != std::string::npos) f.archive_count = std::strtol(element.c_str() + cb + 7, nullptr, 10);
+                    }
+                    if (results != opt_.page) {
+                        ++f.wrong_count;
+                        if (f.first_problem.empty())
+                            f.first_problem = id + ": " + std::to_string(results) + " results";
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    // mam-query: optionally fill one account's archive through the server (a
+    // second account sends it chat messages, W in flight), then time sequential
+    // queries of the last page of that archive on a fresh session.
+    int mam_query() {
+        std::ostringstream o;
+        o << "\"queries\":" << opt_.queries << ",\"page\":" << opt_.page;
+        if (opt_.archive > 0) {
+            connect_all(2, true, false, "f", round_robin);
+            if (errors()) {
+                print("\"error\":\"login failed\",\"errors\":" + std::to_string(errors()));
+                return 1;
+            }
+            head_.assign(2, "<message to='" + user(0) + "@" + opt_.target.domain + "/f0' type='chat'><body>");
+            tail_ = std::string(100 - token_size, 'x') + "</body></message>";
+            copies_ = 1;
+            limit_ = opt_.archive;
+            for (auto& c : conns_) asio::co_spawn(workers_[c->worker()]->io, c->read_tokens(*this), asio::detached);
+            std::uint64_t t0 = now_ns();
+            measuring_ = true;
+            running_ = true;
+            Connection* sender = conns_[1].get();
+            asio::post(workers_[sender->worker()]->io, [this, sender] { top_up(*sender); });
+            auto deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(opt_.fill_timeout * 1e6));
+            std::uint64_t delivered = 0;
+            while (Clock::now() < deadline) {
+                delivered = 0;
+                for (auto& w : workers_) delivered += w->delivered.load();
+                if (delivered >= opt_.archive) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            double fill_s = static_cast<double>(now_ns() - t0) / 1e9;
+            running_ = false;
+            measuring_ = false;
+            on_each([](Connection& c, ResumeTrack&) { c.close(true); });
+            for (auto& c : conns_) dropped_.push_back(std::move(c));
+            o << ",\"filled\":" << delivered << ",\"fill_s\":" << fill_s
+              << ",\"fill_per_s\":" << static_cast<double>(delivered) / fill_s;
+            if (delivered < opt_.archive) {
+                print(o.str() + ",\"error\":\"archive not filled within --fill-timeout\",\"errors\":1");
+                return 1;
+            }
+            // Whatever the server still has to write goes out before the queries.
+            std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+        }
+        auto c = std::make_shared<Connection>(workers_[0]->io, tls_, 0, 0);
+        QueryFigures f;
+        std::promise<std::string> done;
+        auto result = done.get_future();
+        asio::co_spawn(
+            workers_[0]->io,
+            [&]() -> asio::awaitable<void> {
+                co_await c->connect(opt_.target, opt_.timeout);
+                co_await c->login(opt_.target, user(0), "q", cache_, opt_.timeout);
+                co_await query_loop(c, f);
+            },
+            [&done](std::exception_ptr e) {
+                std::string what;
+                if (e) try {
+                        std::rethrow_exception(e);
+                    } catch (const std::exception& x) {
+                        what = x.what();
+                    }
+                done.set_value(what);
+            });
+        std::string failure = result.get();
+        c->close(true);
+        if (!failure.empty()) std::cerr << "loadgen: mam-query: " << failure << "\n";
+        if (!f.first_problem.empty()) std::cerr << "loadgen: mam-query: " << f.first_problem << "\n";
+        o << ",\"ok\":" << f.latencies.size() << ",\"wrong_count\":" << f.wrong_count
+          << ",\"archive_count\":" << f.archive_count
+          << ",\"first_ms\":" << static_cast<double>(f.first_ns) / 1e6
+          << ",\"p50_ms\":" << percentile_ms(f.latencies, 0.5) << ",\"p99_ms\":" << percentile_ms(f.latencies, 0.99)
+          << ",\"max_ms\":" << percentile_ms(f.latencies, 1.0)
+          << ",\"errors\":" << (f.errors + f.wrong_count + (failure.empty() ? 0 : 1));
+        print(o.str());
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        return f.errors || f.wrong_count || !failure.empty() ? 1 : 0;
+    }
+
     const Options& opt_;
     asio::ssl::context tls_;
     ScramCache cache_;
@@ -441,6 +888,13 @@ private:
     std::int64_t copies_ = 1;
     std::atomic<bool> measuring_{false};
     std::atomic<bool> running_{false};
+    bool sm_ = false;             // logins enable stream management; flows read element by element
+    Phase phase_ = Phase::flow;   // set before the read loops start
+    std::uint64_t limit_ = 0;     // mam-query's fill: messages per sender (0 = no limit)
+    bool auth_only_ = false;      // resume's reconnect: authenticate, no bind
+    std::vector<ResumeTrack> track_;
+    std::vector<std::shared_ptr<Connection>> dropped_;  // kept alive: their read loops may still run
+    std::atomic<std::uint32_t> filled_{0}, synced_{0}, finished_{0};
     std::mutex print_mutex_;
 };
 
