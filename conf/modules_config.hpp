@@ -27,13 +27,15 @@
 
 namespace conf {
 
-// An option whose value is an integer in [min, max]. The only kind of option
-// a module declares so far; a new kind is added here when a module needs it.
+// An option whose value is an integer in [min, max]; or, when `words` is
+// set, a word: the file says one of `words` (anything else is an error naming
+// them) and the module reads its index (min 0, max words.size() - 1).
 struct IntegerOption {
     std::string name;
     std::int64_t default_value = 0;
     std::int64_t min = 0;
     std::int64_t max = 0;
+    std::vector<std::string> words = {};
 };
 
 struct ModuleSchema {

@@ -72,6 +72,23 @@ void check_dependencies(TomlReader& r, const toml::table& root, const ModuleCata
     }
 }
 
+// An option written as one of its words: the word's index.
+bool read_word(TomlReader& r, const toml::table& table, const std::string& path, const IntegerOption& option,
+               std::int64_t& value) {
+    std::string word;
+    const toml::node* node = r.string(table, path, option.name, word);
+    if (!node) return false;
+    for (std::size_t i = 0; i < option.words.size(); ++i)
+        if (option.words[i] == word) {
+            value = static_cast<std::int64_t>(i);
+            return true;
+        }
+    std::string expected;
+    for (const auto& w : option.words) expected += (expected.empty() ? "" : ", ") + in_quotes(w);
+    r.error(*node, TomlReader::join(path, option.name), "must be one of " + expected + " (got " + in_quotes(word) + ")");
+    return false;
+}
+
 void read_options(TomlReader& r, const toml::table& root, const ModuleCatalog& catalog, ModulesConfig& out) {
     const toml::table* tables = r.table(root, "", "modules");
     if (!tables) return;
@@ -89,7 +106,8 @@ void read_options(TomlReader& r, const toml::table& root, const ModuleCatalog& c
         r.check_keys(*table, path, names);
         for (const IntegerOption& option : module->options) {
             std::int64_t value = 0;
-            if (r.integer(*table, path, option.name, option.min, option.max, value))
+            if (option.words.empty() ? r.integer(*table, path, option.name, option.min, option.max, value) != nullptr
+                                     : read_word(r, *table, path, option, value))
                 out.options[module->name][option.name] = value;
         }
     }

@@ -15,6 +15,7 @@
 #include "server/admin/control_protocol.hpp"
 #include "server/admin/control_socket.hpp"
 #include "server/c2s/auth_failure_delay.hpp"
+#include "server/c2s/stream_management.hpp"
 #include "server/core/use_tuple.hpp"
 #include "server/modules/modules.hpp"
 #include "server/net/certificate_check.hpp"
@@ -50,6 +51,10 @@ struct Server::Impl {
     int run();
     void wait_for_signal();
     void shutdown();
+    // The stream_management module's state; null when it is off.
+    std::shared_ptr<StreamManagement> stream_management() const {
+        return parts->services.modules ? parts->services.modules->find_shared<StreamManagement>() : nullptr;
+    }
     void reload();
     asio::awaitable<void> sweep_queues();
     asio::awaitable<void> wait_for_sessions_then_stop();
@@ -166,6 +171,9 @@ void Server::Impl::shutdown() {
     XLOG(info) << "shutting down: closing " << parts->connections.size() << " connections";
     for (auto& l : listeners) l->stop();
     control_socket->stop();
+    // Hibernated sessions end now, and no session hibernates from here on:
+    // their unacknowledged messages reach offline storage before it stops.
+    if (auto sm = stream_management()) sm->shut_down();
     parts->connections.for_each([](const std::shared_ptr<LiveConnection>& s) {
         s->close_with(xmpp::StreamError::system_shutdown, "The server is shutting down");
     });
@@ -175,7 +183,9 @@ void Server::Impl::shutdown() {
 asio::awaitable<void> Server::Impl::wait_for_sessions_then_stop() {
     // Give streams a moment to take their <system-shutdown/> before the workers stop.
     asio::steady_timer timer(control);
-    for (int i = 0; i < 30 && parts->connections.size() > 0; ++i) {
+    // Sessions of stream management leave its table when they end.
+    auto sm = stream_management();
+    for (int i = 0; i < 30 && (parts->connections.size() > 0 || (sm && sm->resumable.size() > 0)); ++i) {
         timer.expires_after(std::chrono::milliseconds(100));
         co_await timer.async_wait(use_tuple);
     }

@@ -12,6 +12,7 @@ xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::
     if (!stores) return xmpp::fail("storage: " + stores.error());
     parts->stores = std::move(stores.value());
     if (!options.accounts) options.accounts = &parts->stores->accounts();
+    parts->storage.group_commits(*parts->stores);
     parts->xmq = std::make_unique<xmq::Engine>(config->xmq, config->host_domains());
     parts->xmq->set_max_subscriptions_per_client(config->xmq.max_subscriptions_per_client);
 

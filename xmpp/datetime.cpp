@@ -1,5 +1,6 @@
 #include "xmpp/datetime.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -10,7 +11,10 @@ namespace {
 std::size_t format_seconds(std::time_t t, char* out, std::size_t size) {
     std::tm tm{};
     gmtime_r(&t, &tm);
-    return std::strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    // CCYY: four digits whatever the year (strftime's %Y writes year 226 as "226").
+    const int n = std::snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return n > 0 ? std::min(static_cast<std::size_t>(n), size - 1) : 0;
 }
 
 }  // namespace

@@ -41,10 +41,16 @@ inline constexpr std::string_view chat_states = "http://jabber.org/protocol/chat
 inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";       // XEP-0045
 inline constexpr std::string_view stanza_id = "urn:xmpp:sid:0";                 // XEP-0359
 inline constexpr std::string_view csi = "urn:xmpp:csi:0";                       // XEP-0352
+inline constexpr std::string_view sm = "urn:xmpp:sm:3";  // XEP-0198 stream management
+inline constexpr std::string_view mam = "urn:xmpp:mam:2";                     // XEP-0313
+inline constexpr std::string_view mam_extended = "urn:xmpp:mam:2#extended";   // XEP-0313 disco feature
+inline constexpr std::string_view rsm = "http://jabber.org/protocol/rsm";     // XEP-0059
+inline constexpr std::string_view data_forms = "jabber:x:data";               // XEP-0004
 
 // XEP-0227 (PIEFXIS), and the namespace of its drafts before 1.0, still read.
 inline constexpr std::string_view pie = "urn:xmpp:pie:0";
 inline constexpr std::string_view pie_scram = "urn:xmpp:pie:0#scram";
+inline constexpr std::string_view pie_mam = "urn:xmpp:pie:0#mam";
 inline constexpr std::string_view pie_draft = "http://www.xmpp.org/extensions/xep-0227.html#ns";
 
 inline constexpr std::string_view xmq_command = "xmq:command";

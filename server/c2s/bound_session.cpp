@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "server/c2s/bound_stanza.hpp"
+#include "server/c2s/stream_management.hpp"
 #include "server/core/metrics.hpp"
 #include "server/core/module_host.hpp"
 #include "server/core/storage_executor.hpp"
@@ -133,7 +134,8 @@ void BoundSession::write(std::string xml, bool keep) {
     }
     outbox_bytes_ += xml.size();
     outbox_.push_back(Outbound{sequence, std::move(xml), keep});
-    if (outbox_bytes_ > config_->limits.max_output_bytes) outbox_overflowed();
+    if (outbox_bytes_ > config_->limits.max_output_bytes) return outbox_overflowed();
+    if (connection_ && sm_) request_ack_if_due();
 }
 
 void BoundSession::send(const xmpp::Element& stanza) {
@@ -228,26 +230,31 @@ void BoundSession::detach() {
     connection->abort();  // its end, later, finds the session detached
 }
 
-asio::awaitable<bool> BoundSession::attach(StreamConnection& connection) {
+asio::awaitable<void> BoundSession::come_to(StreamConnection& connection) {
     asio::any_io_executor home;
     {
         std::lock_guard lock(inbox_mutex_);
         home = executor_;
     }
-    if (running_in(home)) {
-        detach();
-        move_to(connection.executor());
-    } else {
-        // Leave the old connection and move on the session's own worker,
-        // then take the new one here. A named closure: g++ 12 mishandles
-        // closure temporaries inside a co_await expression.
-        auto move = [self = shared_from_this(), target = connection.executor()]() -> asio::awaitable<void> {
-            self->detach();
-            self->move_to(target);
-            co_return;
-        };
+    // Leave the old connection (and drop the timer, which lives on this
+    // worker) and move on the session's own worker, then take the new one
+    // where it runs. A named closure: g++ 12 mishandles closure temporaries
+    // inside a co_await expression.
+    auto move = [self = shared_from_this(), target = connection.executor()]() -> asio::awaitable<void> {
+        self->detach();
+        ++self->timer_generation_;
+        self->timer_.reset();
+        self->move_to(target);
+        co_return;
+    };
+    if (running_in(home))
+        co_await move();
+    else
         co_await asio::co_spawn(home, std::move(move), asio::use_awaitable);
-    }
+}
+
+asio::awaitable<bool> BoundSession::attach(StreamConnection& connection) {
+    co_await come_to(connection);
     if (ended_) co_return false;
     adopt(connection);
     co_return true;
@@ -288,6 +295,11 @@ void BoundSession::connection_closed(StreamConnection& connection) {
     }
     written_ = stanzas_written();
     connection_ = nullptr;
+    ++timer_generation_;
+    timer_.reset();
+    // A lost connection (not a closed stream): the session may wait for
+    // resumption. What the connection never wrote is in its outbox too.
+    if (!connection.ended_in_order() && hibernate()) return;
     end(std::move(unwritten));
 }
 
@@ -307,6 +319,9 @@ void BoundSession::clear_outbox() {
 void BoundSession::end(std::vector<std::string> unwritten) {
     if (ended_) return;
     ended_ = true;
+    ++timer_generation_;
+    timer_.reset();
+    forget_resumption();
     if (keep_unacknowledged_) {
         unwritten = kept_in_outbox();  // every kept stanza not acknowledged, the unwritten ones too
     } else {
@@ -325,6 +340,120 @@ void BoundSession::hand_over(std::vector<std::string> messages) {
     if (messages.empty() || !services_.modules) return;
     XLOG(info).session(id_, jid_.full()) << messages.size() << " unwritten messages handed to offline storage";
     for (const auto& hook : services_.modules->hooks().unwritten_messages) hook(messages, jid_.bare());
+}
+
+// ---- stream management (XEP-0198) ---------------------------------------
+
+std::string BoundSession::enable_stream_management(StreamManagement& sm, bool resume,
+                                                   std::optional<std::uint32_t> max) {
+    sm_ = &sm;
+    keep_unacknowledged();
+    handled_ = 0;
+    sm_base_ = taken_;
+    sm_acked_ = 0;
+    if (resume) {
+        resumption_id_ = new_resumption_id();
+        resume_timeout_ = sm::resume_timeout(max, sm.settings.max_resume);
+        sm.resumable.add(resumption_id_, jid_.bare_string(), shared_from_this());
+    }
+    XLOG(debug).session(id_, jid_.full()) << "stream management enabled" << (resume ? " with resumption" : "");
+    return sm::enabled(resumption_id_, resume_timeout_);
+}
+
+std::uint32_t BoundSession::stream_management_sent() const {
+    const std::uint32_t written = stanzas_written();
+    // Stanzas taken before <enabled/> and still being written are not the client's to count.
+    return after(sm_base_, written) ? 0 : written - sm_base_;
+}
+
+sm::AckCheck BoundSession::acknowledge_from_client(std::uint32_t h) {
+    const auto check = sm::check_ack(sm_acked_, h, stream_management_sent());
+    if (check == sm::AckCheck::too_high) {
+        forget_resumption();
+        return check;
+    }
+    if (check == sm::AckCheck::ok) {
+        acknowledge(sm_base_ + h);
+        sm_acked_ = h;
+        ack_requested_ = false;
+        if (connection_ && unacknowledged_taken() > 0) request_ack_if_due();
+    }
+    return check;
+}
+
+asio::awaitable<BoundSession::ResumeOutcome> BoundSession::resume(StreamConnection& connection, std::uint32_t h) {
+    co_await come_to(connection);
+    if (ended_) co_return ResumeOutcome::ended;
+    if (sm::check_ack(sm_acked_, h, stream_management_sent()) == sm::AckCheck::too_high) {
+        XLOG(info).session(id_, jid_.full()) << "resumption refused: h " << h << " above the "
+                                             << stream_management_sent() << " stanzas sent";
+        const std::uint32_t sent = stream_management_sent();
+        end({});
+        connection.send_raw(sm::handled_count_too_high(h, sent));
+        connection.close();
+        co_return ResumeOutcome::too_high;
+    }
+    acknowledge_from_client(h);
+    ack_requested_ = false;
+    connection.send_raw(sm::resumed(resumption_id_, handled_));
+    adopt(connection);
+    if (unacknowledged_taken() > 0) request_ack_if_due();
+    co_return ResumeOutcome::resumed;
+}
+
+bool BoundSession::hibernate() {
+    if (!sm_ || resumption_id_.empty()) return false;
+    std::vector<std::shared_ptr<BoundSession>> evicted;
+    if (!sm_->resumable.hibernate(resumption_id_, this, sm_->settings.max_hibernated_per_account, evicted))
+        return false;
+    for (const auto& other : evicted)
+        other->close_with(xmpp::StreamError::resource_constraint, "Too many hibernated sessions of this account");
+    arm_timer(resume_timeout_);
+    XLOG(info).session(id_, jid_.full()) << "hibernated for at most " << resume_timeout_.count() << " s with "
+                                         << held() << " stanzas unacknowledged";
+    return true;
+}
+
+void BoundSession::request_ack_if_due() {
+    const std::uint32_t unacked = unacknowledged_taken();
+    if (ack_requested_ || unacked == 0) return;
+    if (sm_->settings.ack_requests.request_now(unacked, ack_requested_)) {
+        ack_requested_ = true;
+        ++timer_generation_;
+        timer_.reset();
+        connection_->send_raw(sm::request());
+    } else if (!timer_) {
+        arm_timer(sm_->settings.ack_requests.after);
+    }
+}
+
+void BoundSession::arm_timer(std::chrono::steady_clock::duration after) {
+    if (!timer_) timer_ = std::make_unique<asio::steady_timer>(executor_);
+    timer_->expires_after(after);
+    timer_->async_wait([self = shared_from_this(), generation = ++timer_generation_](const error_code& ec) {
+        if (!ec) self->timer_fired(generation);
+    });
+}
+
+void BoundSession::timer_fired(std::uint32_t generation) {
+    if (generation != timer_generation_ || ended_) return;
+    timer_.reset();
+    if (connection_) {
+        // Unacknowledged output for a while: ask for an ack now.
+        if (ack_requested_ || unacknowledged_taken() == 0) return;
+        ack_requested_ = true;
+        connection_->send_raw(sm::request());
+        return;
+    }
+    if (!sm_->resumable.expire(resumption_id_, this)) return;  // a resumption claimed it meanwhile
+    XLOG(info).session(id_, jid_.full()) << "resumption time passed: " << held() << " stanzas unacknowledged";
+    end({});
+}
+
+void BoundSession::forget_resumption() {
+    if (!sm_ || resumption_id_.empty()) return;
+    sm_->resumable.remove(resumption_id_, this);
+    resumption_id_.clear();
 }
 
 }  // namespace server

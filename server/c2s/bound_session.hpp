@@ -29,9 +29,21 @@
 // presence and chat states wait there, and get their sequence number only
 // when they go out; <active/> lets them go.
 //
-// A detached session stays bound until it is attached again or closed
-// (XEP-0198's resumption timeout will close it). When the session ends (its
-// connection closed while attached, or close_with() while detached), the
+// A detached session stays bound until it is attached again or closed.
+//
+// Stream management (XEP-0198, sm_protocol.hpp), once C2sNegotiation
+// enabled it: both counters start from zero at <enabled/>, every stanza
+// stays in the outbox until the client's h covers it, and the session asks
+// for acks itself (after N unacknowledged stanzas, or T seconds of
+// unacknowledged output). A resumable session whose connection is lost
+// (not a stream closed in order by either side) hibernates
+// (stream_management.hpp: its ResumptionTable) instead of ending: it keeps taking stanzas into its outbox until resume() attaches
+// it to a new connection, on any worker, and resends what the client has
+// not acknowledged, in order; or until its resumption time passes, the
+// account hibernates too many sessions, or the server stops: then it ends.
+//
+// When the session ends (its connection closed while attached, or
+// close_with() while detached), the
 // chat and normal messages it took and never wrote go to the
 // unwritten_messages hooks (offline storage) in their order, then it leaves
 // the session table and its resource ends (XMQ subscriptions, the modules'
@@ -48,6 +60,7 @@
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -58,6 +71,7 @@
 
 #include "conf/config.hpp"
 #include "server/c2s/csi_buffer.hpp"
+#include "server/c2s/sm_protocol.hpp"
 #include "server/c2s/stream_connection.hpp"
 #include "server/core/services.hpp"
 #include "server/router/client_session.hpp"
@@ -66,6 +80,8 @@
 #include "xmpp/jid.hpp"
 
 namespace server {
+
+class StreamManagement;
 
 class BoundSession final : public ClientSession, public std::enable_shared_from_this<BoundSession> {
 public:
@@ -124,6 +140,24 @@ public:
     // connection_closed(). False when the session has ended: nothing to resume.
     asio::awaitable<bool> attach(StreamConnection& connection);
 
+    // ---- stream management (XEP-0198), driven by C2sNegotiation
+    bool stream_management_enabled() const { return sm_ != nullptr; }
+    // <enable/>: counting starts over and every stanza from now on stays
+    // until acknowledged; `resume`: the session may be resumed, within the
+    // client's `max` bounded by the server's. Returns the <enabled/> answer.
+    std::string enable_stream_management(StreamManagement& sm, bool resume, std::optional<std::uint32_t> max);
+    // Stanzas written whole since <enabled/>: what the client may acknowledge.
+    std::uint32_t stream_management_sent() const;
+    // The client's <a h/>. too_high changes nothing but the session can no
+    // longer be resumed (its stream ends with an error).
+    sm::AckCheck acknowledge_from_client(std::uint32_t h);
+    enum class ResumeOutcome { resumed, ended, too_high };
+    // <resume h/> on `connection`, for this session (claimed in its table):
+    // attaches as attach() does, drops what `h` acknowledges, sends
+    // <resumed/> then the rest of the outbox. ended: nothing to resume.
+    // too_high: `h` is above what was sent; the session ends.
+    asio::awaitable<ResumeOutcome> resume(StreamConnection& connection, std::uint32_t h);
+
 private:
     struct Outbound {
         std::uint32_t sequence;
@@ -152,6 +186,16 @@ private:
     void close_now(xmpp::StreamError condition, std::string_view text);
     // On the session's worker: deliveries from now on go to `executor`.
     void move_to(asio::any_io_executor executor);
+    // Detaches and moves to `connection`'s worker (on the session's own).
+    asio::awaitable<void> come_to(StreamConnection& connection);
+    // Stream management: a lost connection; false when the session cannot hibernate.
+    bool hibernate();
+    std::uint32_t unacknowledged_taken() const { return taken_ - sm_base_ - sm_acked_; }
+    // Asks for an ack when the policy says so, or arms the timer that will.
+    void request_ack_if_due();
+    void arm_timer(std::chrono::steady_clock::duration after);
+    void timer_fired(std::uint32_t generation);
+    void forget_resumption();
     void adopt(StreamConnection& connection);
     void outbox_overflowed();
     // The end of the session: `unwritten` (kept stanzas never written) and
@@ -194,6 +238,19 @@ private:
     std::uint32_t written_ = 0;          // of the last written on earlier connections
     std::uint32_t connection_base_ = 0;  // of the stanza before the first handed to connection_
     std::uint32_t connection_written_at_attach_ = 0;
+
+    // Stream management, from <enable/> on. Not owned: made by the module
+    // at start-up, it outlives the workers that run sessions.
+    StreamManagement* sm_ = nullptr;
+    std::string resumption_id_;  // empty: not resumable
+    std::chrono::seconds resume_timeout_{0};
+    std::uint32_t sm_base_ = 0;   // sequence number of the last stanza taken before <enabled/>
+    std::uint32_t sm_acked_ = 0;  // the client's last h
+    std::uint32_t timer_generation_ = 0;
+    bool ack_requested_ = false;  // an <r/> is out, no <a/> since
+    // Attached: when to ask for an ack. Hibernated: the end of the
+    // resumption time. On the session's worker; made only when needed.
+    std::unique_ptr<asio::steady_timer> timer_;
 };
 
 }  // namespace server

@@ -36,7 +36,8 @@ C2sNegotiation::C2sNegotiation(Services& services, asio::any_io_executor executo
       unstarted_(std::make_shared<StreamConnection>(std::move(executor), std::move(transport), config_->limits,
                                                     config_->hosts.front().domain)),
       connection_(*unstarted_),
-      machine_(*config_) {}
+      sm_(services.modules ? services.modules->find_shared<StreamManagement>().get() : nullptr),
+      machine_(*config_, sm_ != nullptr) {}
 
 C2sNegotiation::~C2sNegotiation() = default;
 
@@ -68,8 +69,10 @@ asio::awaitable<void> C2sNegotiation::on_stream_open(const xmpp::StreamHeader& h
 }
 
 asio::awaitable<void> C2sNegotiation::on_element(xmpp::Element&& element) {
-    if (machine_.state() == Machine::State::bound)
+    if (machine_.state() == Machine::State::bound) {
+        if (sm_ && sm::is_nonza(element)) co_return co_await stream_management(element);
         co_return co_await bound_->handle_inbound(connection_, std::move(element));
+    }
     const auto event = Machine::event_of(element);
     const bool in_exchange = machine_.state() == Machine::State::sasl_exchange;
     const auto verdict = machine_.on(event);
@@ -95,6 +98,9 @@ asio::awaitable<void> C2sNegotiation::on_element(xmpp::Element&& element) {
             break;
         case Machine::Event::bind:
             bind_resource(element);
+            break;
+        case Machine::Event::stream_management:
+            co_await stream_management(element);
             break;
         case Machine::Event::stanza:
             break;  // refused before binding; bound stanzas went to the session above

@@ -3,7 +3,10 @@
 // per-IP failure delay, auth_failure_delay.hpp), in-band registration
 // (XEP-0077, c2s_registration.cpp) and resource binding, in the order
 // C2sNegotiationMachine allows; then it hands every stanza of the stream to
-// the BoundSession its bind made. SASL is in c2s_sasl.cpp.
+// the BoundSession its bind made. SASL is in c2s_sasl.cpp. When the
+// stream_management module is on, it answers the XEP-0198 nonzas
+// (c2s_stream_management.cpp): <enable/>, <r/> and <a/> for its session,
+// and <resume/> instead of a bind, which attaches a hibernated session.
 //
 // Made per accepted connection (accept.cpp, or an upgrade to WebSocket), it
 // makes its StreamConnection and is that connection's Handler: once
@@ -21,6 +24,7 @@
 #include "auth/sasl_server.hpp"
 #include "server/c2s/bound_session.hpp"
 #include "server/c2s/c2s_negotiation_machine.hpp"
+#include "server/c2s/stream_management.hpp"
 #include "server/c2s/stream_connection.hpp"
 #include "server/core/services.hpp"
 #include "server/net/transport.hpp"
@@ -52,6 +56,9 @@ private:
     void send_features();
     asio::awaitable<void> start_tls();
     void bind_resource(const xmpp::Element& iq);
+    // XEP-0198 (c2s_stream_management.cpp).
+    asio::awaitable<void> stream_management(const xmpp::Element& nonza);
+    asio::awaitable<void> resume(std::string previd, std::uint32_t h);
     // XEP-0077 before authentication (c2s_registration.cpp).
     asio::awaitable<void> register_in_band(const xmpp::Element& iq);
 
@@ -72,6 +79,7 @@ private:
     // closed, so the negotiation refers to it without owning it (no cycle).
     std::shared_ptr<StreamConnection> unstarted_;
     StreamConnection& connection_;
+    StreamManagement* sm_;  // null: the module is off; else made at start-up, outlives the connection
     Machine machine_;
 
     // The SASL negotiation of the features just sent (whose mechanisms were

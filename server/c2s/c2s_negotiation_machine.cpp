@@ -28,6 +28,7 @@ C2sNegotiationMachine::Event C2sNegotiationMachine::event_of(const xmpp::Element
         if (name == "response") return Event::response;
         if (name == "abort") return Event::abort;
     }
+    if (ns == xmpp::ns::sm) return Event::stream_management;
     if (xmpp::ibr::is_registration_request(element)) return Event::registration;
     if (ns == xmpp::ns::client && name == "iq" && element.attr_or("type") == "set" &&
         element.child("bind", xmpp::ns::bind))
@@ -97,6 +98,13 @@ Verdict C2sNegotiationMachine::on(Event event) {
         return refuse(xmpp::StreamError::bad_format, "No stream is open");
     case State::awaiting_bind:
         if (event == Event::bind) return Verdict::proceed();
+        if (event == Event::stream_management) {
+            // XEP-0198 §5: <resume/> comes instead of a bind; the driver
+            // answers <enable/> before one with <failed/>. A server without
+            // stream management knows no such element.
+            if (stream_management_) return Verdict::proceed();
+            return refuse(xmpp::StreamError::unsupported_stanza_type, "Stream management is not offered");
+        }
         return refuse(xmpp::StreamError::not_authorized, "Bind a resource first");
     case State::features_before_tls:
     case State::awaiting_auth:
@@ -128,6 +136,7 @@ Verdict C2sNegotiationMachine::on(Event event) {
     case Event::registration:
         return Verdict::proceed();
     case Event::bind:
+    case Event::stream_management:
     case Event::stanza:
         break;
     }

@@ -19,6 +19,8 @@
 //                                                               features_before_tls
 //   awaiting_restart        header                              awaiting_bind
 //   awaiting_bind           bind, admitted by the session table bound
+//                           stream management (when on): the    bound (resumed)
+//                           driver answers, <resume/> resumes
 //   any                     stream error, TLS failure, the      closing
 //                           last SASL failure allowed, close
 //
@@ -61,6 +63,7 @@ public:
         abort,         // <abort .../> (SASL)
         registration,  // an iq for jabber:iq:register (XEP-0077)
         bind,          // an iq set with <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>
+        stream_management,  // a nonza of urn:xmpp:sm:3 (XEP-0198)
         stanza,        // anything else
     };
     static Event event_of(const xmpp::Element& element);
@@ -120,7 +123,10 @@ public:
     };
 
     // `config`: the stream's configuration snapshot; outlives the machine.
-    explicit C2sNegotiationMachine(const conf::Config& config) : config_(config) {}
+    // `stream_management`: XEP-0198 is on (after authentication, its
+    // nonzas go to the driver; off, they are unsupported-stanza-type).
+    explicit C2sNegotiationMachine(const conf::Config& config, bool stream_management = false)
+        : config_(config), stream_management_(stream_management) {}
 
     State state() const { return state_; }
     // The virtual host of the stream: empty until a header names a served one.
@@ -144,7 +150,7 @@ public:
     // returns false (changing nothing) anywhere else.
     bool tls_established();                 // tls_handshake → awaiting_stream_header, encrypted
     bool sasl_succeeded(std::string user);  // sasl_exchange → awaiting_restart
-    bool bound();                           // awaiting_bind → bound
+    bool bound();                           // awaiting_bind → bound (by bind or <resume/>)
     // Before authentication: a SASL <failure/> was answered (an exchange
     // ended, an <auth/> was refused, or an <abort/>), back to the state that
     // awaits <auth/>. Returns whether the stream must end after it (then
@@ -160,6 +166,7 @@ private:
     State awaiting_auth_state() const;
 
     const conf::Config& config_;
+    bool stream_management_;
     State state_ = State::awaiting_stream_header;
     Security security_;
     Features features_;

@@ -71,7 +71,7 @@ asio::awaitable<void> C2sNegotiation::register_in_band(const xmpp::Element& iq) 
                    password = std::move(account->password), iterations = config_->auth.scram_iterations] {
         return auth::create_account(*accounts, user, host, password, iterations);
     };
-    const auth::StoreStatus status = co_await services_.storage->run(std::move(create));
+    const auth::StoreStatus status = co_await services_.storage->run(std::move(create), auth::StoreStatus::error);
     if (status != auth::StoreStatus::ok && services_.registration_limit)
         services_.registration_limit->release(ip, *slot);
     if (connection_.closing()) co_return;

@@ -141,6 +141,7 @@ asio::awaitable<void> StreamConnection::flush() {
 
 void StreamConnection::fail(xmpp::StreamError condition, std::string_view text) {
     if (closing_) return;
+    ended_in_order_ = true;
     if (!header_sent_) send_header(local_domain_, {}, "error");
     XLOG(info).session(id_, log_jid_) << "stream error " << xmpp::to_string(condition)
                                       << (text.empty() ? "" : ": ") << text;
@@ -229,6 +230,7 @@ asio::awaitable<void> StreamConnection::handle(Event event) {
     } else if (auto* element = std::get_if<xmpp::Element>(&event)) {
         co_await handler_->on_element(std::move(*element));
     } else if (std::holds_alternative<StreamClose>(event)) {
+        ended_in_order_ = true;
         close();
     } else if (auto* error = std::get_if<ParseError>(&event)) {
         fail(error->condition, error->text);

@@ -116,6 +116,10 @@ public:
     // Closes the transport now: nothing more is read or written.
     void abort();
     bool closing() const { return closing_; }
+    // The stream ended in order: the peer closed it, or we sent a stream
+    // error. False when the connection was lost (what stream management
+    // resumes, XEP-0198 §5).
+    bool ended_in_order() const { return ended_in_order_; }
     // LiveConnection: fail() on the connection's worker.
     void close_with(xmpp::StreamError condition, std::string text) override;
 
@@ -170,6 +174,7 @@ private:
     bool header_sent_ = false;
     bool idle_timeout_ = false;  // start_idle_timeout() called
     bool closing_ = false;       // no more input handled; close once output is flushed
+    bool ended_in_order_ = false;
     bool finished_ = false;      // the reader stopped
     bool writer_done_ = false;
     bool closed_ = false;

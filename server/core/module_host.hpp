@@ -133,6 +133,14 @@ public:
         return std::static_pointer_cast<T>(slot);
     }
 
+    // The state of type T a module made with shared(), or null when no
+    // running module made one (the c2s finds stream management this way).
+    template <class T>
+    std::shared_ptr<T> find_shared() const {
+        auto it = shared_.find(std::type_index(typeid(T)));
+        return it == shared_.end() ? nullptr : std::static_pointer_cast<T>(it->second);
+    }
+
     // The disco#info <query/> of a target: its identities (a name only where
     // one is set) and every feature registered for it.
     xmpp::Element disco_info(IqTarget target) const;

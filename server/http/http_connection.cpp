@@ -80,7 +80,8 @@ asio::awaitable<bool> admin_authorized(Services& services, const conf::Config& c
     auto lookup = [accounts = services.accounts, local = jid->local(), domain = jid->domain()] {
         return accounts->find(local, domain);
     };
-    const std::optional<auth::Account> account = co_await services.storage->run(std::move(lookup));
+    std::optional<auth::Account> lost;  // a failed storage commit refuses, like an unknown account
+    const std::optional<auth::Account> account = co_await services.storage->run(std::move(lookup), std::move(lost));
     if (!account) co_return false;
     const std::string password = decoded->substr(colon + 1);
     for (const auto& secret : account->secrets)

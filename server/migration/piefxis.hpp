@@ -9,7 +9,11 @@
 // requests (<presence type='subscribe'/>), <offline-messages>, private XML
 // (<query xmlns='jabber:iq:private'>) and the vCard (<vCard xmlns='vcard-temp'>).
 // The block list travels as ejabberd writes it: a default privacy list
-// (jabber:iq:privacy) of JIDs denied everything.
+// (jabber:iq:privacy) of JIDs denied everything. The message archive is
+// XEP-0227's <archive xmlns='urn:xmpp:pie:0#mam'>: the archiving preferences
+// (<prefs xmlns='urn:xmpp:mam:2'>) and one <result xmlns='urn:xmpp:mam:2'
+// id=…> per message, oldest first, each a <forwarded/> message with its
+// <delay/> stamp, as a XEP-0313 query returns it.
 //
 // Plain value types; no thread affinity.
 #pragma once
@@ -37,6 +41,9 @@ inline constexpr std::string_view privacy_ns = xmpp::ns::privacy;
 inline constexpr std::string_view vcard_ns = xmpp::ns::vcard;
 inline constexpr std::string_view client_ns = xmpp::ns::client;
 inline constexpr std::string_view delay_ns = xmpp::ns::delay;
+inline constexpr std::string_view pie_mam_ns = xmpp::ns::pie_mam;
+inline constexpr std::string_view mam_ns = xmpp::ns::mam;
+inline constexpr std::string_view forward_ns = xmpp::ns::forward;
 
 struct PieContact {
     std::string jid;  // normalised bare JID
@@ -51,6 +58,18 @@ struct PieOfflineMessage {
     std::int64_t stamp = 0;  // Unix seconds of its XEP-0203 delay; 0 when it has none
 };
 
+struct PieArchivedMessage {
+    std::string id;             // its archive id; empty: the import gives it one
+    std::int64_t stamp_us = 0;  // Unix microseconds of its delay stamp
+    xmpp::Element message;      // in jabber:client
+};
+
+struct PieArchivePrefs {
+    std::string default_mode;  // "always", "never", "roster"
+    std::vector<std::string> always;
+    std::vector<std::string> never;
+};
+
 struct PieUser {
     std::string name;                        // normalised localpart
     std::optional<std::string> password;     // plaintext, when the file holds one
@@ -60,6 +79,8 @@ struct PieUser {
     std::vector<xmpp::Element> private_xml;  // one document per namespace
     std::vector<PieOfflineMessage> offline;  // oldest first
     std::vector<std::string> blocked;        // JIDs as XEP-0191 items
+    std::vector<PieArchivedMessage> archive;  // oldest first
+    std::optional<PieArchivePrefs> archive_prefs;
 };
 
 struct PieHost {
@@ -69,8 +90,8 @@ struct PieHost {
 
 struct PieData {
     std::vector<PieHost> hosts;
-    // What the file held that xmqd keeps nowhere (PEP, archives, other
-    // privacy rules), one line each, for the operator.
+    // What the file held that xmqd keeps nowhere (PEP, other privacy
+    // rules), one line each, for the operator.
     std::vector<std::string> notes;
 };
 

@@ -4,6 +4,7 @@
 #include "xmpp/datetime.hpp"
 #include "server/migration/piefxis_writer.hpp"
 #include "xmpp/stored_xml.hpp"
+#include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
@@ -36,6 +37,13 @@ std::optional<PieUser> read_stored_user(store::Database& db, const std::string& 
             stamp = xmpp::parse_xep82(delay->attr_or("stamp")).value_or(0);
         u.offline.push_back(PieOfflineMessage{std::move(*message), stamp});
     }
+    store::SqliteArchiveStore archive(db);
+    for (auto& row : archive.all(user, domain))
+        if (auto message = xmpp::parse_stored(row.xml))
+            u.archive.push_back(PieArchivedMessage{std::move(row.id), row.stamp_us, std::move(*message)});
+    bool ok = true;
+    if (auto prefs = archive.prefs(user, domain, ok))
+        u.archive_prefs = PieArchivePrefs{prefs->default_mode, prefs->always, prefs->never};
     return u;
 }
 
@@ -56,6 +64,7 @@ xmpp::Result<ExportCounts, std::string> export_pie(store::Database& db, const st
                 if (bu == user && bd == domain) u->blocked.push_back(bj);
             counts.contacts += u->contacts.size();
             counts.offline_messages += u->offline.size();
+            counts.archived_messages += u->archive.size();
             writer.user(*u);
             ++counts.users;
         }

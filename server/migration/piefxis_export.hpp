@@ -25,6 +25,7 @@ struct ExportCounts {
     std::size_t users = 0;
     std::size_t contacts = 0;
     std::size_t offline_messages = 0;
+    std::size_t archived_messages = 0;
 };
 
 // The user's data as the store has it; nullopt when there is no such account.

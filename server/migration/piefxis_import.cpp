@@ -7,12 +7,14 @@
 
 #include "auth/scram.hpp"
 #include "server/store/sqlite/account_removal.hpp"
+#include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
 #include "server/store/sqlite/sqlite_account_store.hpp"
 #include "server/store/sqlite/sqlite_user_data_store.hpp"
 #include "xmpp/datetime.hpp"
+#include "xmpp/jid.hpp"
 #include "xmpp/serializer.hpp"
 
 namespace server::migration {
@@ -34,13 +36,31 @@ std::vector<auth::ScramSecret> secrets_of(const PieUser& user, std::uint32_t ite
 
 struct Stores {
     explicit Stores(store::Database& db)
-        : accounts(db), roster(db), user_data(db), offline(db), blocklist(db) {}
+        : accounts(db), roster(db), user_data(db), offline(db), blocklist(db), archive(db) {}
     store::SqliteAccountStore accounts;
     store::SqliteRosterStore roster;
     store::SqliteUserDataStore user_data;
     store::SqliteOfflineStore offline;
     store::SqliteBlocklistStore blocklist;
+    store::SqliteArchiveStore archive;
 };
+
+// The archive rows of a user's messages: the other party is whoever of
+// 'from' and 'to' is not the user.
+std::vector<store::ArchiveRow> archive_rows(const PieUser& user, const std::string& domain) {
+    const std::string self = user.name + "@" + domain;
+    std::vector<store::ArchiveRow> rows;
+    std::size_t n = 0;
+    for (const auto& m : user.archive) {
+        auto from = xmpp::Jid::parse(m.message.attr_or("from"));
+        auto to = xmpp::Jid::parse(m.message.attr_or("to"));
+        const auto& other = from && from->bare_string() != self ? from : to;
+        std::string id = m.id.empty() ? "import-" + std::to_string(++n) : m.id;
+        rows.push_back({user.name, domain, std::move(id), m.stamp_us, other ? other->bare_string() : std::string(),
+                        other ? other->resource() : std::string(), xmpp::to_string(m.message)});
+    }
+    return rows;
+}
 
 std::optional<std::string> import_user(Stores& s, const PieUser& user, const std::string& domain,
                                        const ImportOptions& options, ImportCounts& counts) {
@@ -90,6 +110,14 @@ std::optional<std::string> import_user(Stores& s, const PieUser& user, const std
         if (!s.blocklist.add(user.name, domain, user.blocked)) return jid + ": cannot store the block list";
         counts.blocked += user.blocked.size();
     }
+    if (!user.archive.empty()) {
+        if (!s.archive.add(archive_rows(user, domain)))
+            return jid + ": cannot store the message archive (an id appears twice?)";
+        counts.archived_messages += user.archive.size();
+    }
+    if (const auto& p = user.archive_prefs)
+        if (!s.archive.set_prefs(user.name, domain, {p->default_mode, p->always, p->never}))
+            return jid + ": cannot store the archiving preferences";
     ++counts.users;
     return std::nullopt;
 }

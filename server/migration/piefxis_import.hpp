@@ -53,6 +53,7 @@ struct ImportCounts {
     std::size_t private_documents = 0;
     std::size_t offline_messages = 0;
     std::size_t blocked = 0;
+    std::size_t archived_messages = 0;
     std::vector<std::string> messages;  // one line per skipped host or user
 };
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "xmpp/datetime.hpp"
+#include "xmpp/mam_query.hpp"
 #include "xmpp/jid.hpp"
 
 namespace server::migration {
@@ -153,6 +154,44 @@ std::optional<std::string> read_offline(const xmpp::Element& box, PieUser& user,
     return std::nullopt;
 }
 
+std::optional<std::string> read_archive(const xmpp::Element& box, PieUser& user, const std::string& where) {
+    for (const auto& c : box.children()) {
+        if (c.is_text()) continue;
+        if (c.name() == "prefs" && c.xmlns() == mam_ns) {
+            const std::string mode(c.attr_or("default"));
+            if (mode != "always" && mode != "never" && mode != "roster")
+                return where + ": archive preferences with default '" + mode + "'";
+            PieArchivePrefs prefs{mode, {}, {}};
+            for (const auto& list : c.children()) {
+                if (list.is_text() || list.xmlns() != mam_ns) continue;
+                auto* into = list.name() == "always" ? &prefs.always : list.name() == "never" ? &prefs.never : nullptr;
+                if (!into) continue;
+                for (const auto& j : list.children()) {
+                    if (j.is_text() || j.name() != "jid") continue;
+                    auto jid = xmpp::Jid::parse(j.text());
+                    if (!jid) return where + ": archive preferences name '" + j.text() + "', not a JID";
+                    into->push_back(jid->full());
+                }
+            }
+            user.archive_prefs = std::move(prefs);
+            continue;
+        }
+        if (c.name() != "result" || c.xmlns() != mam_ns)
+            return where + ": archive holds <" + c.name() + "/> in '" + c.xmlns() + "', not a result";
+        const auto* forwarded = c.child("forwarded", forward_ns);
+        const auto* message = forwarded ? forwarded->child("message") : nullptr;
+        const auto* delay = forwarded ? forwarded->child("delay", delay_ns) : nullptr;
+        if (!message || (message->xmlns() != client_ns && !is_pie(*message)))
+            return where + ": archived result without a forwarded message";
+        auto stamp = delay ? xmpp::parse_xep82_us(delay->attr_or("stamp")) : std::nullopt;
+        if (!stamp) return where + ": archived message without a XEP-0082 delay stamp";
+        PieArchivedMessage m{std::string(c.attr_or("id")), *stamp, *message};
+        m.message.set_xmlns(std::string(client_ns));
+        user.archive.push_back(std::move(m));
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> read_private(const xmpp::Element& query, PieUser& user, const std::string& where) {
     std::set<std::string> seen;
     for (const auto& doc : query.children()) {
@@ -208,6 +247,8 @@ xmpp::Result<PieUser, std::string> read_user(const xmpp::Element& e, const std::
             if (auto err = read_private(c, user, where)) return xmpp::fail(*err);
         } else if (c.name() == "offline-messages" && is_pie(c)) {
             if (auto err = read_offline(c, user, where)) return xmpp::fail(*err);
+        } else if (c.name() == "archive" && c.xmlns() == pie_mam_ns) {
+            if (auto err = read_archive(c, user, where)) return xmpp::fail(*err);
         } else if (c.name() == "query" && c.xmlns() == privacy_ns) {
             read_privacy(c, user, ctx);
         } else {

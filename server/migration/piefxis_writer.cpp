@@ -1,5 +1,6 @@
 #include "server/migration/piefxis_writer.hpp"
 
+#include "xmpp/mam_query.hpp"
 #include "xmpp/serializer.hpp"
 
 namespace server::migration {
@@ -80,6 +81,26 @@ xmpp::Element user_element(const PieUser& user, const std::string& domain) {
             list.add_child(std::move(item));
         }
         u.add_child(std::move(q));
+    }
+    if (!user.archive.empty() || user.archive_prefs) {
+        xmpp::Element box("archive", std::string(pie_mam_ns));
+        if (const auto& p = user.archive_prefs) {
+            auto& prefs = box.add_child(xmpp::Element("prefs", std::string(mam_ns)));
+            prefs.set_attr("default", p->default_mode);
+            for (const auto* list : {&p->always, &p->never}) {
+                auto& e = prefs.add_child(xmpp::Element(list == &p->always ? "always" : "never", std::string(mam_ns)));
+                for (const auto& jid : *list) e.add_child(xmpp::Element("jid", std::string(mam_ns))).add_text(jid);
+            }
+        }
+        for (const auto& m : user.archive) {
+            auto& result = box.add_child(xmpp::Element("result", std::string(mam_ns)));
+            result.set_attr("id", m.id);
+            auto& forwarded = result.add_child(xmpp::Element("forwarded", std::string(forward_ns)));
+            forwarded.add_child(xmpp::Element("delay", std::string(delay_ns)))
+                .set_attr("stamp", xmpp::xep82_datetime_us(m.stamp_us));
+            forwarded.add_child(m.message);
+        }
+        u.add_child(std::move(box));
     }
     return u;
 }

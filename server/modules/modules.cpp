@@ -11,14 +11,18 @@ const ModuleRegistry& builtin_modules() {
         roster_module(),
         presence_module(),
         offline_module(),
+        // Before carbons (XEP-0280): the archive stamps the stanza-id on a
+        // routed message before any copy of it is made.
+        mam_module(),
         vcard_module(),
         private_module(),
         time_module(),
         last_module(),
         blocking_module(),
         register_module(),
-        carbons_module(),  // after mam (stanza-id stamped first, XEP-0359), when it is there
+        carbons_module(),
         csi_module(),
+        stream_management_module(),
     });
     return registry;
 }

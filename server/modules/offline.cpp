@@ -6,15 +6,21 @@
 // up to limits.max_offline_messages per account (one more gets
 // <resource-constraint/>), and delivered in order at the account's next
 // available presence of non-negative priority. Headlines and content-less
-// messages (chat states) are dropped. The store is written on the storage
-// thread before the sender's session reads its next stanza (the session's
-// storage fence), so nothing it is told afterwards acknowledges a message that
-// is not on disk yet. Messages a session took and could not write (its peer
-// stopped reading; client_session.hpp Undelivered) come back through the
-// unwritten_messages hook and are kept by the same rules, in their order.
+// messages (chat states) are dropped, and so is a message with the XEP-0334
+// hint <no-store/>; one with <store/> is kept whatever its content. The store
+// is written on the storage thread in a commit group shared with other writes
+// (storage_executor.hpp); the bounce for a message that could not be kept,
+// and the sender's session reading its next stanza (the session's storage
+// fence), come after that group's commit, so nothing the sender is told
+// afterwards acknowledges a message that is not on disk yet. Messages a
+// session took and could not write (its peer stopped reading;
+// client_session.hpp Undelivered) come back through the unwritten_messages
+// hook and are kept by the same rules, in their order.
 #include <chrono>
 #include <ctime>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "server/modules/modules.hpp"
 #include "server/router/router.hpp"
@@ -30,8 +36,12 @@ namespace server::modules {
 
 namespace {
 
+// XEP-0334 §4: <no-store/> keeps a message out, <store/> keeps one that
+// would not be kept otherwise (not an error, not a groupchat message).
 bool worth_storing(const xmpp::Element& message) {
     const std::string_view type = message.attr_or("type", "normal");
+    if (message.child("no-store", xmpp::ns::hints)) return false;
+    if (message.child("store", xmpp::ns::hints)) return type != "error" && type != "groupchat";
     if (type != "normal" && type != "chat") return false;
     return message.child("body", xmpp::ns::client) || message.child("subject", xmpp::ns::client);
 }
@@ -50,12 +60,14 @@ struct Offline {
     store::OfflineStore& store;
 };
 
-// Storage thread.
-void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
-    Router& router = *off.services.router;
-    if (!off.services.accounts->find(bare.local(), bare.domain()))
-        return router.bounce(message, xmpp::StanzaError::service_unavailable);
-    if (!worth_storing(message)) return;
+// What keep() did with one message, for its follow-up after the commit.
+enum class Kept { stored, dropped, no_account, full, failed };
+
+// Storage thread, inside the storage executor's commit group: stores the
+// message and sends nothing (the follow-up, answered() below, does).
+Kept keep(Offline& off, const xmpp::Element& message, const xmpp::Jid& bare) {
+    if (!off.services.accounts->find(bare.local(), bare.domain())) return Kept::no_account;
+    if (!worth_storing(message)) return Kept::dropped;
     const std::int64_t now = xmpp::unix_seconds_now();
     xmpp::Element stored = message;
     if (!stamped_by(stored, bare.domain())) {  // not back from an earlier stay here
@@ -67,13 +79,24 @@ void keep(Offline& off, xmpp::Element& message, const xmpp::Jid& bare) {
     }
     const std::size_t cap = off.services.current_config()->limits.max_offline_messages;
     switch (off.store.add(bare.local(), bare.domain(), now, xmpp::to_string(stored), cap)) {
-    case store::OfflineStore::AddStatus::ok:
-        metrics::offline_messages_changed(1);
-        return;
-    case store::OfflineStore::AddStatus::full:
-        return router.bounce(message, xmpp::StanzaError::resource_constraint, "The offline store is full");
-    case store::OfflineStore::AddStatus::error:
-        return router.bounce(message, xmpp::StanzaError::internal_server_error);
+    case store::OfflineStore::AddStatus::ok: return Kept::stored;
+    case store::OfflineStore::AddStatus::full: return Kept::full;
+    case store::OfflineStore::AddStatus::error: return Kept::failed;
+    }
+    return Kept::failed;
+}
+
+// Storage thread, after the commit: a message whose group did not commit is
+// lost like one whose insert failed, and its sender hears so.
+void answered(Offline& off, xmpp::Element& message, Kept kept, bool committed) {
+    Router& router = *off.services.router;
+    if (!committed && kept == Kept::stored) kept = Kept::failed;
+    switch (kept) {
+    case Kept::stored: metrics::offline_messages_changed(1); return;
+    case Kept::dropped: return;
+    case Kept::no_account: return router.bounce(message, xmpp::StanzaError::service_unavailable);
+    case Kept::full: return router.bounce(message, xmpp::StanzaError::resource_constraint, "The offline store is full");
+    case Kept::failed: return router.bounce(message, xmpp::StanzaError::internal_server_error);
     }
 }
 
@@ -104,20 +127,37 @@ void load_offline(ModuleHost& host, Services& services, const conf::ModuleOption
     // Start-up, before any worker runs: the gauge starts from what is on disk.
     metrics::offline_messages_changed(static_cast<std::int64_t>(off->store.total()));
 
+    // Grouped storage jobs: the message is stored in the executor's group,
+    // and bounced (or counted) only once the group has committed.
     host.hooks().undeliverable_message.push_back([off](xmpp::Element& message, const xmpp::Jid& bare) {
-        auto work = [off, message = std::move(message), bare]() mutable { keep(*off, message, bare); };
+        auto work = [off, message = std::move(message), bare]() mutable {
+            const Kept kept = keep(*off, message, bare);
+            return [off, message = std::move(message), kept](bool committed) mutable {
+                answered(*off, message, kept, committed);
+            };
+        };
         off->services.storage->post(std::move(work));
         return true;
     });
 
     host.hooks().unwritten_messages.push_back([off](const std::vector<std::string>& messages, const xmpp::Jid& bare) {
         auto work = [off, messages, bare] {
+            std::vector<std::pair<xmpp::Element, Kept>> outcomes;
             for (const auto& xml : messages)
-                if (auto message = xmpp::parse_stored(xml)) keep(*off, *message, bare);
+                if (auto message = xmpp::parse_stored(xml)) {
+                    const Kept kept = keep(*off, *message, bare);
+                    outcomes.emplace_back(std::move(*message), kept);
+                }
+            return [off, outcomes = std::move(outcomes)](bool committed) mutable {
+                for (auto& [message, kept] : outcomes) answered(*off, message, kept, committed);
+            };
         };
         off->services.storage->post(std::move(work));
     });
 
+    // Alone: the flush delivers between its read and its delete, and what it
+    // delivers has been committed (the executor commits the group before an
+    // alone job).
     host.hooks().own_presence.push_back([off](const xmpp::Element& presence, const xmpp::Jid& from, bool) {
         if (presence.attr("type")) return;
         auto work = [off, from] { flush(*off, from); };

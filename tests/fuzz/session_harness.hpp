@@ -126,7 +126,11 @@ struct SessionHarness {
     void hang_up(const std::vector<std::shared_ptr<test::MemoryPipe>>& pipes) {
         for (const auto& pipe : pipes) pipe->hang_up();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        // Stream management keeps a resumable session after its connection
+        // is lost: end those too.
+        auto sm = services.modules->find_shared<server::StreamManagement>();
         do {
+            if (sm) sm->end_hibernated();
             settle();
             if (std::chrono::steady_clock::now() > deadline) std::abort();  // a session outlived its transport
         } while (sessions.size() != 0);

@@ -12,6 +12,7 @@
 #include "auth/scram.hpp"
 #include "xmpp/subscription_state.hpp"
 #include "server/store/sqlite/account_removal.hpp"
+#include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/database.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
@@ -62,6 +63,9 @@ void fill(store::Database& db, const std::string& user) {
     REQUIRE(data.set_last_activity(user, "localhost", {1, "gone"}));
     store::SqliteBlocklistStore blocklist(db);
     REQUIRE(blocklist.add(user, "localhost", {"spam@elsewhere.example"}));
+    store::SqliteArchiveStore archive(db);
+    REQUIRE(archive.add({{user, "localhost", "a1", 1, "friend@localhost", "", "<message/>"}}));
+    REQUIRE(archive.set_prefs(user, "localhost", {"roster", {"friend@localhost"}, {}}));
 }
 
 store::RosterRow row(const std::string& contact, SubState state, bool in_roster = true) {

@@ -15,6 +15,7 @@
 #include "server/migration/piefxis_reader.hpp"
 #include "server/migration/piefxis_writer.hpp"
 #include "xmpp/datetime.hpp"
+#include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
@@ -331,6 +332,72 @@ TEST_CASE("import into the store, skip or replace existing users, export what is
     const PieContact* dave = contact(c, "dave@example.org");
     REQUIRE(dave);
     CHECK(dave->state == SubState::none_pending_out_in);
+}
+
+TEST_CASE("XEP-0227 archives: read, imported with their ids, stamps and preferences, exported the same") {
+    test::TempDir dir;
+    auto opened = server::store::Database::open(dir.path);
+    REQUIRE(opened.ok());
+    auto& db = *opened.value();
+    conf::Config config;
+    conf::HostConfig served;
+    served.domain = "localhost";
+    config.hosts = {served};
+    auto data = read_text(
+        "<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'><user name='alice' password='pw'>"
+        "<archive xmlns='urn:xmpp:pie:0#mam'>"
+        "<prefs xmlns='urn:xmpp:mam:2' default='roster'><always><jid>bob@localhost</jid></always><never/></prefs>"
+        "<result xmlns='urn:xmpp:mam:2' id='a1'><forwarded xmlns='urn:xmpp:forward:0'>"
+        "<delay xmlns='urn:xmpp:delay' stamp='2024-01-02T03:04:05.123456Z'/>"
+        "<message xmlns='jabber:client' from='bob@localhost/phone' to='alice@localhost' type='chat'>"
+        "<body>in</body></message></forwarded></result>"
+        "<result xmlns='urn:xmpp:mam:2' id='a2'><forwarded xmlns='urn:xmpp:forward:0'>"
+        "<delay xmlns='urn:xmpp:delay' stamp='2024-01-02T03:05:00Z'/>"
+        "<message xmlns='jabber:client' from='alice@localhost/pc' to='bob@localhost' type='chat'>"
+        "<body>out</body></message></forwarded></result>"
+        "</archive></user></host></server-data>");
+    REQUIRE_MESSAGE(data.ok(), (data.ok() ? "" : data.error()));
+    REQUIRE(data->hosts[0].users[0].archive.size() == 2);
+    CHECK(data->notes.empty());
+
+    ImportOptions options;
+    options.now = 1'800'000'000;
+    auto counts = import_pie(db, data.value(), config, options);
+    REQUIRE_MESSAGE(counts.ok(), (counts.ok() ? "" : counts.error()));
+    CHECK(counts->archived_messages == 2);
+    server::store::SqliteArchiveStore archive(db);
+    auto rows = archive.all("alice", "localhost");
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].id == "a1");
+    CHECK(rows[0].with_bare == "bob@localhost");
+    CHECK(rows[0].with_resource == "phone");
+    CHECK(rows[0].stamp_us == *xmpp::parse_xep82("2024-01-02T03:04:05Z") * 1000000 + 123456);
+    CHECK(rows[1].with_bare == "bob@localhost");  // outgoing: the other party is 'to'
+    bool ok = false;
+    auto prefs = archive.prefs("alice", "localhost", ok);
+    REQUIRE(prefs);
+    CHECK(prefs->default_mode == "roster");
+    CHECK(prefs->always == std::vector<std::string>{"bob@localhost"});
+
+    std::ostringstream out;
+    auto exported = export_pie(db, {"localhost"}, out);
+    REQUIRE(exported.ok());
+    CHECK(exported->archived_messages == 2);
+    auto back = read_text(out.str());
+    REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error()));
+    const PieUser& a = back->hosts[0].users[0];
+    REQUIRE(a.archive.size() == 2);
+    CHECK(a.archive[0].id == "a1");
+    CHECK(a.archive[0].stamp_us == rows[0].stamp_us);
+    CHECK(a.archive[1].message.child_text("body") == "out");
+    REQUIRE(a.archive_prefs);
+    CHECK(a.archive_prefs->default_mode == "roster");
+
+    // A result without its message is refused.
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'><user name='x'>"
+                   "<archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' id='z'/></archive>"
+                   "</user></host></server-data>")
+              .find("without a forwarded message") != std::string::npos);
 }
 
 TEST_CASE("a Batch commits all or nothing; store calls inside it nest") {

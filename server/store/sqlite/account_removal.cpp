@@ -7,6 +7,7 @@ const std::vector<std::string_view>& account_tables() {
     static const std::vector<std::string_view> tables = {
         "account_secrets", "accounts",       "roster_items",  "roster_versions",
         "offline_messages", "user_documents", "last_activity", "blocklist",
+        "archive_messages", "archive_prefs",
     };
     return tables;
 }

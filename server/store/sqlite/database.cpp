@@ -161,6 +161,25 @@ Database::Batch::~Batch() {
     l.exec("ROLLBACK");
 }
 
+bool Database::Batch::begin_part() {
+    if (!begun_ || done_) return false;
+    auto l = db_.lock();
+    return l.exec("SAVEPOINT batch_part");
+}
+
+void Database::Batch::end_part(bool keep) {
+    if (!begun_ || done_) return;
+    auto l = db_.lock();
+    if (!keep) l.exec("ROLLBACK TO batch_part");
+    l.exec("RELEASE batch_part");
+}
+
+bool Database::Batch::intact() {
+    if (!begun_ || done_) return false;
+    auto l = db_.lock();
+    return sqlite3_get_autocommit(l.handle()) == 0;
+}
+
 bool Database::Batch::commit() {
     if (!begun_ || done_) return false;
     auto l = db_.lock();
@@ -230,6 +249,13 @@ Database::~Database() {
 std::optional<std::string> Database::configure(bool in_memory) {
     Lock l = lock();
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    sqlite3_commit_hook(
+        db_,
+        [](void* counter) {
+            static_cast<std::atomic<std::uint64_t>*>(counter)->fetch_add(1, std::memory_order_relaxed);
+            return 0;  // 0: let the commit go on
+        },
+        &commits_);
     sqlite3_extended_result_codes(db_, 1);
     // A database in memory has no journal file to keep and nothing to make durable.
     if (!in_memory) {
@@ -242,8 +268,9 @@ std::optional<std::string> Database::configure(bool in_memory) {
     // NORMAL, WAL stays consistent but a power cut may drop the last commits,
     // and what we commit is what we have promised: an offline message or a
     // queue item is acknowledged to its sender once stored, an account once
-    // created. The cost is one fsync of the WAL per commit (each store call
-    // is one transaction; a bulk import is one Batch).
+    // created. The cost is one fsync of the WAL per commit, shared: the
+    // storage executor commits all the jobs queued at a moment as one Batch,
+    // and a bulk import is one Batch too.
     if (!l.exec("PRAGMA synchronous=FULL") || !l.exec("PRAGMA foreign_keys=ON")) {
         return l.error();
     }

@@ -19,6 +19,7 @@
 // the busy timeout for another process's write to finish.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -159,11 +160,14 @@ public:
     };
 
     // One write transaction around many store calls, so that they all take
-    // effect or none does (xmqd import). Each store call's own Transaction
-    // becomes a savepoint inside it. While a Batch is open, every statement on
-    // this Database joins it, whichever thread runs it: for single-threaded
-    // admin commands only, never in the running server. Rolled back unless
-    // commit() succeeded.
+    // effect or none does (xmqd import), or so that many jobs share one commit
+    // (the storage executor's group commit: SqliteStorage::begin_group). Each
+    // store call's own Transaction becomes a savepoint inside it, and so does
+    // each part (begin_part/end_part: one job of a group, undone alone). While
+    // a Batch is open, every statement on this Database joins it, whichever
+    // thread runs it: only the thread that opened it may use the Database
+    // meanwhile (an admin command's, or the storage executor's). Rolled back
+    // unless commit() succeeded.
     class Batch {
     public:
         explicit Batch(Database& db);
@@ -171,6 +175,11 @@ public:
         Batch(const Batch&) = delete;
         Batch& operator=(const Batch&) = delete;
         bool begun() const { return begun_; }
+        bool begin_part();
+        void end_part(bool keep);  // keep = false: undo the part
+        // false once SQLite ended the transaction early (it does on disk
+        // full, I/O errors, out of memory): everything in it is lost.
+        bool intact();
         bool commit();
 
     private:
@@ -178,6 +187,10 @@ public:
         bool begun_ = false;
         bool done_ = false;
     };
+
+    // Transactions committed on this connection so far, counted by SQLite's
+    // commit hook (each one fsync of the WAL on a file): for tests.
+    std::uint64_t commits() const { return commits_.load(); }
 
     const std::filesystem::path& path() const { return path_; }
     // The schema version a module has reached in this file (0 when none).
@@ -189,6 +202,7 @@ private:
     std::optional<std::string> configure(bool in_memory);
 
     std::mutex mutex_;
+    std::atomic<std::uint64_t> commits_{0};
     sqlite3* db_;
     std::filesystem::path path_;
     // Prepared statements by SQL text, for reuse (SQLite parses and plans a

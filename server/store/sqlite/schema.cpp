@@ -1,6 +1,7 @@
 // The store modules' schemas, applied by Database::open(). A module with its
 // own tables adds its MigrationSet here.
 #include "server/store/sqlite/database.hpp"
+#include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
@@ -16,6 +17,7 @@ std::vector<MigrationSet> store_schema() {
         SqliteOfflineStore::schema(),
         SqliteUserDataStore::schema(),
         SqliteBlocklistStore::schema(),
+        SqliteArchiveStore::schema(),
     };
 }
 

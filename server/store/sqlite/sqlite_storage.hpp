@@ -15,6 +15,7 @@
 #include "server/store/sqlite/account_removal.hpp"
 #include "server/store/sqlite/database.hpp"
 #include "server/store/sqlite/sqlite_account_store.hpp"
+#include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
@@ -37,7 +38,10 @@ public:
     OfflineStore& offline() override { return offline_; }
     UserDataStore& user_data() override { return user_data_; }
     BlocklistStore& blocklist() override { return blocklist_; }
+    ArchiveStore& archive() override { return archive_; }
     RemovedAccount remove_account(const std::string& user, const std::string& domain) override;
+    // A Database::Batch: BEGIN IMMEDIATE, a savepoint per job, one COMMIT.
+    std::unique_ptr<CommitGroup> begin_group() override;
 
     Database& database() { return *db_; }
 
@@ -48,6 +52,7 @@ private:
     SqliteOfflineStore offline_;
     SqliteUserDataStore user_data_;
     SqliteBlocklistStore blocklist_;
+    SqliteArchiveStore archive_;
 };
 
 }  // namespace server::store

@@ -71,4 +71,21 @@ TEST_CASE("the built-in catalog: core is always on, presence needs roster, block
           "x.toml:2:15: modules.blocking.max_blocked: must be between 1 and 1000000 (got 0)");
 }
 
+TEST_CASE("an option written as a word: one of its words, read as its index; anything else at its line") {
+    auto ok = conf::load_config_string("[modules.mam]\ndefault = \"roster\"\n", "x.toml", catalog());
+    REQUIRE(ok.ok());
+    const auto* mam = conf::find_module(catalog(), "mam");
+    REQUIRE(mam != nullptr);
+    CHECK(conf::options_of(*mam, ok.value().modules).integer("default") == 2);
+    CHECK(conf::options_of(*mam, conf::default_config().modules).integer("default") == 0);
+
+    auto errors = conf::load_config_string("[modules.mam]\ndefault = \"sometimes\"\n", "x.toml", catalog());
+    REQUIRE_FALSE(errors.ok());
+    CHECK(errors.error().at(0).to_string() ==
+          "x.toml:2:11: modules.mam.default: must be one of \"always\", \"never\", \"roster\" (got \"sometimes\")");
+    errors = conf::load_config_string("[modules.mam]\ndefault = 1\n", "x.toml", catalog());
+    REQUIRE_FALSE(errors.ok());
+    CHECK(errors.error().at(0).to_string().starts_with("x.toml:2:11: modules.mam.default: "));
+}
+
 }  // namespace catalog_test

@@ -30,8 +30,9 @@ TEST_CASE("the unit harness runs every built-in module, in the registry's order"
     test::C2sHarness h;
     CHECK(h.parts->loaded_modules == builtin_names());
     CHECK(h.parts->loaded_modules ==
-          std::vector<std::string>{"core", "disco", "ping", "version", "roster", "presence", "offline", "vcard",
-                                   "private", "time", "last", "blocking", "register", "carbons", "csi"});
+          std::vector<std::string>{"core", "disco", "ping", "version", "roster", "presence", "offline", "mam", "vcard",
+                                   "private", "time", "last", "blocking", "register", "carbons", "csi",
+                                   "stream_management"});
 }
 
 TEST_CASE("a module in modules_disabled serves nothing and is not advertised") {
