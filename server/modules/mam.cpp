@@ -170,9 +170,10 @@ struct PendingRow {
     bool keep_as_placeholder = false;  // its id went out on the live message
 };
 
-// Storage thread: the rows of one message, in one store call.
-void write(Mam& m, std::vector<PendingRow>& pending, const xmpp::Jid& recipient) {
-    if (!m.services.accounts->find(recipient.local(), recipient.domain())) return;  // it went nowhere
+// Storage thread, inside a commit group: the rows of one message, in one
+// store call. False when they could not be written.
+bool write(Mam& m, std::vector<PendingRow>& pending, const xmpp::Jid& recipient) {
+    if (!m.services.accounts->find(recipient.local(), recipient.domain())) return true;  // it went nowhere
     std::vector<store::ArchiveRow> rows;
     for (auto& p : pending) {
         if (p.check_roster) {
@@ -186,13 +187,13 @@ void write(Mam& m, std::vector<PendingRow>& pending, const xmpp::Jid& recipient)
         }
         rows.push_back(std::move(p.row));
     }
-    if (!rows.empty() && !m.store.add(rows))
-        XLOG(error) << "mam: cannot archive a message for " << recipient.bare_string();
+    const bool written = rows.empty() || m.store.add(rows);
     const std::int64_t now = now_us();
     if (m.retention_us != 0 && now >= m.next_purge_us.load()) {
         m.next_purge_us = now + kPurgeEveryUs;
         purge(m);
     }
+    return written;
 }
 
 // Worker (Hooks::routed_message).
@@ -223,7 +224,14 @@ void archive(Mam& m, xmpp::Element& message, const xmpp::Jid& from, const xmpp::
                            true});
     }
     if (pending.empty()) return;
-    auto work = [&m, pending = std::move(pending), recipient = to.bare()]() mutable { write(m, pending, recipient); };
+    // Grouped with other writes (one commit for many messages); the sender's
+    // session fence waits for that commit.
+    auto work = [&m, pending = std::move(pending), recipient = to.bare()]() mutable {
+        const bool written = write(m, pending, recipient);
+        return [written, recipient](bool committed) {
+            if (!written || !committed) XLOG(error) << "mam: cannot archive a message for " << recipient.bare_string();
+        };
+    };
     m.services.storage->post(std::move(work));
 }
 

@@ -2,7 +2,8 @@
 on plain TCP, direct TLS and WebSocket (also while the old connection is still half-open),
 exactly-once in-order resend of what was not acknowledged, expiry and graceful stop to
 offline storage, the per-account hibernation limit, real client libraries (slixmpp,
-aioxmpp), and a kill -9 loop proving that an <a/> covers only stored messages.
+aioxmpp), and kill -9 loops proving that an <a/> covers only stored messages: in offline
+storage for an account without a session, in the archive for a live session.
 """
 
 from __future__ import annotations
@@ -406,6 +407,91 @@ async def test_every_message_covered_by_an_ack_survives_sigkill(make_server):
         server.pick_ports()
         server.write_config()
         server.start()
+    assert server.stop() == 0
+
+
+async def archived_bodies(server, user: str) -> set[str]:
+    """Every body in the account's archive (XEP-0313), paged forward until complete."""
+    stream = RawStream(server)
+    await stream.__aenter__()
+    await stream.sign_in(user, resource=f"mam{random.randrange(1 << 20)}")
+    bodies: set[str] = set()
+    after = ""
+    for page in range(1000):  # bounded: 250 a page
+        rsm = "<max>250</max>" + (f"<after>{after}</after>" if after else "")
+        await stream.say(f"<iq type='set' id='p{page}'><query xmlns='urn:xmpp:mam:2' queryid='q'>"
+                         f"<set xmlns='http://jabber.org/protocol/rsm'>{rsm}</set></query></iq>")
+        while True:
+            elem = await stream.next_element(10)
+            assert elem is not None, stream.conversation()[-2000:]
+            if elem.tag == MESSAGE:
+                body = elem.find(".//{jabber:client}body")
+                if body is not None:
+                    bodies.add(body.text)
+            elif elem.tag == "{jabber:client}iq":
+                assert elem.get("type") == "result", stream.conversation()[-2000:]
+                break
+        fin = elem.find("{urn:xmpp:mam:2}fin")
+        last = fin.find("{http://jabber.org/protocol/rsm}set/{http://jabber.org/protocol/rsm}last")
+        if fin.get("complete") == "true" or last is None:
+            break
+        after = last.text
+    await stream.__aexit__(None, None, None)
+    return bodies
+
+
+async def test_every_acknowledged_message_to_a_live_session_is_in_the_archive_after_sigkill(make_server):
+    """The recipient is online with stream management and acknowledges nothing: what the
+    server accepted (the sender got an <a/> covering it) is only in the session's queue and
+    the archive when the server is killed; after the restart the archive has all of it."""
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    server = make_server("smcrashmam")
+    server.extra_config.setdefault("limits", {}).update({"inbound_rate": 0})
+    server.write_config()
+    server.start()
+    outstanding: set[str] = set()
+    for round_no in range(ROUNDS // 2):
+        recipient, _ = await enabled_session(server, "dave", f"live{round_no}")
+        await recipient.say("<presence/>")
+        stream = await signed_in_sender(server)
+        accepted: set[str] = set()
+        sent: list[str] = []
+
+        async def send_to_dave():
+            seq = 0
+            order: list[str] = []
+            while True:
+                batch = [f"m{round_no}-{seq + i}" for i in range(BATCH)]
+                seq += BATCH
+                order.extend(batch)
+                sent.extend(batch)
+                try:
+                    await stream.say("".join(chat("dave@localhost", i) for i in batch) + f"<r xmlns='{SM}'/>")
+                    while True:
+                        elem = await stream.next_element(5)
+                        if elem is None:
+                            return
+                        if elem.tag == f"{{{SM}}}a":
+                            accepted.update(order[:int(elem.get("h"))])
+                            break
+                except (ConnectionError, OSError):
+                    return
+
+        task = asyncio.ensure_future(send_to_dave())
+        await asyncio.sleep(rng.uniform(0.1, 0.4))
+        server.proc.kill()  # SIGKILL to our own xmqd's PID
+        server.wait()
+        await task
+        for s in (stream, recipient):
+            await s.__aexit__(None, None, None)
+        assert accepted, f"seed {seed}, round {round_no}: nothing acknowledged before the kill"
+        outstanding |= accepted
+        server.pick_ports()
+        server.write_config()
+        server.start()
+        missing = sorted(outstanding - await archived_bodies(server, "dave"))
+        assert not missing, f"seed {seed}, round {round_no}: acknowledged but not archived: {missing[:10]}"
     assert server.stop() == 0
 
 

@@ -50,6 +50,7 @@ public:
     store::OfflineStore& offline() override { return inner_.offline(); }
     store::UserDataStore& user_data() override { return inner_.user_data(); }
     store::BlocklistStore& blocklist() override { return inner_.blocklist(); }
+    store::ArchiveStore& archive() override { return inner_.archive(); }
     store::RemovedAccount remove_account(const std::string& user, const std::string& domain) override {
         return inner_.remove_account(user, domain);
     }
