@@ -251,7 +251,6 @@ async def reload_and_find_the_archive(converse: Converse, contact, session: dict
     assert by_body["before the drop"]["sender"] == "me" and by_body["while away 1"]["sender"] == "them"
 
 
-@pytest.mark.skip(reason="xmqd has no stream management yet (XEP-0198 <enable/>, <resume/>): branch sm is not merged")
 async def test_converse_resumes_its_stream_after_a_network_drop(web):
     await contacts(web, "carol", "dave")
     page = page_port(web)
@@ -268,8 +267,6 @@ async def test_converse_resumes_its_stream_after_a_network_drop(web):
         await converse.quit()
 
 
-@pytest.mark.skip(reason="xmqd has neither stream management (XEP-0198 <enable/>, <resume/>) nor the message "
-                         "archive (XEP-0313 urn:xmpp:mam:2 queries) yet: branches sm and mam are not merged")
 async def test_converse_finds_the_conversation_in_the_archive_after_a_drop_and_a_reload(web):
     await contacts(web, "erin", "bob")
     page = page_port(web)
