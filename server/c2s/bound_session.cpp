@@ -166,10 +166,14 @@ asio::awaitable<void> BoundSession::handle_inbound(StreamConnection& from, xmpp:
     handle_stanza(std::move(stanza));
     // Storage work this stanza started (a message archived or stored offline,
     // a subscription recorded) is committed before anything more goes out on
-    // this stream, so no later answer or <a/> acknowledges it too early. The
-    // next stanza is read meanwhile: a client's writes share commits.
-    if (StorageExecutor::take_posted_mark() && services_.storage) hold_output_until_committed(from);
-    co_return;
+    // this stream, so no later answer or <a/> acknowledges it too early. For
+    // writes alone, the next stanza is read meanwhile (a client's writes share
+    // commits); work that may deliver (the offline flush after presence) is
+    // done before it, so an answer to the next stanza follows its deliveries.
+    const auto posted = StorageExecutor::take_posted_mark();
+    if (posted == StorageExecutor::Posted::nothing || !services_.storage) co_return;
+    if (posted == StorageExecutor::Posted::grouped) co_return hold_output_until_committed(from);
+    co_await services_.storage->fence();
 }
 
 namespace {

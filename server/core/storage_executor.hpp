@@ -94,21 +94,26 @@ public:
     // thread, so that a session can wait for that work (fence()).
     template <class F>
     void post(F fn) {
-        posted_here() = true;
         using R = std::invoke_result_t<F>;
         if constexpr (std::is_void_v<R>) {
+            posted_here() = Posted::alone;
             enqueue(std::make_unique<AloneJob<F>>(std::move(fn)));
         } else {
             static_assert(std::is_invocable_v<R&, bool>, "a grouped job returns its follow-up(bool committed)");
+            if (posted_here() == Posted::nothing) posted_here() = Posted::grouped;
             enqueue(std::make_unique<PostedJob<F>>(std::move(fn)));
         }
     }
-    // Whether post() was called on this thread since the last call; clears
-    // the mark. A session awaits fence() when it was, so that nothing it
-    // answers later overtakes storage work its stanza started.
-    static bool take_posted_mark() {
-        bool was = posted_here();
-        posted_here() = false;
+    // What post() was given on this thread since the last call; clears the
+    // mark. A session fences when anything was, so that nothing it answers
+    // later overtakes storage work its stanza started: only grouped writes
+    // (their follow-ups send no more than errors) let it read on while its
+    // output waits for the commit; alone work (which may deliver, such as
+    // the offline flush at login) must be done before the next stanza is read.
+    enum class Posted { nothing, grouped, alone };
+    static Posted take_posted_mark() {
+        const Posted was = posted_here();
+        posted_here() = Posted::nothing;
         return was;
     }
     // Completes once everything posted or run before has run, its group has
@@ -197,8 +202,8 @@ private:
     void loop();
     void run_batch(std::deque<std::unique_ptr<Job>>& jobs);
 
-    static bool& posted_here() {
-        thread_local bool mark = false;
+    static Posted& posted_here() {
+        thread_local Posted mark = Posted::nothing;
         return mark;
     }
 
