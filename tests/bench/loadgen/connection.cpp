@@ -261,13 +261,9 @@ asio::awaitable<void> Connection::read_tokens(TokenSink& sink) {
                 std::size_t pos = 0, last_used = 0;
                 while ((pos = carry.find("@@", pos)) != std::string::npos) {
                     if (carry.size() - pos < token_size) break;
-                    const char* p = carry.data() + pos + 2;
                     std::uint32_t sender = 0;
                     std::uint64_t ts = 0;
-                    bool ok = p[8] == ':';
-                    for (int i = 0; ok && i < 8; ++i) ok = p[i] >= '0' && p[i] <= '9', sender = sender * 10 + (p[i] - '0');
-                    for (int i = 0; ok && i < 19; ++i) ok = p[9 + i] >= '0' && p[9 + i] <= '9', ts = ts * 10 + (p[9 + i] - '0');
-                    if (ok) {
+                    if (read_token(carry.data() + pos, sender, ts)) {
                         sink.on_token(*this, sender, ts);
                         pos += token_size;
                         last_used = pos;

@@ -35,6 +35,18 @@ struct Target {
 // Benchmark tokens are "@@SSSSSSSS:TTTTTTTTTTTTTTTTTTT": sender index and send time in ns.
 constexpr std::size_t token_size = 30;
 
+// Reads the token whose "@@" starts at `p` (token_size bytes available):
+// false when those bytes are not a token.
+inline bool read_token(const char* p, std::uint32_t& sender, std::uint64_t& ts) {
+    p += 2;
+    sender = 0;
+    ts = 0;
+    bool ok = p[8] == ':';
+    for (int i = 0; ok && i < 8; ++i) ok = p[i] >= '0' && p[i] <= '9', sender = sender * 10 + (p[i] - '0');
+    for (int i = 0; ok && i < 19; ++i) ok = p[9 + i] >= '0' && p[9 + i] <= '9', ts = ts * 10 + (p[9 + i] - '0');
+    return ok;
+}
+
 class Connection;
 
 class TokenSink {

@@ -65,13 +65,9 @@ template <class F>
 void scan_tokens(std::string_view text, F&& found) {
     for (std::size_t pos = 0; (pos = text.find("@@", pos)) != std::string_view::npos;) {
         if (text.size() - pos < token_size) return;
-        const char* p = text.data() + pos + 2;
         std::uint32_t sender = 0;
         std::uint64_t ts = 0;
-        bool ok = p[8] == ':';
-        for (int i = 0; ok && i < 8; ++i) ok = p[i] >= '0' && p[i] <= '9', sender = sender * 10 + (p[i] - '0');
-        for (int i = 0; ok && i < 19; ++i) ok = p[9 + i] >= '0' && p[9 + i] <= '9', ts = ts * 10 + (p[9 + i] - '0');
-        if (ok) {
+        if (read_token(text.data() + pos, sender, ts)) {
             found(sender, ts);
             pos += token_size;
         } else {
