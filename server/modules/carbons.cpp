@@ -72,12 +72,12 @@ void handle_set(Carbons& c, IqRequest& request, Router& router) {
     router.send(make_iq_result(request));
 }
 
-// `account`'s carbons-enabled resources but `skip`, each sent a copy.
+// Each of `resources` (`account`'s carbons-enabled ones) but `skip`, sent a copy.
 void copy_to(Carbons& c, const xmpp::Element& message, Direction direction, const xmpp::Jid& account,
-             const std::vector<std::string>& skip) {
+             const std::vector<std::string>& resources, const std::vector<std::string>& skip) {
     Delivery& delivery = c.services.router->delivery();
     const xmpp::Jid bare = account.bare();
-    for (const auto& resource : c.resources_of(bare)) {
+    for (const auto& resource : resources) {
         if (std::find(skip.begin(), skip.end(), resource) != skip.end()) continue;
         auto full = bare.with_resource(resource);
         if (!full) continue;
@@ -90,19 +90,23 @@ void copy_to(Carbons& c, const xmpp::Element& message, Direction direction, cons
 bool on_routed(Carbons& c, xmpp::Element& message, const xmpp::Jid& from, const xmpp::Jid& to) {
     const bool from_local = !from.local().empty() && !from.is_bare() &&
                             c.services.current_config()->serves_host(from.domain());
-    const bool sent = from_local && xmpp::carbons::eligible(message, Direction::sent);
-    const bool received = xmpp::carbons::eligible(message, Direction::received);
-    if (sent || received) {
+    const bool same_account = from.bare() == to.bare();
+    const auto senders = from_local && xmpp::carbons::eligible(message, Direction::sent)
+                             ? c.resources_of(from)
+                             : std::vector<std::string>{};
+    const auto receivers = !same_account && xmpp::carbons::eligible(message, Direction::received)
+                               ? c.resources_of(to)
+                               : std::vector<std::string>{};
+    // Most messages reach no carbons-enabled resource: the session table is
+    // not asked who gets the original then.
+    if (!senders.empty() || !receivers.empty()) {
         // Who gets the original gets no copy (§7); within one account the
         // sender's other resources get the <sent/> copy only.
         const std::vector<std::string> recipients = c.services.router->delivery().message_recipients(message, to);
-        const bool same_account = from.bare() == to.bare();
-        if (sent) {
-            std::vector<std::string> skip{from.resource()};
-            if (same_account) skip.insert(skip.end(), recipients.begin(), recipients.end());
-            copy_to(c, message, Direction::sent, from, skip);
-        }
-        if (received && !same_account) copy_to(c, message, Direction::received, to, recipients);
+        std::vector<std::string> skip{from.resource()};
+        if (same_account) skip.insert(skip.end(), recipients.begin(), recipients.end());
+        copy_to(c, message, Direction::sent, from, senders, skip);
+        copy_to(c, message, Direction::received, to, receivers, recipients);
     }
     xmpp::carbons::strip_private(message);
     return false;
