@@ -172,7 +172,10 @@ asio::awaitable<void> BoundSession::handle_inbound(StreamConnection& from, xmpp:
     // done before it, so an answer to the next stanza follows its deliveries.
     const auto posted = StorageExecutor::take_posted_mark();
     if (posted == StorageExecutor::Posted::nothing || !services_.storage) co_return;
-    if (posted == StorageExecutor::Posted::grouped) co_return hold_output_until_committed(from);
+    if (posted == StorageExecutor::Posted::grouped) {
+        hold_output_until_committed(from);
+        co_return;
+    }
     co_await services_.storage->fence();
 }
 
