@@ -146,9 +146,10 @@ async def make_both(a: Watched, b: Watched):
 
 
 class AioClient:
-    """An aioxmpp session (STARTTLS on the c2s port, our certificate not checked)."""
+    """An aioxmpp session (STARTTLS on the c2s port, or on `port` such as a test's proxy;
+    our certificate not checked)."""
 
-    def __init__(self, server, user: str, resource: str = "aio", services=()):
+    def __init__(self, server, user: str, resource: str = "aio", services=(), port: int | None = None):
         import aioxmpp
         import aioxmpp.connector
 
@@ -160,7 +161,7 @@ class AioClient:
         self.client = aioxmpp.PresenceManagedClient(
             self.jid,
             aioxmpp.make_security_layer(password, no_verify=True),
-            override_peer=[("127.0.0.1", server.c2s_port, aioxmpp.connector.STARTTLSConnector())],
+            override_peer=[("127.0.0.1", port or server.c2s_port, aioxmpp.connector.STARTTLSConnector())],
         )
         # Summoned before the stream starts, so that e.g. the RosterClient asks
         # for the roster at login (and so receives roster pushes).

@@ -550,3 +550,38 @@ async def test_aioxmpp_enables_stream_management_with_resumption_and_gets_its_ac
             await asyncio.sleep(0.1)
         assert not stream.sm_unacked_list
         await sender.__aexit__(None, None, None)
+
+
+async def test_aioxmpp_resumes_after_its_network_drops(web):
+    """aioxmpp reconnects on its own after a reset (not after a clean close) and resumes:
+    what was sent while its network was silent arrives once, without a new session."""
+    import aioxmpp
+    from im_helpers import AioClient
+    from link_proxy import LinkProxy
+    from xmqd_process import free_port
+
+    port = free_port({web.c2s_port, web.tls_port, web.http_port, web.https_port})
+    async with LinkProxy(port, web.c2s_port) as proxy, AioClient(web, "dave", resource="aio-net", port=port) as aio:
+        resumed = asyncio.Event()
+        aio.client.on_stream_resumed.connect(lambda: resumed.set())
+        destroyed = []
+        aio.client.on_stream_destroyed.connect(lambda *args: destroyed.append(args))
+        received = asyncio.Queue()
+        aio.client.stream.register_message_callback(aioxmpp.MessageType.CHAT, None, received.put_nowait)
+        sender = await signed_in_sender(web)
+        await send_and_confirm(sender, chat("dave@localhost/aio-net", "net-1"))
+        assert (await asyncio.wait_for(received.get(), 10)).id_ == "net-1"
+
+        proxy.blackhole()  # the radio drops: what the server sends now never arrives
+        await send_and_confirm(sender, chat("dave@localhost/aio-net", "net-2"))
+        proxy.cut()  # then the old connection is gone for both ends
+        await log_says(web, "dave@localhost/aio-net hibernated")
+        await asyncio.wait_for(resumed.wait(), 20)  # aioxmpp's first retry comes after 1 s
+        got = []
+        while "net-2" not in got:
+            got.append((await asyncio.wait_for(received.get(), 10)).id_)
+        assert got == ["net-2"] and not destroyed
+        assert proxy.accepted == 2
+        await send_and_confirm(sender, chat("dave@localhost/aio-net", "net-3"))
+        assert (await asyncio.wait_for(received.get(), 10)).id_ == "net-3"
+        await sender.__aexit__(None, None, None)
