@@ -1,5 +1,6 @@
 // Module "mam": each account's message archive, Message Archive Management
-// (XEP-0313, urn:xmpp:mam:2 and its #extended fields), with Unique and
+// (XEP-0313, urn:xmpp:mam:2 and #extended: before-id, after-id, ids,
+// flipped pages and the archive metadata query), with Unique and
 // Stable Stanza IDs (XEP-0359) and the storage hints of XEP-0334.
 //
 // What is archived: a message between two local accounts, as the Router
@@ -254,11 +255,14 @@ xmpp::Element result_message(const IqRequest& request, const std::string& queryi
     return out;
 }
 
+MamLimits limits_of(const Mam& m) {
+    return {m.default_page, m.max_page, m.retention_us ? now_us() - m.retention_us : 0};
+}
+
 // Storage thread.
 void answer_query(Mam& m, const IqRequest& request, const xmpp::MamQuery& query, Router& router) {
-    MamLimits limits{m.default_page, m.max_page, m.retention_us ? now_us() - m.retention_us : 0};
     const xmpp::Jid& owner = request.to;
-    auto page = fetch_page(m.store, owner.local(), owner.domain(), query, limits);
+    auto page = fetch_page(m.store, owner.local(), owner.domain(), query, limits_of(m));
     if (!page) return router.bounce(request.iq, page.error().condition, page.error().text);
     for (const auto& item : page.value().items) {
         auto stored = xmpp::parse_stored(item.xml);
@@ -356,6 +360,17 @@ void load_mam(ModuleHost& host, Services& services, const conf::ModuleOptions& o
                                   stored->never};
                 auto result = make_iq_result(request);
                 result.add_child(prefs_element(prefs));
+                router.send(result);
+            };
+            return m->services.storage->post(std::move(work));
+        }
+        if (request.iq.child("metadata", mam_ns)) {
+            auto work = [m, request = std::move(request), &router] {
+                const xmpp::Jid& owner = request.to;
+                auto metadata = archive_metadata(m->store, owner.local(), owner.domain(), limits_of(*m));
+                if (!metadata) return router.bounce(request.iq, metadata.error().condition, metadata.error().text);
+                auto result = make_iq_result(request);
+                result.add_child(std::move(metadata.value()));
                 router.send(result);
             };
             return m->services.storage->post(std::move(work));

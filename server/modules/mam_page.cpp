@@ -110,4 +110,20 @@ xmpp::Element fin_element(const MamPage& page) {
     return fin;
 }
 
+xmpp::Result<xmpp::Element, MamQueryError> archive_metadata(store::ArchiveStore& store, const std::string& user,
+                                                            const std::string& domain, const MamLimits& limits) {
+    store::ArchiveRange all;
+    if (limits.oldest_us != 0) all.start_us = limits.oldest_us;
+    auto first = store.select(user, domain, all, false, 1);
+    auto last = store.select(user, domain, all, true, 1);
+    if (!first || !last) return xmpp::fail(storage_error());
+    xmpp::Element metadata("metadata", std::string(xmpp::ns::mam));
+    if (!first->empty() && !last->empty())
+        for (const auto& [name, row] : {std::pair{"start", &first->front()}, std::pair{"end", &last->front()}})
+            metadata.add_child(xmpp::Element(name, std::string(xmpp::ns::mam)))
+                .set_attr("id", row->id)
+                .set_attr("timestamp", xmpp::xep82_datetime_us(row->stamp_us));
+    return metadata;
+}
+
 }  // namespace server::modules

@@ -11,7 +11,8 @@
 // of 100,000 messages would cost more than the page, and XEP-0313 leaves
 // them optional.
 //
-// fetch_page() calls the store: storage thread. assemble() is pure.
+// fetch_page() and archive_metadata() call the store: storage thread.
+// assemble() is pure.
 #pragma once
 
 #include <cstddef>
@@ -56,5 +57,11 @@ xmpp::Result<MamPage, xmpp::MamQueryError> fetch_page(store::ArchiveStore& store
 
 // <fin xmlns='urn:xmpp:mam:2' [complete='true']><set xmlns=RSM>...</set></fin>
 xmpp::Element fin_element(const MamPage& page);
+
+// The archive metadata of #extended (XEP-0313 §7): <metadata/> with <start/>
+// and <end/> naming the id and time of the first and last message the
+// account can see (within retention); empty when it sees none.
+xmpp::Result<xmpp::Element, xmpp::MamQueryError> archive_metadata(store::ArchiveStore& store, const std::string& user,
+                                                                  const std::string& domain, const MamLimits& limits);
 
 }  // namespace server::modules

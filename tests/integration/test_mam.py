@@ -2,7 +2,8 @@
 
 With raw iqs and with slixmpp's xep_0313 plugin: both parties' archives, the
 stanza-id on the live message (and a forged one removed), paging both ways
-until the end, unknown ids, max='0', preferences never and roster, offline
+until the end, unknown ids, max='0', the archive metadata (#extended),
+preferences never and roster, offline
 messages for a client that never asks the archive, the archive going with
 its account, and an XEP-0227 export then import carrying it.
 """
@@ -74,6 +75,26 @@ async def test_a_forged_stanza_id_is_removed_and_the_origin_id_kept(server):
         ids = stanza_ids(m)
         assert len(ids) == 1 and ids[0][1] != "forged", ids
         assert m.xml.find(f"{{{SID}}}origin-id").get("id") == "o-1"
+
+
+async def test_archive_metadata_names_the_first_and_last_message_for_slixmpp(make_server):
+    server = make_server("mam-metadata")
+    server.start()
+    erin = await mam_client(server, "erin")
+    dave = await mam_client(server, "dave")
+    try:
+        empty = await erin.xmpp["xep_0313"].get_archive_metadata()
+        assert empty.xml.find(f"{{{MAM}}}metadata") is not None
+        assert len(empty.xml.find(f"{{{MAM}}}metadata")) == 0
+        await erin.available()
+        live = await send_and_receive(dave, erin, ["first", "middle", "last"])
+        metadata = (await erin.xmpp["xep_0313"].get_archive_metadata())["mam_metadata"]
+        assert metadata["start"]["id"] == stanza_ids(live[0])[0][1]
+        assert metadata["end"]["id"] == stanza_ids(live[-1])[0][1]
+        assert metadata["start"]["timestamp"] <= metadata["end"]["timestamp"]
+    finally:
+        await erin.sign_out()
+        await dave.sign_out()
 
 
 async def test_paging_both_ways_with_slixmpp_until_the_end(make_server):

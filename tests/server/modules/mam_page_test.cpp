@@ -205,4 +205,23 @@ TEST_CASE("mam paging over the store: after-id and before-id bound the set; ids;
     CHECK(ids(a.page(query(100)).value()) == std::vector<std::string>{"m8", "m9"});
 }
 
+TEST_CASE("mam archive metadata: first and last message the account sees; empty without any") {
+    Archive a(5);
+    auto metadata = server::modules::archive_metadata(a.store, "alice", "localhost", a.limits);
+    REQUIRE(metadata.ok());
+    REQUIRE(metadata.value().element_count() == 2);
+    CHECK(metadata.value().child("start")->attr_or("id") == "m1");
+    CHECK(metadata.value().child("start")->attr_or("timestamp") == "1970-01-01T00:00:01.000000Z");
+    CHECK(metadata.value().child("end")->attr_or("id") == "m5");
+    CHECK(metadata.value().child("end")->attr_or("timestamp") == "1970-01-01T00:00:05.000000Z");
+
+    a.limits.oldest_us = 3 * std::int64_t{1000000};  // retention hides m1 and m2
+    CHECK(server::modules::archive_metadata(a.store, "alice", "localhost", a.limits).value().child("start")->attr_or(
+              "id") == "m3");
+
+    auto none = server::modules::archive_metadata(a.store, "nobody", "localhost", a.limits);
+    REQUIRE(none.ok());
+    CHECK(none.value().element_count() == 0);
+}
+
 }  // namespace mam_page_test
