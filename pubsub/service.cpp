@@ -70,7 +70,7 @@ Service::Service(ServiceOptions options, Journal* journal)
     : options_(std::move(options)), journal_(journal), ids_(std::random_device{}()) {}
 
 Outcome Service::handle(const Request& request, const Requester& requester) {
-    return std::visit(
+    Outcome outcome = std::visit(
         [&](const auto& r) -> Outcome {
             using T = std::decay_t<decltype(r)>;
             if constexpr (std::is_same_v<T, Publish>) return publish(r, requester);
@@ -91,6 +91,12 @@ Outcome Service::handle(const Request& request, const Requester& requester) {
             else return owner_set_affiliations(r, requester);
         },
         request);
+    // A notification nobody is to receive is no notification.
+    if (outcome) {
+        std::erase_if(outcome->notifications,
+                      [](const Notification& n) { return !n.owner_contacts && n.subscribers.empty(); });
+    }
+    return outcome;
 }
 
 // --- rules shared by the requests -------------------------------------------
