@@ -454,6 +454,20 @@ Outcome Service::configure_set(const ConfigureSet& request, const Requester& r) 
     node.config = std::move(config);
     if (journal_) journal_->node_configured(request.node, node.config);
     trim(request.node, node);  // a smaller max_items, or items no longer persisted
+    if (node.config.access_model == AccessModel::whitelist) {
+        // A node closed to all but its members keeps only their subscriptions
+        // (the other models depend on the roster: the caller judges those).
+        AccessPolicy access = access_of(node);
+        for (auto it = node.subscribers.begin(); it != node.subscribers.end();) {
+            auto jid = parse_jid(*it);
+            if (jid && access.whitelisted.contains(jid->bare_string())) {
+                ++it;
+                continue;
+            }
+            if (journal_) journal_->subscription_changed(request.node, *it, false);
+            it = node.subscribers.erase(it);
+        }
+    }
     return empty();
 }
 

@@ -50,7 +50,7 @@ namespace pubsub {
 // requester's entry in the owner's roster; a public service computes them
 // against the node's owner, or leaves them false.
 struct Requester {
-    std::string jid;                 // bare JID, normalised
+    std::string jid;                 // bare JID, normalised (xmpp::Jid::bare_string())
     bool service_owner = false;      // PEP: the account itself; a public service: an admin
     bool presence_subscribed = false;  // the owner shares presence with the requester (from/both)
     bool in_roster = false;
@@ -74,10 +74,14 @@ struct Notification {
     std::string node;
     xmpp::Element event;  // <event xmlns='…pubsub#event'/>, the child of a headline message
     // Explicit subscriptions, as the subscribers wrote their JIDs (bare or full).
+    // They were admitted when they subscribed; a node since closed to all but
+    // its members has dropped the others, but one whose presence or roster
+    // rule changed has not (the Service cannot judge a roster): the caller
+    // checks `access` for them too.
     std::vector<std::string> subscribers;
     // PEP: also the owner's interested contacts and own resources (see above).
     bool owner_contacts = false;
-    AccessPolicy access;  // apply to every recipient the caller expands
+    AccessPolicy access;  // whom the node admits, for every recipient the caller expands
 };
 
 struct Success {
@@ -146,9 +150,10 @@ public:
 
     Outcome handle(const Request&, const Requester&);
 
-    // Loads a stored node as it was, without journalling: items beyond the
-    // current bounds are dropped oldest first, a node beyond max_nodes is
-    // refused (false).
+    // Loads a stored node as it was, without journalling: items beyond its
+    // max_items (or the service's max_items_per_node) are dropped oldest first,
+    // a node beyond max_nodes is refused (false). The byte bounds are not
+    // applied to what was stored under them.
     bool restore(StoredNode node);
     std::vector<StoredNode> snapshot() const;
 

@@ -254,6 +254,19 @@ TEST_CASE("access model whitelist: members only, the owner sets them") {
                 StanzaError::not_acceptable);
 }
 
+TEST_CASE("access model whitelist: closing a node drops the subscriptions of non-members") {
+    Pep pep;
+    pep.create("n", field("pubsub#access_model", "open"));
+    pep.ok(subscribe_xml("n", "eve@example.net/pc"), true, stranger());
+    pep.ok(subscribe_xml("n", "bob@example.org/phone"), true, friend_contact());
+    pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'>"
+           "<affiliation jid='bob@example.org' affiliation='member'/></affiliations></pubsub>",
+           true, owner());
+    pep.ok(configure_xml("n", field("pubsub#access_model", "whitelist")), true, owner());
+    CHECK(pep.journal.events.back() == "unsubscribed n eve@example.net/pc");
+    CHECK(pep.publish("n", "1").notifications[0].subscribers == std::vector<std::string>{"bob@example.org/phone"});
+}
+
 TEST_CASE("outcasts are refused whatever the access model, and lose their subscriptions") {
     Pep pep;
     pep.create("n", field("pubsub#access_model", "open"));
