@@ -24,8 +24,7 @@ constexpr std::string_view kTitle = "pubsub#title";
 constexpr std::string_view kType = "pubsub#type";
 
 Error invalid(std::string_view var, std::string_view why) {
-    return make_error(StanzaError::bad_request, Condition::invalid_options,
-                      std::string(var) + ": " + std::string(why));
+    return make_error(StanzaError::bad_request, Condition::invalid_options, std::string(var) + ": " + std::string(why));
 }
 
 std::optional<bool> parse_bool(std::string_view v) {
@@ -78,8 +77,8 @@ xmpp::Result<std::string, Error> single(std::string_view var, const std::vector<
 }
 
 template <class T, class Parse>
-std::optional<Error> set_enum(std::optional<T>& out, std::string_view var,
-                              const std::vector<std::string>& values, Parse parse) {
+std::optional<Error> set_enum(std::optional<T>& out, std::string_view var, const std::vector<std::string>& values,
+                              Parse parse) {
     auto value = single(var, values, false);
     if (!value) return value.error();
     auto parsed = parse(*value);
@@ -211,13 +210,13 @@ xmpp::Result<ConfigPatch, Error> parse_config_form(const xmpp::Element& x, std::
         for (const auto& v : child.children()) {
             if (v.is_text() || v.name() != "value" || v.xmlns() != xmpp::ns::data_forms) continue;
             if (values.size() == limits.max_values) {
-                return xmpp::fail(make_error(StanzaError::not_acceptable, Condition::invalid_options,
-                                             *var + ": too many values"));
+                return xmpp::fail(
+                    make_error(StanzaError::not_acceptable, Condition::invalid_options, *var + ": too many values"));
             }
             std::string text = v.text();
             if (text.size() > limits.max_value_bytes) {
-                return xmpp::fail(make_error(StanzaError::not_acceptable, Condition::invalid_options,
-                                             *var + ": value too long"));
+                return xmpp::fail(
+                    make_error(StanzaError::not_acceptable, Condition::invalid_options, *var + ": value too long"));
             }
             values.push_back(std::move(text));
         }

@@ -68,7 +68,7 @@ struct ConfigPatch {
 // Bounds on a form, so that a hostile one costs little.
 struct FormLimits {
     std::size_t max_fields = 64;
-    std::size_t max_values = 64;        // per field
+    std::size_t max_values = 64;  // per field
     std::size_t max_value_bytes = 1024;
 };
 

@@ -9,8 +9,8 @@ namespace pubsub {
 
 namespace {
 
-using xmpp::StanzaError;
 using xmpp::fail;
+using xmpp::StanzaError;
 using Parsed = xmpp::Result<Request, Error>;
 
 Error bad(std::string text, Condition c = Condition::none) {
@@ -41,8 +41,7 @@ std::optional<std::string> optional_node(const xmpp::Element& e) {
     return std::nullopt;
 }
 
-xmpp::Result<std::string, Error> item_id_of(const xmpp::Element& item, const ParseLimits& limits,
-                                           bool required) {
+xmpp::Result<std::string, Error> item_id_of(const xmpp::Element& item, const ParseLimits& limits, bool required) {
     std::string id(item.attr_or("id"));
     if (id.empty() && required) return fail(bad("an item id is required", Condition::item_required));
     if (id.size() > limits.max_node_bytes) {
@@ -93,9 +92,9 @@ Parsed parse_retract(const xmpp::Element& retract, const ParseLimits& limits) {
     if (!node) return fail(node.error());
     Retract request{*node, {}, std::nullopt};
     if (const std::string* notify = retract.attr("notify")) {
-        if (*notify == "1" || *notify == "true") request.notify = true;
-        else if (*notify == "0" || *notify == "false") request.notify = false;
-        else return fail(bad("notify is a boolean"));
+        const bool yes = *notify == "1" || *notify == "true";
+        if (!yes && *notify != "0" && *notify != "false") return fail(bad("notify is a boolean"));
+        request.notify = yes;
     }
     auto children = elements(retract);
     if (children.empty()) return fail(bad("retract names an item", Condition::item_required));
@@ -180,8 +179,8 @@ Parsed parse_user(const std::vector<const xmpp::Element*>& children, bool is_set
         if (!companion_is("configure")) return fail(bad("create takes only configure"));
         std::string node(action->attr_or("node"));
         if (node.empty()) {
-            return fail(make_error(StanzaError::not_acceptable, Condition::nodeid_required,
-                                   "instant nodes are not supported"));
+            return fail(
+                make_error(StanzaError::not_acceptable, Condition::nodeid_required, "instant nodes are not supported"));
         }
         if (node.size() > limits.max_node_bytes) {
             return fail(make_error(StanzaError::not_acceptable, Condition::none, "node name too long"));
@@ -209,7 +208,8 @@ Parsed parse_user(const std::vector<const xmpp::Element*>& children, bool is_set
         return Request{Unsubscribe{target->first, target->second}};
     }
     if (name == "items") return is_set ? wrong_type() : parse_items(*action, limits);
-    if (name == "subscriptions") return is_set ? wrong_type() : Parsed(Request{GetSubscriptions{optional_node(*action)}});
+    if (name == "subscriptions")
+        return is_set ? wrong_type() : Parsed(Request{GetSubscriptions{optional_node(*action)}});
     if (name == "affiliations") return is_set ? wrong_type() : Parsed(Request{GetAffiliations{optional_node(*action)}});
     if (name == "options") {
         return fail(unsupported(StanzaError::feature_not_implemented, "subscription-options"));
@@ -278,7 +278,8 @@ Parsed parse_owner(const std::vector<const xmpp::Element*>& children, bool is_se
         if (request.changes.empty()) return fail(bad("no affiliation to change"));
         return Request{std::move(request)};
     }
-    return fail(make_error(StanzaError::feature_not_implemented, Condition::none, "unknown pubsub#owner request " + name));
+    return fail(
+        make_error(StanzaError::feature_not_implemented, Condition::none, "unknown pubsub#owner request " + name));
 }
 
 }  // namespace
@@ -295,8 +296,8 @@ std::string_view to_string(Affiliation a) {
 }
 
 std::optional<Affiliation> affiliation_from_string(std::string_view s) {
-    for (auto a : {Affiliation::none, Affiliation::owner, Affiliation::publisher, Affiliation::member,
-                   Affiliation::outcast}) {
+    for (auto a :
+         {Affiliation::none, Affiliation::owner, Affiliation::publisher, Affiliation::member, Affiliation::outcast}) {
         if (s == to_string(a)) return a;
     }
     return std::nullopt;

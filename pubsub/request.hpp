@@ -33,7 +33,7 @@ struct PublishItem {
 
 struct Publish {
     std::string node;
-    std::optional<PublishItem> item;  // absent: <publish/> without <item/>
+    std::optional<PublishItem> item;     // absent: <publish/> without <item/>
     std::optional<ConfigPatch> options;  // <publish-options/>
 };
 
@@ -105,19 +105,18 @@ struct OwnerSetAffiliations {
     std::vector<std::pair<std::string, Affiliation>> changes;  // bare JID, new affiliation
 };
 
-using Request = std::variant<Publish, Retract, GetItems, Subscribe, Unsubscribe, Create, ConfigureGet,
-                             ConfigureSet, Delete, Purge, GetDefault, GetSubscriptions, GetAffiliations,
-                             OwnerGetSubscriptions, OwnerGetAffiliations, OwnerSetAffiliations>;
+using Request = std::variant<Publish, Retract, GetItems, Subscribe, Unsubscribe, Create, ConfigureGet, ConfigureSet,
+                             Delete, Purge, GetDefault, GetSubscriptions, GetAffiliations, OwnerGetSubscriptions,
+                             OwnerGetAffiliations, OwnerSetAffiliations>;
 
 struct ParseLimits {
-    std::size_t max_node_bytes = 1024;    // node names and item ids
+    std::size_t max_node_bytes = 1024;  // node names and item ids
     std::size_t max_payload_bytes = 256 * 1024;
-    std::size_t max_ids = 100;            // item ids of one items request, affiliations of one set
+    std::size_t max_ids = 100;  // item ids of one items request, affiliations of one set
     FormLimits form;
 };
 
 // `pubsub` is the child of an iq of type get (is_set false) or set.
-xmpp::Result<Request, Error> parse_request(const xmpp::Element& pubsub, bool is_set,
-                                           const ParseLimits& = {});
+xmpp::Result<Request, Error> parse_request(const xmpp::Element& pubsub, bool is_set, const ParseLimits& = {});
 
 }  // namespace pubsub

@@ -12,8 +12,8 @@ namespace pubsub {
 
 namespace {
 
-using xmpp::StanzaError;
 using xmpp::fail;
+using xmpp::StanzaError;
 
 Error not_found(std::string_view what = "no such node") {
     return make_error(StanzaError::item_not_found, Condition::none, std::string(what));
@@ -70,27 +70,7 @@ Service::Service(ServiceOptions options, Journal* journal)
     : options_(std::move(options)), journal_(journal), ids_(std::random_device{}()) {}
 
 Outcome Service::handle(const Request& request, const Requester& requester) {
-    Outcome outcome = std::visit(
-        [&](const auto& r) -> Outcome {
-            using T = std::decay_t<decltype(r)>;
-            if constexpr (std::is_same_v<T, Publish>) return publish(r, requester);
-            else if constexpr (std::is_same_v<T, Retract>) return retract(r, requester);
-            else if constexpr (std::is_same_v<T, GetItems>) return get_items(r, requester);
-            else if constexpr (std::is_same_v<T, Subscribe>) return subscribe(r, requester);
-            else if constexpr (std::is_same_v<T, Unsubscribe>) return unsubscribe(r, requester);
-            else if constexpr (std::is_same_v<T, Create>) return create(r, requester);
-            else if constexpr (std::is_same_v<T, ConfigureGet>) return configure_get(r, requester);
-            else if constexpr (std::is_same_v<T, ConfigureSet>) return configure_set(r, requester);
-            else if constexpr (std::is_same_v<T, Delete>) return delete_node(r, requester);
-            else if constexpr (std::is_same_v<T, Purge>) return purge(r, requester);
-            else if constexpr (std::is_same_v<T, GetDefault>) return get_default(r, requester);
-            else if constexpr (std::is_same_v<T, GetSubscriptions>) return subscriptions(r, requester);
-            else if constexpr (std::is_same_v<T, GetAffiliations>) return affiliations(r, requester);
-            else if constexpr (std::is_same_v<T, OwnerGetSubscriptions>) return owner_subscriptions(r, requester);
-            else if constexpr (std::is_same_v<T, OwnerGetAffiliations>) return owner_affiliations(r, requester);
-            else return owner_set_affiliations(r, requester);
-        },
-        request);
+    Outcome outcome = std::visit([&](const auto& r) { return answer(r, requester); }, request);
     // A notification nobody is to receive is no notification.
     if (outcome) {
         std::erase_if(outcome->notifications,
@@ -120,8 +100,10 @@ AccessPolicy Service::access_of(const Node& node) const {
     AccessPolicy policy{node.config.access_model, node.config.roster_groups_allowed, {}, {}};
     if (options_.personal && !options_.owner.empty()) policy.whitelisted.insert(options_.owner);
     for (const auto& [jid, affiliation] : node.affiliations) {
-        if (affiliation == Affiliation::outcast) policy.outcasts.insert(jid);
-        else policy.whitelisted.insert(jid);
+        if (affiliation == Affiliation::outcast)
+            policy.outcasts.insert(jid);
+        else
+            policy.whitelisted.insert(jid);
     }
     return policy;
 }
@@ -139,8 +121,8 @@ std::optional<Error> Service::check_config(const NodeConfig& config) const {
 }
 
 Notification Service::notification(const std::string& name, const Node& node, xmpp::Element event) const {
-    return Notification{name, std::move(event), {node.subscribers.begin(), node.subscribers.end()},
-                        options_.personal, access_of(node)};
+    return Notification{
+        name, std::move(event), {node.subscribers.begin(), node.subscribers.end()}, options_.personal, access_of(node)};
 }
 
 std::string Service::new_item_id(const Node& node) {
@@ -177,8 +159,7 @@ void Service::store(const std::string& name, Node& node, Item item) {
     trim(name, node);
 }
 
-void Service::remove(const std::string& name, Node& node, std::map<std::uint64_t, Item>::iterator it,
-                     Removal why) {
+void Service::remove(const std::string& name, Node& node, std::map<std::uint64_t, Item>::iterator it, Removal why) {
     std::string id = it->second.id;
     stored_bytes_ -= it->second.bytes;
     node.order_of.erase(id);
@@ -193,7 +174,7 @@ void Service::trim(const std::string& name, Node& node) {
 
 // --- publisher use cases (XEP-0060 §7) ---------------------------------------
 
-Outcome Service::publish(const Publish& p, const Requester& r) {
+Outcome Service::answer(const Publish& p, const Requester& r) {
     auto found = nodes_.find(p.node);
     const bool creating = found == nodes_.end();
     NodeConfig config;
@@ -287,7 +268,7 @@ Outcome Service::publish(const Publish& p, const Requester& r) {
     return success;
 }
 
-Outcome Service::retract(const Retract& request, const Requester& r) {
+Outcome Service::answer(const Retract& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     Node& node = found->second;
@@ -302,15 +283,14 @@ Outcome Service::retract(const Retract& request, const Requester& r) {
     remove(request.node, node, node.items.find(order->second), Removal::retracted);
     Success success;
     if (request.notify.value_or(node.config.notify_retract)) {
-        success.notifications.push_back(
-            notification(request.node, node, retract_event(request.node, request.item_id)));
+        success.notifications.push_back(notification(request.node, node, retract_event(request.node, request.item_id)));
     }
     return success;
 }
 
 // --- subscriber use cases (XEP-0060 §6) --------------------------------------
 
-Outcome Service::get_items(const GetItems& request, const Requester& r) {
+Outcome Service::answer(const GetItems& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     const Node& node = found->second;
@@ -328,6 +308,8 @@ Outcome Service::get_items(const GetItems& request, const Requester& r) {
         for (const auto& id : request.ids) {
             if (auto order = node.order_of.find(id); order != node.order_of.end()) add(node.items.at(order->second));
         }
+        // Asked by id and none there: item-not-found, as ejabberd and Prosody answer.
+        if (items.element_count() == 0) return fail(not_found("no such item"));
     } else {
         // Newest first, as many as asked.
         std::size_t left = request.max_items.value_or(node.items.size());
@@ -336,7 +318,7 @@ Outcome Service::get_items(const GetItems& request, const Requester& r) {
     return with_payload(wrap(std::move(items), xmpp::ns::pubsub));
 }
 
-Outcome Service::subscribe(const Subscribe& request, const Requester& r) {
+Outcome Service::answer(const Subscribe& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     Node& node = found->second;
@@ -363,13 +345,13 @@ Outcome Service::subscribe(const Subscribe& request, const Requester& r) {
     if (node.config.send_last_published_item != SendLastPublished::never && !node.items.empty()) {
         const Item& last = node.items.rbegin()->second;
         const xmpp::Element* payload = node.config.deliver_payloads && last.payload ? &*last.payload : nullptr;
-        success.notifications.push_back(Notification{request.node, items_event(request.node, last.id, payload),
-                                                     {subscriber}, false, access_of(node)});
+        success.notifications.push_back(Notification{
+            request.node, items_event(request.node, last.id, payload), {subscriber}, false, access_of(node)});
     }
     return success;
 }
 
-Outcome Service::unsubscribe(const Unsubscribe& request, const Requester& r) {
+Outcome Service::answer(const Unsubscribe& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     Node& node = found->second;
@@ -383,7 +365,7 @@ Outcome Service::unsubscribe(const Unsubscribe& request, const Requester& r) {
     return empty();
 }
 
-Outcome Service::subscriptions(const GetSubscriptions& request, const Requester& r) {
+Outcome Service::answer(const GetSubscriptions& request, const Requester& r) {
     if (request.node && !nodes_.contains(*request.node)) return fail(not_found());
     xmpp::Element list = user_element("subscriptions");
     if (request.node) list.append_attr("node", *request.node);
@@ -402,7 +384,7 @@ Outcome Service::subscriptions(const GetSubscriptions& request, const Requester&
     return with_payload(wrap(std::move(list), xmpp::ns::pubsub));
 }
 
-Outcome Service::affiliations(const GetAffiliations& request, const Requester& r) {
+Outcome Service::answer(const GetAffiliations& request, const Requester& r) {
     if (request.node && !nodes_.contains(*request.node)) return fail(not_found());
     xmpp::Element list = user_element("affiliations");
     if (request.node) list.append_attr("node", *request.node);
@@ -420,7 +402,7 @@ Outcome Service::affiliations(const GetAffiliations& request, const Requester& r
 
 // --- owner use cases (XEP-0060 §8) -------------------------------------------
 
-Outcome Service::create(const Create& request, const Requester& r) {
+Outcome Service::answer(const Create& request, const Requester& r) {
     if (nodes_.contains(request.node)) return fail(make_error(StanzaError::conflict, Condition::none, "node exists"));
     if (!may_create(r)) return fail(forbidden());
     if (nodes_.size() >= options_.limits.max_nodes) {
@@ -432,7 +414,7 @@ Outcome Service::create(const Create& request, const Requester& r) {
     return empty();
 }
 
-Outcome Service::configure_get(const ConfigureGet& request, const Requester& r) {
+Outcome Service::answer(const ConfigureGet& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     if (!is_owner(found->second, r)) return fail(forbidden());
@@ -442,7 +424,7 @@ Outcome Service::configure_get(const ConfigureGet& request, const Requester& r) 
     return with_payload(wrap(std::move(configure), xmpp::ns::pubsub_owner));
 }
 
-Outcome Service::configure_set(const ConfigureSet& request, const Requester& r) {
+Outcome Service::answer(const ConfigureSet& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     Node& node = found->second;
@@ -471,15 +453,14 @@ Outcome Service::configure_set(const ConfigureSet& request, const Requester& r) 
     return empty();
 }
 
-Outcome Service::delete_node(const Delete& request, const Requester& r) {
+Outcome Service::answer(const Delete& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     Node& node = found->second;
     if (!is_owner(node, r)) return fail(forbidden());
     Success success;
     if (node.config.notify_delete) {
-        success.notifications.push_back(
-            notification(request.node, node, delete_event(request.node, request.redirect)));
+        success.notifications.push_back(notification(request.node, node, delete_event(request.node, request.redirect)));
     }
     for (const auto& [order, item] : node.items) stored_bytes_ -= item.bytes;
     nodes_.erase(found);
@@ -487,7 +468,7 @@ Outcome Service::delete_node(const Delete& request, const Requester& r) {
     return success;
 }
 
-Outcome Service::purge(const Purge& request, const Requester& r) {
+Outcome Service::answer(const Purge& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     Node& node = found->second;
@@ -500,13 +481,13 @@ Outcome Service::purge(const Purge& request, const Requester& r) {
     return success;
 }
 
-Outcome Service::get_default(const GetDefault&, const Requester&) {
+Outcome Service::answer(const GetDefault&, const Requester&) {
     xmpp::Element def = owner_element("default");
     def.add_child(config_form(options_.default_config));
     return with_payload(wrap(std::move(def), xmpp::ns::pubsub_owner));
 }
 
-Outcome Service::owner_subscriptions(const OwnerGetSubscriptions& request, const Requester& r) {
+Outcome Service::answer(const OwnerGetSubscriptions& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     if (!is_owner(found->second, r)) return fail(forbidden());
@@ -521,7 +502,7 @@ Outcome Service::owner_subscriptions(const OwnerGetSubscriptions& request, const
     return with_payload(wrap(std::move(list), xmpp::ns::pubsub_owner));
 }
 
-Outcome Service::owner_affiliations(const OwnerGetAffiliations& request, const Requester& r) {
+Outcome Service::answer(const OwnerGetAffiliations& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     if (!is_owner(found->second, r)) return fail(forbidden());
@@ -538,7 +519,7 @@ Outcome Service::owner_affiliations(const OwnerGetAffiliations& request, const R
     return with_payload(wrap(std::move(list), xmpp::ns::pubsub_owner));
 }
 
-Outcome Service::owner_set_affiliations(const OwnerSetAffiliations& request, const Requester& r) {
+Outcome Service::answer(const OwnerSetAffiliations& request, const Requester& r) {
     auto found = nodes_.find(request.node);
     if (found == nodes_.end()) return fail(not_found());
     Node& node = found->second;
@@ -556,8 +537,10 @@ Outcome Service::owner_set_affiliations(const OwnerSetAffiliations& request, con
         changes.emplace_back(std::move(bare), affiliation);
     }
     for (const auto& [jid, affiliation] : changes) {
-        if (affiliation == Affiliation::none) node.affiliations.erase(jid);
-        else node.affiliations[jid] = affiliation;
+        if (affiliation == Affiliation::none)
+            node.affiliations.erase(jid);
+        else
+            node.affiliations[jid] = affiliation;
         if (journal_) journal_->affiliation_changed(request.node, jid, affiliation);
         if (affiliation != Affiliation::outcast) continue;
         // An outcast loses its subscriptions (§8.9.2.4, "banned").
@@ -598,8 +581,11 @@ bool Service::restore(StoredNode stored) {
 std::vector<StoredNode> Service::snapshot() const {
     std::vector<StoredNode> out;
     for (const auto& [name, node] : nodes_) {
-        StoredNode stored{name, node.config, {node.affiliations.begin(), node.affiliations.end()},
-                          {node.subscribers.begin(), node.subscribers.end()}, {}};
+        StoredNode stored{name,
+                          node.config,
+                          {node.affiliations.begin(), node.affiliations.end()},
+                          {node.subscribers.begin(), node.subscribers.end()},
+                          {}};
         for (const auto& [order, item] : node.items) stored.items.push_back(item);
         out.push_back(std::move(stored));
     }

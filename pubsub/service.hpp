@@ -50,8 +50,8 @@ namespace pubsub {
 // requester's entry in the owner's roster; a public service computes them
 // against the node's owner, or leaves them false.
 struct Requester {
-    std::string jid;                 // bare JID, normalised (xmpp::Jid::bare_string())
-    bool service_owner = false;      // PEP: the account itself; a public service: an admin
+    std::string jid;                   // bare JID, normalised (xmpp::Jid::bare_string())
+    bool service_owner = false;        // PEP: the account itself; a public service: an admin
     bool presence_subscribed = false;  // the owner shares presence with the requester (from/both)
     bool in_roster = false;
     std::vector<std::string> roster_groups;  // the requester's groups in the owner's roster
@@ -119,9 +119,9 @@ public:
 
 // Bounds beyond which a request fails (and a restored node is trimmed).
 struct Limits {
-    std::size_t max_nodes = 100;            // policy-violation + <max-nodes-exceeded/>
-    std::size_t max_items_per_node = 1000;  // what "max" means; a larger max_items is not-acceptable
-    std::size_t max_item_bytes = 128 * 1024;  // not-acceptable + <payload-too-big/>
+    std::size_t max_nodes = 100;                    // policy-violation + <max-nodes-exceeded/>
+    std::size_t max_items_per_node = 1000;          // what "max" means; a larger max_items is not-acceptable
+    std::size_t max_item_bytes = 128 * 1024;        // not-acceptable + <payload-too-big/>
     std::size_t max_total_bytes = 8 * 1024 * 1024;  // all stored payloads; policy-violation beyond
     std::size_t max_subscriptions_per_node = 1000;  // policy-violation + <too-many-subscriptions/>
 };
@@ -177,22 +177,23 @@ private:
         std::map<std::string, std::uint64_t> order_of;    // item id → key in items
     };
 
-    Outcome publish(const Publish&, const Requester&);
-    Outcome retract(const Retract&, const Requester&);
-    Outcome get_items(const GetItems&, const Requester&);
-    Outcome subscribe(const Subscribe&, const Requester&);
-    Outcome unsubscribe(const Unsubscribe&, const Requester&);
-    Outcome create(const Create&, const Requester&);
-    Outcome configure_get(const ConfigureGet&, const Requester&);
-    Outcome configure_set(const ConfigureSet&, const Requester&);
-    Outcome delete_node(const Delete&, const Requester&);
-    Outcome purge(const Purge&, const Requester&);
-    Outcome get_default(const GetDefault&, const Requester&);
-    Outcome subscriptions(const GetSubscriptions&, const Requester&);
-    Outcome affiliations(const GetAffiliations&, const Requester&);
-    Outcome owner_subscriptions(const OwnerGetSubscriptions&, const Requester&);
-    Outcome owner_affiliations(const OwnerGetAffiliations&, const Requester&);
-    Outcome owner_set_affiliations(const OwnerSetAffiliations&, const Requester&);
+    // One per request type, chosen by handle().
+    Outcome answer(const Publish&, const Requester&);
+    Outcome answer(const Retract&, const Requester&);
+    Outcome answer(const GetItems&, const Requester&);
+    Outcome answer(const Subscribe&, const Requester&);
+    Outcome answer(const Unsubscribe&, const Requester&);
+    Outcome answer(const Create&, const Requester&);
+    Outcome answer(const ConfigureGet&, const Requester&);
+    Outcome answer(const ConfigureSet&, const Requester&);
+    Outcome answer(const Delete&, const Requester&);
+    Outcome answer(const Purge&, const Requester&);
+    Outcome answer(const GetDefault&, const Requester&);
+    Outcome answer(const GetSubscriptions&, const Requester&);
+    Outcome answer(const GetAffiliations&, const Requester&);
+    Outcome answer(const OwnerGetSubscriptions&, const Requester&);
+    Outcome answer(const OwnerGetAffiliations&, const Requester&);
+    Outcome answer(const OwnerSetAffiliations&, const Requester&);
 
     Affiliation affiliation_of(const Node&, const Requester&) const;
     bool is_owner(const Node&, const Requester&) const;

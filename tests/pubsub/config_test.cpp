@@ -11,7 +11,8 @@ using namespace pubsub_test;
 
 namespace {
 
-std::string form(std::string_view fields, std::string_view form_type = "http://jabber.org/protocol/pubsub#node_config") {
+std::string form(std::string_view fields,
+                 std::string_view form_type = "http://jabber.org/protocol/pubsub#node_config") {
     return "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>" +
            std::string(form_type) + "</value></field>" + std::string(fields) + "</x>";
 }
@@ -53,11 +54,11 @@ TEST_CASE("config form: max_items 'max' means the service bound") {
 }
 
 TEST_CASE("config form: values out of a field's syntax are bad-request with invalid-options") {
-    for (const auto& bad : {field("pubsub#access_model", "everyone"), field("pubsub#persist_items", "yes"),
-                            field("pubsub#max_items", "-1"), field("pubsub#max_items", "ten"),
-                            field("pubsub#max_items", "99999999999"), field("pubsub#publish_model", "anyone"),
-                            field("pubsub#send_last_published_item", "always"),
-                            std::string("<field var='pubsub#notify_retract'><value>1</value><value>0</value></field>")}) {
+    for (const auto& bad :
+         {field("pubsub#access_model", "everyone"), field("pubsub#persist_items", "yes"),
+          field("pubsub#max_items", "-1"), field("pubsub#max_items", "ten"), field("pubsub#max_items", "99999999999"),
+          field("pubsub#publish_model", "anyone"), field("pubsub#send_last_published_item", "always"),
+          std::string("<field var='pubsub#notify_retract'><value>1</value><value>0</value></field>")}) {
         CAPTURE(bad);
         auto patch = parse(bad);
         REQUIRE_FALSE(patch.ok());
@@ -74,8 +75,9 @@ TEST_CASE("config form: the authorize access model is not-acceptable with unsupp
 }
 
 TEST_CASE("config form: FORM_TYPE, form type and size are checked") {
-    auto missing = parse_config_form(xml("<x xmlns='jabber:x:data' type='submit'>" + field("pubsub#title", "t") + "</x>"),
-                                     xmpp::ns::pubsub_node_config);
+    auto missing =
+        parse_config_form(xml("<x xmlns='jabber:x:data' type='submit'>" + field("pubsub#title", "t") + "</x>"),
+                          xmpp::ns::pubsub_node_config);
     REQUIRE_FALSE(missing.ok());
     CHECK(missing.error().condition == xmpp::StanzaError::bad_request);
 
@@ -96,9 +98,9 @@ TEST_CASE("config form: FORM_TYPE, form type and size are checked") {
     CHECK_FALSE(twice.ok());
 
     // publish-options written without FORM_TYPE are accepted where allowed.
-    auto lenient = parse_config_form(xml("<x xmlns='jabber:x:data' type='submit'>" +
-                                         field("pubsub#access_model", "open") + "</x>"),
-                                     xmpp::ns::pubsub_publish_options, {}, true);
+    auto lenient = parse_config_form(
+        xml("<x xmlns='jabber:x:data' type='submit'>" + field("pubsub#access_model", "open") + "</x>"),
+        xmpp::ns::pubsub_publish_options, {}, true);
     REQUIRE(lenient.ok());
     CHECK(lenient->access_model == AccessModel::open);
 }

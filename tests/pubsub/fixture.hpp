@@ -82,7 +82,8 @@ inline std::string publish_xml(std::string_view node, std::string_view id, std::
     s += "<entry xmlns='urn:test'>" + std::string(text) + "</entry></item></publish>";
     if (!options.empty()) {
         s += "<publish-options><x xmlns='jabber:x:data' type='submit'>"
-             "<field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>";
+             "<field var='FORM_TYPE' "
+             "type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>";
         s += std::string(options) + "</x></publish-options>";
     }
     return s + "</pubsub>";

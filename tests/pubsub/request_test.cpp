@@ -76,8 +76,10 @@ TEST_CASE("parse: retract") {
     CHECK_FALSE(std::get<Retract>(request(user("<retract node='n'><item id='i'/></retract>"), true)).notify);
 
     check(refusal(user("<retract node='n'/>"), true), StanzaError::bad_request, Condition::item_required);
-    check(refusal(user("<retract node='n'><item/></retract>"), true), StanzaError::bad_request, Condition::item_required);
-    check(refusal(user("<retract><item id='i'/></retract>"), true), StanzaError::bad_request, Condition::nodeid_required);
+    check(refusal(user("<retract node='n'><item/></retract>"), true), StanzaError::bad_request,
+          Condition::item_required);
+    check(refusal(user("<retract><item id='i'/></retract>"), true), StanzaError::bad_request,
+          Condition::nodeid_required);
     check(refusal(user("<retract node='n' notify='maybe'><item id='i'/></retract>"), true), StanzaError::bad_request);
 }
 
@@ -85,7 +87,8 @@ TEST_CASE("parse: items by max_items and by id") {
     auto all = std::get<GetItems>(request(items_xml("n"), false));
     CHECK(all.node == "n");
     CHECK_FALSE(all.max_items);
-    CHECK(std::get<GetItems>(request(items_xml("n", " max_items='2'"), false)).max_items == std::optional<std::size_t>{2});
+    CHECK(std::get<GetItems>(request(items_xml("n", " max_items='2'"), false)).max_items ==
+          std::optional<std::size_t>{2});
     auto by_id = std::get<GetItems>(request(user("<items node='n'><item id='a'/><item id='b'/></items>"), false));
     CHECK(by_id.ids == std::vector<std::string>{"a", "b"});
 
@@ -104,15 +107,16 @@ TEST_CASE("parse: subscribe, unsubscribe, subscriptions, affiliations") {
     CHECK(s.node == "n");
     CHECK(s.jid == "bob@example.org/phone");
     // Options sent along with subscribe are accepted and ignored.
-    CHECK(std::holds_alternative<Subscribe>(
-        request(user("<subscribe node='n' jid='b@x'/><options><x xmlns='jabber:x:data' type='submit'/></options>"), true)));
+    CHECK(std::holds_alternative<Subscribe>(request(
+        user("<subscribe node='n' jid='b@x'/><options><x xmlns='jabber:x:data' type='submit'/></options>"), true)));
     auto u = std::get<Unsubscribe>(request(user("<unsubscribe node='n' jid='b@x'/>"), true));
     CHECK(u.jid == "b@x");
     check(refusal(user("<subscribe node='n'/>"), true), StanzaError::bad_request, Condition::jid_required);
     check(refusal(user("<subscribe jid='b@x'/>"), true), StanzaError::bad_request, Condition::nodeid_required);
 
     CHECK_FALSE(std::get<GetSubscriptions>(request(user("<subscriptions/>"), false)).node);
-    CHECK(std::get<GetAffiliations>(request(user("<affiliations node='n'/>"), false)).node == std::optional<std::string>{"n"});
+    CHECK(std::get<GetAffiliations>(request(user("<affiliations node='n'/>"), false)).node ==
+          std::optional<std::string>{"n"});
 
     Error options = refusal(user("<options node='n' jid='b@x'/>"), false);
     check(options, StanzaError::feature_not_implemented, Condition::unsupported);
@@ -120,10 +124,11 @@ TEST_CASE("parse: subscribe, unsubscribe, subscriptions, affiliations") {
 }
 
 TEST_CASE("parse: owner requests") {
-    auto create = std::get<Create>(request(user("<create node='n'/><configure><x xmlns='jabber:x:data' type='submit'>"
-                                                "<field var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#node_config</value></field>" +
-                                                field("pubsub#max_items", "5") + "</x></configure>"),
-                                           true));
+    auto create = std::get<Create>(
+        request(user("<create node='n'/><configure><x xmlns='jabber:x:data' type='submit'>"
+                     "<field var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#node_config</value></field>" +
+                     field("pubsub#max_items", "5") + "</x></configure>"),
+                true));
     CHECK(create.node == "n");
     REQUIRE(create.config);
     CHECK(create.config->max_items == std::optional<std::optional<std::size_t>>{5});
@@ -134,7 +139,9 @@ TEST_CASE("parse: owner requests") {
     auto set = std::get<ConfigureSet>(request(configure_xml("n", field("pubsub#title", "T")), true));
     REQUIRE(set.config);
     CHECK(set.config->title == std::optional<std::string>{"T"});
-    CHECK(std::get<ConfigureSet>(request(owner_ns("<configure node='n'><x xmlns='jabber:x:data' type='cancel'/></configure>"), true)).cancel);
+    CHECK(std::get<ConfigureSet>(
+              request(owner_ns("<configure node='n'><x xmlns='jabber:x:data' type='cancel'/></configure>"), true))
+              .cancel);
     check(refusal(owner_ns("<configure node='n'/>"), true), StanzaError::bad_request);
     check(refusal(owner_ns("<configure/>"), false), StanzaError::bad_request, Condition::nodeid_required);
 
@@ -144,17 +151,18 @@ TEST_CASE("parse: owner requests") {
     CHECK(std::holds_alternative<GetDefault>(request(owner_ns("<default/>"), false)));
     CHECK(std::get<OwnerGetSubscriptions>(request(owner_ns("<subscriptions node='n'/>"), false)).node == "n");
     CHECK(std::get<OwnerGetAffiliations>(request(owner_ns("<affiliations node='n'/>"), false)).node == "n");
-    auto aff = std::get<OwnerSetAffiliations>(request(
-        owner_ns("<affiliations node='n'><affiliation jid='b@x' affiliation='member'/>"
-                 "<affiliation jid='e@y' affiliation='outcast'/></affiliations>"),
-        true));
+    auto aff = std::get<OwnerSetAffiliations>(
+        request(owner_ns("<affiliations node='n'><affiliation jid='b@x' affiliation='member'/>"
+                         "<affiliation jid='e@y' affiliation='outcast'/></affiliations>"),
+                true));
     REQUIRE(aff.changes.size() == 2);
     CHECK(aff.changes[0] == std::pair<std::string, Affiliation>{"b@x", Affiliation::member});
     CHECK(aff.changes[1].second == Affiliation::outcast);
     check(refusal(owner_ns("<affiliations node='n'><affiliation jid='b@x' affiliation='king'/></affiliations>"), true),
           StanzaError::bad_request);
     check(refusal(owner_ns("<delete node='n'/>"), false), StanzaError::bad_request);
-    Error manage = refusal(owner_ns("<subscriptions node='n'><subscription jid='b@x' subscription='none'/></subscriptions>"), true);
+    Error manage = refusal(
+        owner_ns("<subscriptions node='n'><subscription jid='b@x' subscription='none'/></subscriptions>"), true);
     CHECK(manage.feature == "manage-subscriptions");
 }
 
@@ -192,7 +200,9 @@ TEST_CASE("events: the notifications serialize as XEP-0060 §7 shows them") {
           "<event xmlns='http://jabber.org/protocol/pubsub#event'><items node='n'><item id='i1'/></items></event>");
     CHECK(xmpp::to_string(retract_event("n", "i1")) ==
           "<event xmlns='http://jabber.org/protocol/pubsub#event'><items node='n'><retract id='i1'/></items></event>");
-    CHECK(xmpp::to_string(purge_event("n")) == "<event xmlns='http://jabber.org/protocol/pubsub#event'><purge node='n'/></event>");
+    CHECK(xmpp::to_string(purge_event("n")) ==
+          "<event xmlns='http://jabber.org/protocol/pubsub#event'><purge node='n'/></event>");
     CHECK(xmpp::to_string(delete_event("n", "xmpp:a@b?;node=m")) ==
-          "<event xmlns='http://jabber.org/protocol/pubsub#event'><delete node='n'><redirect uri='xmpp:a@b?;node=m'/></delete></event>");
+          "<event xmlns='http://jabber.org/protocol/pubsub#event'><delete node='n'><redirect "
+          "uri='xmpp:a@b?;node=m'/></delete></event>");
 }

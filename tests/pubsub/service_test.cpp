@@ -25,8 +25,9 @@ struct Pep {
     }
     Success ok(std::string_view text, bool is_set, const Requester& who) {
         Outcome outcome = run(text, is_set, who);
-        if (!outcome) FAIL("refused: " << xmpp::to_string(outcome.error().condition) << " "
-                                       << to_string(outcome.error().pubsub) << " " << outcome.error().text);
+        if (!outcome)
+            FAIL("refused: " << xmpp::to_string(outcome.error().condition) << " " << to_string(outcome.error().pubsub)
+                             << " " << outcome.error().text);
         return std::move(outcome.value());
     }
     Success publish(std::string_view node, std::string_view id, std::string_view text = "x",
@@ -35,9 +36,10 @@ struct Pep {
     }
     // Creates `node` by the owner with these config fields.
     void create(std::string_view node, std::string_view fields) {
-        std::string configure = "<configure><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>"
-                                "http://jabber.org/protocol/pubsub#node_config</value></field>" +
-                                std::string(fields) + "</x></configure>";
+        std::string configure =
+            "<configure><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>"
+            "http://jabber.org/protocol/pubsub#node_config</value></field>" +
+            std::string(fields) + "</x></configure>";
         ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='" + std::string(node) + "'/>" + configure +
                "</pubsub>",
            true, owner());
@@ -105,9 +107,11 @@ TEST_CASE("publish: only the owner publishes to a PEP service (publishers model)
 
 TEST_CASE("publish-options: applied on auto-create, a precondition on an existing node") {
     Pep pep;
-    pep.publish("urn:xmpp:omemo:2:bundles", "1", "b", field("pubsub#access_model", "open") + field("pubsub#max_items", "max"));
-    auto config = pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='urn:xmpp:omemo:2:bundles'/></pubsub>",
-                         false, owner());
+    pep.publish("urn:xmpp:omemo:2:bundles", "1", "b",
+                field("pubsub#access_model", "open") + field("pubsub#max_items", "max"));
+    auto config = pep.ok(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='urn:xmpp:omemo:2:bundles'/></pubsub>",
+        false, owner());
     REQUIRE(config_field(config, "pubsub#access_model"));
     CHECK(config_field(config, "pubsub#access_model")->child_text("value") == "open");
     CHECK(config_field(config, "pubsub#max_items")->child_text("value") == "max");
@@ -119,15 +123,16 @@ TEST_CASE("publish-options: applied on auto-create, a precondition on an existin
     check_error(pep.run(publish_xml("urn:xmpp:omemo:2:bundles", "3", "b", field("pubsub#access_model", "presence")),
                         true, owner()),
                 StanzaError::conflict, Condition::precondition_not_met);
-    check_error(pep.run(publish_xml("urn:xmpp:omemo:2:bundles", "3", "b", field("pubsub#persist_items", "0")), true,
-                        owner()),
-                StanzaError::conflict, Condition::precondition_not_met);
+    check_error(
+        pep.run(publish_xml("urn:xmpp:omemo:2:bundles", "3", "b", field("pubsub#persist_items", "0")), true, owner()),
+        StanzaError::conflict, Condition::precondition_not_met);
     // An option the service does not know cannot be guaranteed.
-    check_error(pep.run(publish_xml("urn:xmpp:omemo:2:bundles", "3", "b", field("pubsub#notify_sub", "1")), true,
-                        owner()),
-                StanzaError::conflict, Condition::precondition_not_met);
+    check_error(
+        pep.run(publish_xml("urn:xmpp:omemo:2:bundles", "3", "b", field("pubsub#notify_sub", "1")), true, owner()),
+        StanzaError::conflict, Condition::precondition_not_met);
     CHECK(pep.journal.events.size() == before);
-    CHECK(item_ids(pep.ok(items_xml("urn:xmpp:omemo:2:bundles"), false, owner())) == std::vector<std::string>{"2", "1"});
+    CHECK(item_ids(pep.ok(items_xml("urn:xmpp:omemo:2:bundles"), false, owner())) ==
+          std::vector<std::string>{"2", "1"});
 }
 
 TEST_CASE("publish-options: a bad value on auto-create creates nothing") {
@@ -172,6 +177,10 @@ TEST_CASE("items: all, the newest max_items, by id") {
     CHECK(item_ids(pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n'><item id='a'/>"
                           "<item id='zz'/></items></pubsub>",
                           false, owner())) == std::vector<std::string>{"a"});
+    check_error(
+        pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n'><item id='zz'/></items></pubsub>",
+                false, owner()),
+        StanzaError::item_not_found);
     Success one = pep.ok(items_xml("n", " max_items='1'"), false, owner());
     CHECK(xmpp::to_string(*one.payload) ==
           "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n'><item id='c'>"
@@ -233,13 +242,15 @@ TEST_CASE("access model whitelist: members only, the owner sets them") {
     check_error(pep.run(items_xml("n"), false, friend_contact()), StanzaError::not_allowed, Condition::closed_node);
     check_error(pep.run(subscribe_xml("n", "bob@example.org"), true, friend_contact()), StanzaError::not_allowed,
                 Condition::closed_node);
-    const std::string set_member = "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'>"
-                                   "<affiliation jid='bob@example.org' affiliation='member'/></affiliations></pubsub>";
+    const std::string set_member =
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'>"
+        "<affiliation jid='bob@example.org' affiliation='member'/></affiliations></pubsub>";
     check_error(pep.run(set_member, true, friend_contact()), StanzaError::forbidden);
     pep.ok(set_member, true, owner());
     CHECK(item_ids(pep.ok(items_xml("n"), false, friend_contact())) == std::vector<std::string>{"1"});
     pep.ok(subscribe_xml("n", "bob@example.org"), true, friend_contact());
-    CHECK(std::count(pep.journal.events.begin(), pep.journal.events.end(), "affiliation n bob@example.org member") == 1);
+    CHECK(std::count(pep.journal.events.begin(), pep.journal.events.end(), "affiliation n bob@example.org member") ==
+          1);
 
     Success list = pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'/></pubsub>",
                           false, owner());
@@ -259,9 +270,10 @@ TEST_CASE("access model whitelist: closing a node drops the subscriptions of non
     pep.create("n", field("pubsub#access_model", "open"));
     pep.ok(subscribe_xml("n", "eve@example.net/pc"), true, stranger());
     pep.ok(subscribe_xml("n", "bob@example.org/phone"), true, friend_contact());
-    pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'>"
-           "<affiliation jid='bob@example.org' affiliation='member'/></affiliations></pubsub>",
-           true, owner());
+    pep.ok(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'>"
+        "<affiliation jid='bob@example.org' affiliation='member'/></affiliations></pubsub>",
+        true, owner());
     pep.ok(configure_xml("n", field("pubsub#access_model", "whitelist")), true, owner());
     CHECK(pep.journal.events.back() == "unsubscribed n eve@example.net/pc");
     CHECK(pep.publish("n", "1").notifications[0].subscribers == std::vector<std::string>{"bob@example.org/phone"});
@@ -271,9 +283,10 @@ TEST_CASE("outcasts are refused whatever the access model, and lose their subscr
     Pep pep;
     pep.create("n", field("pubsub#access_model", "open"));
     pep.ok(subscribe_xml("n", "eve@example.net/pc"), true, stranger());
-    pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'>"
-           "<affiliation jid='eve@example.net' affiliation='outcast'/></affiliations></pubsub>",
-           true, owner());
+    pep.ok(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'>"
+        "<affiliation jid='eve@example.net' affiliation='outcast'/></affiliations></pubsub>",
+        true, owner());
     CHECK(std::count(pep.journal.events.begin(), pep.journal.events.end(), "unsubscribed n eve@example.net/pc") == 1);
     check_error(pep.run(items_xml("n"), false, stranger()), StanzaError::forbidden);
     check_error(pep.run(subscribe_xml("n", "eve@example.net"), true, stranger()), StanzaError::forbidden);
@@ -304,17 +317,19 @@ TEST_CASE("subscribe: one subscribes oneself; the last item follows; unsubscribe
     REQUIRE(p.notifications.size() == 1);
     CHECK(p.notifications[0].subscribers == std::vector<std::string>{"eve@example.net/pc"});
 
-    Success mine = pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscriptions/></pubsub>", false, stranger());
+    Success mine =
+        pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><subscriptions/></pubsub>", false, stranger());
     CHECK(mine.payload->child("subscriptions")->element_count() == 1);
-    Success theirs = pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><subscriptions node='n'/></pubsub>",
-                            false, owner());
+    Success theirs = pep.ok(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><subscriptions node='n'/></pubsub>", false, owner());
     CHECK(theirs.payload->child("subscriptions")->element_count() == 1);
     check_error(pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><subscriptions node='n'/></pubsub>",
                         false, stranger()),
                 StanzaError::forbidden);
 
-    const std::string unsubscribe = "<pubsub xmlns='http://jabber.org/protocol/pubsub'><unsubscribe node='n' "
-                                    "jid='eve@example.net/pc'/></pubsub>";
+    const std::string unsubscribe =
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'><unsubscribe node='n' "
+        "jid='eve@example.net/pc'/></pubsub>";
     check_error(pep.run(unsubscribe, true, friend_contact()), StanzaError::forbidden);
     pep.ok(unsubscribe, true, stranger());
     check_error(pep.run(unsubscribe, true, stranger()), StanzaError::unexpected_request, Condition::not_subscribed);
@@ -346,19 +361,22 @@ TEST_CASE("publish models: subscribers and open") {
     pep.publish("open", "1", "x", {}, friend_contact());
     // The publisher may retract its own item, not another's.
     pep.publish("open", "2", "x", {}, stranger());
-    check_error(pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='open'><item id='2'/></retract></pubsub>",
-                        true, friend_contact()),
-                StanzaError::forbidden);
-    pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='open'><item id='1'/></retract></pubsub>", true,
-           friend_contact());
+    check_error(
+        pep.run(
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='open'><item id='2'/></retract></pubsub>",
+            true, friend_contact()),
+        StanzaError::forbidden);
+    pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='open'><item id='1'/></retract></pubsub>",
+           true, friend_contact());
 }
 
 TEST_CASE("retract: notifies as notify_retract says, or as the request says") {
     Pep pep;
     pep.create("n", field("pubsub#max_items", "10"));
     for (auto id : {"a", "b", "c"}) pep.publish("n", id);
-    Success s = pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='a'/></retract></pubsub>",
-                       true, owner());
+    Success s =
+        pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='a'/></retract></pubsub>",
+               true, owner());
     CHECK_FALSE(s.payload);
     REQUIRE(s.notifications.size() == 1);
     CHECK(xmpp::to_string(s.notifications[0].event) ==
@@ -366,18 +384,22 @@ TEST_CASE("retract: notifies as notify_retract says, or as the request says") {
     CHECK(pep.journal.events.back() == "retracted n a");
 
     pep.ok(configure_xml("n", field("pubsub#notify_retract", "0")), true, owner());
-    CHECK(pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='b'/></retract></pubsub>",
-                 true, owner())
-              .notifications.empty());
-    CHECK(pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n' notify='1'><item id='c'/></retract></pubsub>",
+    CHECK(
+        pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='b'/></retract></pubsub>",
+               true, owner())
+            .notifications.empty());
+    CHECK(pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n' notify='1'><item "
+                 "id='c'/></retract></pubsub>",
                  true, owner())
               .notifications.size() == 1);
-    check_error(pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='c'/></retract></pubsub>",
-                        true, owner()),
-                StanzaError::item_not_found);
-    check_error(pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='x'><item id='c'/></retract></pubsub>",
-                        true, owner()),
-                StanzaError::item_not_found);
+    check_error(
+        pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='c'/></retract></pubsub>",
+                true, owner()),
+        StanzaError::item_not_found);
+    check_error(
+        pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='x'><item id='c'/></retract></pubsub>",
+                true, owner()),
+        StanzaError::item_not_found);
     CHECK(item_ids(pep.ok(items_xml("n"), false, owner())).empty());
 }
 
@@ -400,8 +422,9 @@ TEST_CASE("delete: owner only, notifies with the redirect, forgets the node") {
     Pep pep;
     pep.publish("n", "1");
     pep.ok(subscribe_xml("n", "bob@example.org"), true, friend_contact());
-    const std::string del = "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><delete node='n'>"
-                            "<redirect uri='xmpp:alice@example.org?;node=m'/></delete></pubsub>";
+    const std::string del =
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><delete node='n'>"
+        "<redirect uri='xmpp:alice@example.org?;node=m'/></delete></pubsub>";
     check_error(pep.run(del, true, friend_contact()), StanzaError::forbidden);
     Success s = pep.ok(del, true, owner());
     REQUIRE(s.notifications.size() == 1);
@@ -415,8 +438,9 @@ TEST_CASE("delete: owner only, notifies with the redirect, forgets the node") {
     check_error(pep.run(items_xml("n"), false, owner()), StanzaError::item_not_found);
 
     pep.create("quiet", field("pubsub#notify_delete", "false"));
-    CHECK(pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><delete node='quiet'/></pubsub>", true, owner())
-              .notifications.empty());
+    CHECK(
+        pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><delete node='quiet'/></pubsub>", true, owner())
+            .notifications.empty());
 }
 
 TEST_CASE("configure: the owner reads and changes it, nobody else") {
@@ -439,9 +463,10 @@ TEST_CASE("configure: the owner reads and changes it, nobody else") {
 
     // Cancel changes nothing; an unchanged form journals nothing.
     auto events = pep.journal.events.size();
-    pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='n'>"
-           "<x xmlns='jabber:x:data' type='cancel'/></configure></pubsub>",
-           true, owner());
+    pep.ok(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='n'>"
+        "<x xmlns='jabber:x:data' type='cancel'/></configure></pubsub>",
+        true, owner());
     pep.ok(configure_xml("n", field("pubsub#access_model", "open")), true, owner());
     CHECK(pep.journal.events.size() == events);
 
@@ -449,7 +474,8 @@ TEST_CASE("configure: the owner reads and changes it, nobody else") {
     pep.ok(configure_xml("n", field("pubsub#persist_items", "0")), true, owner());
     CHECK(item_ids(pep.ok(items_xml("n"), false, owner())).empty());
 
-    Success def = pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><default/></pubsub>", false, stranger());
+    Success def =
+        pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><default/></pubsub>", false, stranger());
     CHECK(def.payload->child("default")->child("x", xmpp::ns::data_forms));
 }
 
@@ -477,17 +503,20 @@ TEST_CASE("transient nodes: no item stored, payloads refused when not delivered"
 
     pep.create("bare", field("pubsub#persist_items", "0") + field("pubsub#deliver_payloads", "0"));
     check_error(pep.run(publish_xml("bare", "1"), true, owner()), StanzaError::bad_request, Condition::item_forbidden);
-    Success bare = pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='bare'><item id='e'/></publish></pubsub>",
-                          true, owner());
+    Success bare = pep.ok(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='bare'><item id='e'/></publish></pubsub>",
+        true, owner());
     REQUIRE(bare.notifications.size() == 1);
     CHECK(xmpp::to_string(bare.notifications[0].event) ==
           "<event xmlns='http://jabber.org/protocol/pubsub#event'><items node='bare'><item id='e'/></items></event>");
 
-    check_error(pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='t'/></pubsub>", true, owner()),
-                StanzaError::bad_request, Condition::item_required);
-    check_error(pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='t'><item id='e'/></publish></pubsub>",
-                        true, owner()),
-                StanzaError::bad_request, Condition::payload_required);
+    check_error(
+        pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='t'/></pubsub>", true, owner()),
+        StanzaError::bad_request, Condition::item_required);
+    check_error(
+        pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='t'><item id='e'/></publish></pubsub>",
+                true, owner()),
+        StanzaError::bad_request, Condition::payload_required);
 }
 
 TEST_CASE("bounds: nodes, payload size, stored bytes") {
@@ -520,9 +549,10 @@ TEST_CASE("restore and snapshot: a service loads back what the journal saw") {
     pep.create("n", field("pubsub#max_items", "5") + field("pubsub#access_model", "whitelist"));
     pep.publish("n", "a", "one");
     pep.publish("n", "b", "two");
-    pep.ok("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'>"
-           "<affiliation jid='bob@example.org' affiliation='member'/></affiliations></pubsub>",
-           true, owner());
+    pep.ok(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><affiliations node='n'>"
+        "<affiliation jid='bob@example.org' affiliation='member'/></affiliations></pubsub>",
+        true, owner());
     pep.ok(subscribe_xml("n", "bob@example.org/phone"), true, friend_contact());
     std::vector<StoredNode> stored = pep.service.snapshot();
 
@@ -573,8 +603,11 @@ TEST_CASE("a public service: creators own their nodes, notifications go to subsc
     RecordingJournal journal;
     Service service(options, &journal);
     Requester bob = friend_contact();
-    REQUIRE(service.handle(request("<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='news'/></pubsub>", true), bob)
-                .ok());
+    REQUIRE(
+        service
+            .handle(request("<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='news'/></pubsub>", true),
+                    bob)
+            .ok());
     CHECK(journal.events == std::vector<std::string>{"created news", "affiliation news bob@example.org owner"});
     Success published = service.handle(request(publish_xml("news", "1"), true), bob).value();
     CHECK(published.notifications.empty());  // nobody subscribed yet
@@ -586,9 +619,12 @@ TEST_CASE("a public service: creators own their nodes, notifications go to subsc
     REQUIRE(second.notifications.size() == 1);
     CHECK_FALSE(second.notifications[0].owner_contacts);
     CHECK(second.notifications[0].subscribers == std::vector<std::string>{"eve@example.net"});
-    Success mine = service.handle(request("<pubsub xmlns='http://jabber.org/protocol/pubsub'><affiliations/></pubsub>", false), bob)
-                       .value();
-    CHECK(xmpp::to_string(*mine.payload) ==
-          "<pubsub xmlns='http://jabber.org/protocol/pubsub'><affiliations><affiliation node='news' affiliation='owner'/>"
-          "</affiliations></pubsub>");
+    Success mine =
+        service
+            .handle(request("<pubsub xmlns='http://jabber.org/protocol/pubsub'><affiliations/></pubsub>", false), bob)
+            .value();
+    CHECK(
+        xmpp::to_string(*mine.payload) ==
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'><affiliations><affiliation node='news' affiliation='owner'/>"
+        "</affiliations></pubsub>");
 }
