@@ -196,9 +196,6 @@ Outcome Service::answer(const Publish& p, const Requester& r) {
         }
     } else {
         const Node& node = found->second;
-        if (p.options && !satisfies(node.config, *p.options)) {
-            return fail(make_error(StanzaError::conflict, Condition::precondition_not_met));
-        }
         Affiliation affiliation = affiliation_of(node, r);
         bool allowed = affiliation == Affiliation::owner || affiliation == Affiliation::publisher;
         if (!allowed && affiliation != Affiliation::outcast) {
@@ -215,6 +212,10 @@ Outcome Service::answer(const Publish& p, const Requester& r) {
             }
         }
         if (!allowed) return fail(forbidden());
+        // After the permission: who may not publish learns nothing of the configuration.
+        if (p.options && !satisfies(node.config, *p.options)) {
+            return fail(make_error(StanzaError::conflict, Condition::precondition_not_met));
+        }
         config = node.config;
     }
 
@@ -252,10 +253,10 @@ Outcome Service::answer(const Publish& p, const Requester& r) {
     const xmpp::Element* payload = p.item && p.item->payload ? &*p.item->payload : nullptr;
 
     Success success;
-    if (p.item) {
-        success.notifications.push_back(
-            notification(p.node, node, items_event(p.node, id, node.config.deliver_payloads ? payload : nullptr)));
-    }
+    // A transient node without payloads takes a publish without <item/>; its
+    // subscribers still learn that something was published, under a new id.
+    success.notifications.push_back(
+        notification(p.node, node, items_event(p.node, id, node.config.deliver_payloads ? payload : nullptr)));
     if (node.config.persist_items && p.item) {
         store(p.node, node, Item{id, p.item->payload, r.jid, bytes});
     }

@@ -135,6 +135,13 @@ TEST_CASE("publish-options: applied on auto-create, a precondition on an existin
           std::vector<std::string>{"2", "1"});
 }
 
+TEST_CASE("publish-options: who may not publish is forbidden before any precondition is compared") {
+    Pep pep;
+    pep.publish("n", "1", "x", field("pubsub#access_model", "open"));
+    check_error(pep.run(publish_xml("n", "2", "x", field("pubsub#access_model", "presence")), true, stranger()),
+                StanzaError::forbidden);
+}
+
 TEST_CASE("publish-options: a bad value on auto-create creates nothing") {
     Pep pep;
     check_error(pep.run(publish_xml("n", "1", "x", field("pubsub#max_items", "5000")), true, owner()),
@@ -509,6 +516,12 @@ TEST_CASE("transient nodes: no item stored, payloads refused when not delivered"
     REQUIRE(bare.notifications.size() == 1);
     CHECK(xmpp::to_string(bare.notifications[0].event) ==
           "<event xmlns='http://jabber.org/protocol/pubsub#event'><items node='bare'><item id='e'/></items></event>");
+    // Without <item/> at all: notified under an id the service makes.
+    Success no_item = pep.ok(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='bare'/></pubsub>", true, owner());
+    REQUIRE(no_item.notifications.size() == 1);
+    CHECK(xmpp::to_string(no_item.notifications[0].event).find("<item id='" + published_id(no_item) + "'/>") !=
+          std::string::npos);
 
     check_error(
         pep.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='t'/></pubsub>", true, owner()),
