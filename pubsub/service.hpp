@@ -18,20 +18,20 @@
 //    go to explicit subscribers only.
 //
 // Persistence: every change is reported, after it is made, to the Journal
-// given at construction (node created/configured/deleted/purged, item
-// stored/removed, affiliation and subscription changes), for a caller that
-// writes them to a database; restore() loads a node back without journalling.
+// given at construction (node created, configured or deleted; item stored, or
+// removed as retracted, evicted or purged; affiliation and subscription
+// changes), for a caller that writes them to a database; restore() loads a
+// node back without journalling, snapshot() lists every node.
 //
 // Thread-safety: none inside. A Service is a plain object used under its
-// caller's serialisation (the PEP module holds one per account behind that
-// account's lock or strand); the Journal is called synchronously from the
-// method that made the change, on the caller's thread.
+// caller's serialisation (for PEP: one per account, behind that account's
+// lock or strand); the Journal is called synchronously from the method that
+// made the change, on the caller's thread.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <optional>
 #include <random>
 #include <set>
