@@ -6,10 +6,11 @@ Libraries below server/ include only what is below them:
     conf/         xmpp
     auth/         xmpp
     xmq/          xmpp, conf
+    pubsub/       xmpp
     server/store/ xmpp, auth
 server/ folders are ordered system < core < net < router < accounts < c2s < modules:
 each includes only its own folder, the folders before it, and the libraries
-(xmpp, conf, auth, xmq, server/store). server/http, server/migration,
+(xmpp, conf, auth, xmq, pubsub, server/store). server/http, server/migration,
 server/admin and the files at the top of server/ may include anything, except
 that migration must not include admin.
 
@@ -29,6 +30,7 @@ LIBRARIES = {
     "conf": {"xmpp"},
     "auth": {"xmpp"},
     "xmq": {"xmpp", "conf"},
+    "pubsub": {"xmpp"},
     "server/store": {"xmpp", "auth"},
 }
 ORDERED = ["system", "core", "net", "router", "accounts", "c2s", "modules"]
@@ -37,7 +39,7 @@ FORBIDDEN_FOR_ANYTHING = {"server/migration": {"server/admin"}}
 
 SOURCE_SUFFIXES = {".hpp", ".cpp", ".h", ".cc", ".ipp"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
-TOP_FOLDERS = ("xmpp", "conf", "auth", "xmq", "server")
+TOP_FOLDERS = ("xmpp", "conf", "auth", "xmq", "pubsub", "server")
 
 
 def unit_of(path: str) -> str | None:

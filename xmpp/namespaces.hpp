@@ -46,6 +46,13 @@ inline constexpr std::string_view mam = "urn:xmpp:mam:2";                     //
 inline constexpr std::string_view mam_extended = "urn:xmpp:mam:2#extended";   // XEP-0313 disco feature
 inline constexpr std::string_view rsm = "http://jabber.org/protocol/rsm";     // XEP-0059
 inline constexpr std::string_view data_forms = "jabber:x:data";               // XEP-0004
+inline constexpr std::string_view pubsub = "http://jabber.org/protocol/pubsub";              // XEP-0060
+inline constexpr std::string_view pubsub_owner = "http://jabber.org/protocol/pubsub#owner";
+inline constexpr std::string_view pubsub_event = "http://jabber.org/protocol/pubsub#event";
+inline constexpr std::string_view pubsub_errors = "http://jabber.org/protocol/pubsub#errors";
+// FORM_TYPE values of the XEP-0060 data forms.
+inline constexpr std::string_view pubsub_node_config = "http://jabber.org/protocol/pubsub#node_config";
+inline constexpr std::string_view pubsub_publish_options = "http://jabber.org/protocol/pubsub#publish-options";
 
 // XEP-0227 (PIEFXIS), and the namespace of its drafts before 1.0, still read.
 inline constexpr std::string_view pie = "urn:xmpp:pie:0";
