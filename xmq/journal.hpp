@@ -19,7 +19,8 @@ public:
     virtual ~Journal() = default;
     // A stanza entered the hold (first time, or back after a delivery ended).
     virtual void held(std::string_view route, const KeptStanza& kept) = 0;
-    // A stanza left the hold without being delivered (expired, dropped, del).
+    // A stanza left the hold other than into an acked delivery: delivered on
+    // a once queue, expired, dropped, or its subscription ended.
     virtual void unheld(std::string_view route, std::string_view id) = 0;
     // A delivery is about to be sent; kept.attempts already counts it.
     virtual void delivering(std::string_view route, const KeptStanza& kept, std::string_view consumer) = 0;

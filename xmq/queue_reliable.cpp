@@ -182,7 +182,10 @@ bool Queue::send_copy(KeptStanza& kept, const xmpp::Jid& to, const std::string& 
 }
 
 void Queue::sent(KeptStanza kept, const std::string& consumer, TimePoint now) {
-    if (acked_) tracker_.add(std::move(kept), consumer, now + ack_timeout_);
+    if (acked_)
+        tracker_.add(std::move(kept), consumer, now + ack_timeout_);
+    else if (kept.held_since != TimePoint{})
+        journal_.unheld(route_, kept.id);  // delivered once from the hold: nothing left to keep
 }
 
 bool Queue::try_send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now) {

@@ -102,3 +102,23 @@ TEST_CASE("every change of kept state goes through the Journal") {
          "'><xmq xmlns='xmq:command' command='del' topic='t'/></iq>");
     CHECK(journal.log.back() == std::string("ended t ") + B);
 }
+
+TEST_CASE("a held stanza delivered on a once queue leaves the journal's hold") {
+    RecordingJournal journal;
+    FakeClock clock;
+    FakeSink sink;
+    conf::XmqConfig config = default_config();
+    config.queues[0].hold = 5;  // queue1: ANY, once
+    xmq::Engine engine(config, {"localhost"}, clock.fn(), journal);
+    auto send = [&](const std::string& text) {
+        xmpp::Element stanza = xml(text);
+        engine.handle(stanza, jid(stanza.attr_or("from")), sink);
+    };
+    send(std::string("<message from='") + P + "' to='" + Q1 + "'><xmq xmlns='xmq:topic' topic='t'/></message>");
+    REQUIRE(journal.log.size() == 1);
+    std::string id = journal.log[0].substr(5);
+    send(std::string("<iq type='set' id='s' from='") + A + "' to='" + Q1 +
+         "'><xmq xmlns='xmq:command' command='sub' topic='t' ttl='60'/></iq>");
+    CHECK(sink.deliveries.size() == 1);
+    CHECK(journal.log.back() == "unheld " + id);
+}
