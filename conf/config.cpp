@@ -349,11 +349,14 @@ private:
         const toml::array* a = r_.table_array(*t, "xmq", "queues");
         if (!a) return;
         std::vector<std::string> paths;  // of each accepted queue, for duplicate messages
+        std::vector<const toml::node*> dead_letter_nodes;  // of each accepted queue
         for (std::size_t i = 0; i < a->size(); ++i) {
             const toml::table* q = a->get(i)->as_table();
             if (!q) continue;
             const std::string path = TomlReader::index("xmq.queues", i);
-            r_.check_keys(*q, path, {"route", "type", "balance", "publish", "subscribe"});
+            r_.check_keys(*q, path,
+                          {"route", "type", "balance", "publish", "subscribe", "delivery", "ack_timeout",
+                           "max_attempts", "prefetch", "hold", "hold_ttl", "durable", "dead_letter"});
             QueueConfig queue;
             bool ok = true;
             if (q->contains("type"))
@@ -366,12 +369,83 @@ private:
                                 queue.balance) != nullptr;
             ok &= patterns(*q, path, "publish", queue.publish);
             ok &= patterns(*q, path, "subscribe", queue.subscribe);
+            ok &= reliability(*q, path, queue);
             if (!r_.require(*q, path, "route")) continue;
             std::string text;
             const toml::node* n = r_.string(*q, path, "route", text);
             if (!n || !route(*n, path, text, paths, queue.route) || !ok) continue;
             c_.xmq.queues.push_back(std::move(queue));
             paths.push_back(path);
+            dead_letter_nodes.push_back(q->get("dead_letter"));
+        }
+        dead_letters(paths, dead_letter_nodes);
+    }
+
+    // The reliability keys of one queue (docs/xmq.md "Reliable queues").
+    bool reliability(const toml::table& q, const std::string& path, QueueConfig& queue) {
+        const std::size_t errors_before = r_.error_count();
+        if (q.contains("delivery"))
+            r_.choice(q, path, "delivery", {{"once", DeliveryMode::once}, {"acked", DeliveryMode::acked}},
+                      queue.delivery);
+        r_.integer(q, path, "ack_timeout", 1, kMaxAckTimeout, queue.ack_timeout);
+        r_.integer(q, path, "max_attempts", 1, kMaxAttempts, queue.max_attempts);
+        r_.integer(q, path, "prefetch", 0, kMaxPrefetch, queue.prefetch);
+        r_.integer(q, path, "hold", 0, kMaxHold, queue.hold);
+        r_.integer(q, path, "hold_ttl", 1, kMaxHoldTtl, queue.hold_ttl);
+        bool durable = false;
+        if (const toml::node* n = r_.boolean(q, path, "durable", durable); n && durable) {
+            // Nothing is written to disk yet: accepting the key would promise
+            // a survival across restarts that the server does not keep.
+            r_.error(*n, TomlReader::join(path, "durable"),
+                     "durable queues are not supported yet (held and unacknowledged stanzas live in memory)");
+        }
+        if (q.contains("dead_letter")) {
+            std::string text;
+            if (const toml::node* n = r_.string(q, path, "dead_letter", text)) {
+                const auto domain = xmpp::Jid::normalize_domain(text);
+                if (!domain || domain->empty())
+                    r_.error(*n, TomlReader::join(path, "dead_letter"), in_quotes(text) + " is not a valid domain");
+                else
+                    queue.dead_letter = *domain;
+            }
+        }
+        if (queue.delivery == DeliveryMode::once) {
+            // These keys mean something only when deliveries are acknowledged.
+            for (std::string_view key : {"ack_timeout", "max_attempts", "prefetch", "dead_letter"})
+                if (const toml::node* n = q.get(key))
+                    r_.error(*n, TomlReader::join(path, key), "only valid with delivery = \"acked\"");
+        }
+        return r_.error_count() == errors_before;
+    }
+
+    // Every dead_letter names another configured queue, and following them
+    // never comes back to where it started (a dead letter would circle).
+    void dead_letters(const std::vector<std::string>& paths, const std::vector<const toml::node*>& nodes) {
+        auto index_of = [this](const std::string& route) -> std::optional<std::size_t> {
+            for (std::size_t j = 0; j < c_.xmq.queues.size(); ++j)
+                if (c_.xmq.queues[j].route == route) return j;
+            return std::nullopt;
+        };
+        for (std::size_t i = 0; i < c_.xmq.queues.size(); ++i) {
+            const QueueConfig& queue = c_.xmq.queues[i];
+            if (queue.dead_letter.empty()) continue;
+            const std::string key = TomlReader::join(paths[i], "dead_letter");
+            auto target = index_of(queue.dead_letter);
+            if (!target) {
+                r_.error(*nodes[i], key, in_quotes(queue.dead_letter) + " is not a configured queue route");
+                continue;
+            }
+            std::size_t hops = 0;
+            for (auto at = target; at && hops <= c_.xmq.queues.size(); ++hops) {
+                if (*at == i) {
+                    r_.error(*nodes[i], key,
+                             in_quotes(queue.dead_letter) +
+                                 (hops == 0 ? " is this queue itself" : " leads back to this queue"));
+                    break;
+                }
+                const std::string& next = c_.xmq.queues[*at].dead_letter;
+                at = next.empty() ? std::nullopt : index_of(next);
+            }
         }
     }
 

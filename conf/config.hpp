@@ -123,6 +123,14 @@ struct HttpConfig {
 
 enum class QueueType { any, all };
 enum class Balance { round_robin, least_load };
+enum class DeliveryMode { once, acked };  // docs/xmq.md "Reliable queues"
+
+// Bounds of the reliability keys: what a queue keeps is bounded by configuration.
+inline constexpr unsigned kMaxAckTimeout = 86400;     // s
+inline constexpr unsigned kMaxAttempts = 1000;
+inline constexpr unsigned kMaxPrefetch = 100000;      // per consumer
+inline constexpr unsigned kMaxHold = 1000000;         // per topic (ANY) or subscriber (ALL)
+inline constexpr unsigned kMaxHoldTtl = 30 * 86400;   // s
 
 struct QueueConfig {
     std::string route;  // normalised domain, a subdomain of a served host
@@ -131,6 +139,14 @@ struct QueueConfig {
     // JID patterns, normalised: "*@domain", "user@domain" or "domain".
     std::vector<std::string> publish;    // empty = users of the parent host
     std::vector<std::string> subscribe;  // same
+    // Reliable delivery (opt-in; the defaults are mod_xmq's behaviour).
+    DeliveryMode delivery = DeliveryMode::once;
+    unsigned ack_timeout = 30;   // s an acked delivery may stay unacknowledged
+    unsigned max_attempts = 5;   // deliveries of one stanza before it ends
+    unsigned prefetch = 0;       // unacknowledged deliveries per consumer; 0 = unlimited
+    unsigned hold = 0;           // stanzas kept per topic (ANY) / subscriber (ALL) while nobody takes them
+    unsigned hold_ttl = 3600;    // s a held stanza may wait
+    std::string dead_letter;     // normalised route of another queue; empty = none
 
     friend bool operator==(const QueueConfig&, const QueueConfig&) = default;
 };

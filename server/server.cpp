@@ -233,7 +233,7 @@ asio::awaitable<void> Server::Impl::sweep_queues() {
         timer.expires_after(parts->xmq->sweep_interval());
         co_await timer.async_wait(use_tuple);
         if (stopping) break;
-        if (auto removed = parts->xmq->sweep()) {
+        if (auto removed = parts->services.router->sweep_queues()) {
             XLOG(debug) << "xmq: " << removed << " expired subscriptions removed";
         }
     }

@@ -63,5 +63,7 @@ inline constexpr std::string_view pie_draft = "http://www.xmpp.org/extensions/xe
 inline constexpr std::string_view xmq_command = "xmq:command";
 inline constexpr std::string_view xmq_topic = "xmq:topic";
 inline constexpr std::string_view xmq_load = "xmq:load";
+inline constexpr std::string_view xmq_delivery = "xmq:delivery";  // delivery tag of acked queues
+inline constexpr std::string_view xmq_stats_form = "urn:xmq:stats";  // FORM_TYPE of a topic's disco#info form
 
 }  // namespace xmpp::ns

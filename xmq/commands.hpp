@@ -1,6 +1,7 @@
-// Command: one validated `<xmq xmlns='xmq:command'/>` request (docs/xmq.md §2).
-// parse_command() checks the element against the known commands (`sub`,
-// `del`) and their attributes in any order, and says which attribute is wrong
+// Command: one validated `<xmq xmlns='xmq:command'/>` request (docs/xmq.md §2,
+// and "Reliable queues" for ack/nack/durable). parse_command() checks the
+// element against the known commands (`sub`, `del`, `ack`, `nack`) and their
+// attributes in any order, and says which attribute is wrong
 // in the text of the bad-request the queue answers with; client input never
 // becomes a key of any table here. Pure functions; any thread.
 #pragma once
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "xmpp/element.hpp"
 #include "xmpp/result.hpp"
@@ -22,14 +24,22 @@ inline constexpr std::size_t kMaxTopicBytes = 1023;
 // A ttl above this is clamped to it (about 68 years): no time_point overflow.
 inline constexpr std::chrono::seconds kMaxTtl{2147483647};
 inline constexpr unsigned kMaxLoadValue = 100;
+// Delivery ids one ack/nack may settle: a client cannot make one command
+// cost without bound.
+inline constexpr std::size_t kMaxAckIds = 1000;
+// Longest delivery id accepted (the server's own ids are far shorter).
+inline constexpr std::size_t kMaxDeliveryIdBytes = 64;
 
-enum class CommandKind { sub, del };
+enum class CommandKind { sub, del, ack, nack };
 
 struct Command {
     CommandKind kind = CommandKind::sub;
     std::optional<std::string> topic;  // always set for sub; unset = every topic (del)
     std::chrono::seconds ttl{0};       // sub only
     unsigned load = 0;                 // sub only; 0 when absent
+    bool durable = false;              // sub only: durable='true'
+    std::vector<std::string> ids;      // ack/nack: one or more delivery ids, sorted, no duplicates
+    bool requeue = true;               // nack only
 };
 
 // Ok: the command; failure: the <text/> of the bad-request answer.

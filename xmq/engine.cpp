@@ -29,6 +29,18 @@ bool is_subdomain_of(std::string_view route, std::string_view host) {
     return route.size() > host.size() + 1 && route.ends_with(host) && route[route.size() - host.size() - 1] == '.';
 }
 
+// The sink a dead letter is published with: copies reach consumers, but the
+// dead-letter queue's answers (a refusal) have nobody to go to.
+class DeadLetterSink final : public Sink {
+public:
+    explicit DeadLetterSink(Sink& outer) : outer_(outer) {}
+    bool deliver(const xmpp::Jid& to, const xmpp::Element& stanza) override { return outer_.deliver(to, stanza); }
+    void reply(const xmpp::Element&) override {}
+
+private:
+    Sink& outer_;
+};
+
 }  // namespace
 
 struct Engine::Impl {
@@ -37,7 +49,29 @@ struct Engine::Impl {
         std::string parent_host;
     };
 
-    explicit Impl(Clock c) : clock(std::move(c)) {}
+    Impl(Clock c, Journal& j) : clock(std::move(c)), journal(j) {}
+
+    // A snapshot: the queues are then called without the route table's lock.
+    std::vector<std::shared_ptr<Queue>> queues() const {
+        std::shared_lock lock(mu);
+        std::vector<std::shared_ptr<Queue>> out;
+        out.reserve(routes.size());
+        for (const auto& [route, entry] : routes) out.push_back(entry.queue);
+        return out;
+    }
+
+    // Publishes what `queue` dead-lettered, once its lock is released. The
+    // configuration allows no dead-letter cycle, so this ends.
+    void publish_dead_letters(Queue& queue, Sink& sink) {
+        for (xmpp::Element& letter : queue.take_dead_letters()) {
+            std::shared_ptr<Queue> target = find(letter.attr_or("to"));
+            auto publisher = xmpp::Jid::parse(letter.attr_or("from"));
+            if (!target || !publisher) continue;  // the route went away in a reload
+            DeadLetterSink quiet(sink);
+            target->handle(letter, *publisher, quiet, clock(), per_client_limit.load(std::memory_order_relaxed));
+            publish_dead_letters(*target, sink);
+        }
+    }
 
     std::shared_ptr<Queue> find(std::string_view domain) const {
         std::shared_lock lock(mu);
@@ -52,14 +86,16 @@ struct Engine::Impl {
     }
 
     Clock clock;
+    Journal& journal;
     mutable std::shared_mutex mu;
     std::map<std::string, Entry, std::less<>> routes;
-    unsigned check_expires_time = 10;
+    unsigned sweep_seconds = 10;
+    std::atomic<bool> awaits_answers{false};
     std::atomic<std::size_t> per_client_limit{kDefaultMaxSubscriptionsPerClient};
 };
 
-Engine::Engine(const conf::XmqConfig& config, std::vector<std::string> hosts, Clock clock)
-    : impl_(std::make_unique<Impl>(std::move(clock))) {
+Engine::Engine(const conf::XmqConfig& config, std::vector<std::string> hosts, Clock clock, Journal& journal)
+    : impl_(std::make_unique<Impl>(std::move(clock), journal)) {
     reconfigure(config, std::move(hosts));
 }
 
@@ -87,22 +123,34 @@ void Engine::reconfigure(const conf::XmqConfig& config, std::vector<std::string>
         planned.push_back(std::move(p));
     }
 
+    unsigned sweep_seconds = config.check_expires_time;
+    bool awaits_answers = false;
+    for (const Planned& p : planned) {
+        if (p.config.delivery == conf::DeliveryMode::acked) {
+            sweep_seconds = std::min(sweep_seconds, p.config.ack_timeout);
+            awaits_answers |= p.config.type == conf::QueueType::any;
+        }
+        if (p.config.hold > 0) sweep_seconds = std::min(sweep_seconds, p.config.hold_ttl);
+    }
+
+    const TimePoint now = impl_->clock();
     std::unique_lock lock(impl_->mu);
     std::map<std::string, Impl::Entry, std::less<>> next;
     for (Planned& p : planned) {
         auto old = impl_->routes.find(p.config.route);
         std::shared_ptr<Queue> queue;
         if (old != impl_->routes.end()) {
-            queue = old->second.queue;
-            queue->configure(p.config, p.parent_host, config.max_load);
+            queue = old->second.queue;  // what it holds and has in flight stays
+            queue->configure(p.config, p.parent_host, config.max_load, now);
         } else {
-            queue = std::make_shared<Queue>(p.config, p.parent_host, config.max_load);
+            queue = std::make_shared<Queue>(p.config, p.parent_host, config.max_load, impl_->journal);
         }
         std::string route = p.config.route;
         next.emplace(std::move(route), Impl::Entry{std::move(queue), std::move(p.parent_host)});
     }
     impl_->routes.swap(next);
-    impl_->check_expires_time = config.check_expires_time;
+    impl_->sweep_seconds = sweep_seconds;
+    impl_->awaits_answers.store(awaits_answers, std::memory_order_relaxed);
 }
 
 bool Engine::is_route(std::string_view domain) const { return impl_->find(domain) != nullptr; }
@@ -134,25 +182,46 @@ void Engine::handle(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& si
         return;
     }
     queue->handle(stanza, from, sink, impl_->clock(), impl_->per_client_limit.load(std::memory_order_relaxed));
+    impl_->publish_dead_letters(*queue, sink);
 }
 
-void Engine::session_ended(const xmpp::Jid& full) {
+void Engine::session_ended(const xmpp::Jid& full, Sink& sink) {
     std::string key = full.full();
-    std::shared_lock lock(impl_->mu);
-    for (const auto& [route, entry] : impl_->routes) entry.queue->session_ended(key);
+    for (const std::shared_ptr<Queue>& queue : impl_->queues()) {
+        queue->session_ended(key, sink, impl_->clock());
+        impl_->publish_dead_letters(*queue, sink);
+    }
 }
 
-std::size_t Engine::sweep() {
+std::size_t Engine::sweep(Sink& sink) {
     auto now = impl_->clock();
-    std::shared_lock lock(impl_->mu);
     std::size_t removed = 0;
-    for (const auto& [route, entry] : impl_->routes) removed += entry.queue->sweep(now);
+    for (const std::shared_ptr<Queue>& queue : impl_->queues()) {
+        removed += queue->sweep(now, sink);
+        impl_->publish_dead_letters(*queue, sink);
+    }
     return removed;
 }
 
 std::chrono::seconds Engine::sweep_interval() const {
     std::shared_lock lock(impl_->mu);
-    return std::chrono::seconds(std::max(1U, impl_->check_expires_time));
+    return std::chrono::seconds(std::max(1U, impl_->sweep_seconds));
+}
+
+bool Engine::awaits_answers() const { return impl_->awaits_answers.load(std::memory_order_relaxed); }
+
+bool Engine::consumer_answer(const xmpp::Element& iq, const xmpp::Jid& from, const xmpp::Jid& to, Sink& sink) {
+    const std::string from_full = from.full();
+    const std::string to_full = to.full();
+    for (const std::shared_ptr<Queue>& queue : impl_->queues()) {
+        if (!queue->settles_by_answer()) continue;
+        switch (queue->consumer_answer(iq, from_full, to_full, sink, impl_->clock())) {
+            case Queue::Answer::not_ours: continue;
+            case Queue::Answer::settles: return false;
+            case Queue::Answer::late: return true;
+        }
+    }
+    return false;
 }
 
 std::vector<QueueStats> Engine::stats() const {

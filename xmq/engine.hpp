@@ -2,7 +2,9 @@
 // sockets. It owns the configured routes, their subscriptions (keyed by route,
 // topic and subscriber full JID, with ttl and load), expiry, ANY dispatch
 // (round-robin per topic, least-load), ALL fan-out, max_load, the publish/
-// subscribe allow lists, per-queue counters and the disco answers of routes.
+// subscribe allow lists, per-queue counters and the disco answers of routes;
+// and, on queues configured for it, reliable delivery: acknowledgements,
+// redelivery, prefetch, the hold, dead letters, durable subscriptions.
 //
 // The server hands it every stanza addressed to a route together with a Sink;
 // the engine answers the sender and forwards to consumers only through it.
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "xmq/journal.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/jid.hpp"
 
@@ -54,6 +57,15 @@ struct QueueStats {
     std::uint64_t consumers_gone = 0;   // deliver() failed: that client's subscriptions removed
     std::uint64_t expired = 0;          // subscriptions removed because their ttl ran out
     std::size_t topics = 0;             // topics with at least one subscription
+    // Reliable queues (docs/xmq.md "Reliable queues"):
+    std::size_t held = 0;                  // stanzas waiting in the hold now
+    std::size_t unacked = 0;               // deliveries not yet acknowledged now
+    std::uint64_t acked = 0;               // deliveries settled by ack or iq answer
+    std::uint64_t redelivered = 0;         // deliveries with attempt > 1
+    std::uint64_t dead_lettered = 0;       // stanzas handed to the dead-letter route
+    std::uint64_t held_expired = 0;        // held stanzas dropped after hold_ttl
+    std::uint64_t rejected_hold_full = 0;  // publish refused: the topic's hold is full
+    std::uint64_t late_answers = 0;        // iq answers of an earlier consumer, dropped
 };
 
 // Subscriptions one client (full JID) may hold on one route.
@@ -64,8 +76,10 @@ inline constexpr std::size_t kMaxDiscoItems = 1000;
 class Engine {
 public:
     // `hosts` are the served virtual hosts: routes must be subdomains of one.
+    // `journal` hears of every change to what reliable queues keep (it must
+    // outlive the engine); the default records nothing.
     Engine(const conf::XmqConfig& config, std::vector<std::string> hosts,
-           Clock clock = [] { return std::chrono::steady_clock::now(); });
+           Clock clock = [] { return std::chrono::steady_clock::now(); }, Journal& journal = no_journal());
     ~Engine();
 
     // Applies a new configuration (SIGHUP): routes added or removed, type,
@@ -85,13 +99,25 @@ public:
     // (already stamped in stanza's 'from').
     void handle(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& sink);
 
-    // Removes every subscription of this full JID on every route.
-    void session_ended(const xmpp::Jid& full);
+    // Removes every subscription of this full JID on every route (durable
+    // ones stay, away); what it had unacknowledged is redelivered via `sink`.
+    void session_ended(const xmpp::Jid& full, Sink& sink);
 
-    // Removes expired subscriptions; returns how many. Called every
-    // check_expires_time seconds by the server (sweep_interval(), at least 1 s).
-    std::size_t sweep();
+    // Removes expired subscriptions (returns how many), redelivers deliveries
+    // past ack_timeout, drops held stanzas past hold_ttl. Called every
+    // sweep_interval() by the server: check_expires_time, or the shortest
+    // ack_timeout / hold_ttl when shorter, at least 1 s.
+    std::size_t sweep(Sink& sink);
     std::chrono::seconds sweep_interval() const;
+
+    // Whether some queue may wait for consumers' iq answers (an acked ANY
+    // queue is configured): only then need answers go through consumer_answer().
+    bool awaits_answers() const;
+    // An iq result/error from `from` to `to` (both full JIDs). True when it is
+    // a late answer of a consumer that no longer holds the request: the
+    // caller drops it. Otherwise the caller routes it on (it may have settled
+    // a delivery).
+    bool consumer_answer(const xmpp::Element& iq, const xmpp::Jid& from, const xmpp::Jid& to, Sink& sink);
 
     std::vector<QueueStats> stats() const;
 

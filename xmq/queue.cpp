@@ -21,8 +21,8 @@ std::string_view topic_of(const xmpp::Element& stanza) {
 
 }  // namespace
 
-Queue::Queue(const conf::QueueConfig& config, std::string parent_host, unsigned max_load)
-    : route_(config.route), registry_(config.balance, max_load) {
+Queue::Queue(const conf::QueueConfig& config, std::string parent_host, unsigned max_load, Journal& journal)
+    : route_(config.route), registry_(config.balance, max_load), journal_(journal) {
     apply(config, std::move(parent_host), max_load);
 }
 
@@ -33,21 +33,37 @@ void Queue::apply(const conf::QueueConfig& config, std::string parent_host, unsi
     registry_.set_policy(config.balance, max_load);
     counters_.route = route_;
     counters_.type = type_;
+    // What is held or in flight stays through a reload; the new values
+    // apply to what comes next (a lowered hold refuses new stanzas only).
+    acked_ = config.delivery == conf::DeliveryMode::acked;
+    ack_timeout_ = std::chrono::seconds(config.ack_timeout);
+    max_attempts_ = config.max_attempts;
+    prefetch_ = config.prefetch;
+    hold_ = config.hold;
+    hold_ttl_ = std::chrono::seconds(config.hold_ttl);
+    dead_letter_ = config.dead_letter;
 }
 
-void Queue::configure(const conf::QueueConfig& config, std::string parent_host, unsigned max_load) {
+void Queue::configure(const conf::QueueConfig& config, std::string parent_host, unsigned max_load, TimePoint now) {
     std::lock_guard lock(mu_);
     apply(config, std::move(parent_host), max_load);
     registry_.remove_clients_if([this](const xmpp::Jid& jid) { return !subscribe_.allows(jid); });
+    settle_ended(nullptr, now);  // no sink here: ANY redeliveries wait in the hold
 }
 
 void Queue::handle(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& sink, TimePoint now,
                    std::size_t per_client_limit) {
     std::lock_guard lock(mu_);
+    dispatch(stanza, from, sink, now, per_client_limit);
+    settle_ended(&sink, now);  // subscriptions that ended meanwhile (expiry, gone consumers)
+}
+
+void Queue::dispatch(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& sink, TimePoint now,
+                     std::size_t per_client_limit) {
     const std::string& kind = stanza.name();
     std::string_view type = stanza.attr_or("type");
     if (kind == "presence") {
-        on_presence(stanza, from, now);
+        on_presence(stanza, from, sink, now);
     } else if (kind == "message") {
         if (type == "error") {
             ++counters_.dropped;  // never answered: no error loops
@@ -61,14 +77,14 @@ void Queue::handle(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& sin
     }
 }
 
-void Queue::on_presence(const xmpp::Element& stanza, const xmpp::Jid& from, TimePoint now) {
+void Queue::on_presence(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& sink, TimePoint now) {
     std::string_view type = stanza.attr_or("type");
     if (type.empty()) {
         std::optional<unsigned> load;
         if (const xmpp::Element* x = stanza.child_ns(xmpp::ns::xmq_load)) load = parse_load(x->attr_or("load"));
-        registry_.renew(from.full(), now, load);
+        if (registry_.renew(from.full(), now, load) > 0) drain(sink, now);  // renewed or lighter: may take held ones
     } else if (type == "unavailable") {
-        registry_.unsubscribe_all(from.full());
+        client_gone(from.full(), &sink, now);
     } else if (type == "error") {
         ++counters_.dropped;
     }
@@ -114,8 +130,19 @@ void Queue::on_command(const xmpp::Element& stanza, const xmpp::Element& command
     }
     const Command& cmd = parsed.value();
     std::string full = from.full();
+    if (cmd.kind == CommandKind::ack || cmd.kind == CommandKind::nack) {
+        on_settle(stanza, cmd, full, sink, now);
+        return;
+    }
     if (cmd.kind == CommandKind::sub) {
-        auto outcome = registry_.subscribe(from, *cmd.topic, cmd.ttl, cmd.load, now, per_client_limit);
+        if (cmd.durable && type_ != conf::QueueType::all) {
+            ++counters_.rejected_bad_request;
+            sink.reply(xmpp::make_error_reply(stanza, xmpp::StanzaError::bad_request,
+                                              "durable='true' is only for ALL queues"));
+            return;
+        }
+        auto outcome =
+            registry_.subscribe(from, *cmd.topic, cmd.ttl, cmd.load, now, per_client_limit, cmd.durable);
         if (outcome == SubscriptionRegistry::Outcome::limit_reached) {
             ++counters_.rejected_limit;
             sink.reply(xmpp::make_error_reply(
@@ -123,8 +150,15 @@ void Queue::on_command(const xmpp::Element& stanza, const xmpp::Element& command
                 "Too many subscriptions on this queue: at most " + std::to_string(per_client_limit) + " per client"));
             return;
         }
-    } else if (cmd.topic) {
-        registry_.unsubscribe(full, *cmd.topic, now);
+        if (cmd.durable) journal_.durable_subscribed(route_, *cmd.topic, full);
+        sink.reply(iq_result(stanza, full, route_));
+        drain(sink, now);  // a new or returning consumer takes what is held for it
+        return;
+    }
+    if (cmd.topic) {
+        const bool durable = registry_.durable(full, *cmd.topic);
+        if (registry_.unsubscribe(full, *cmd.topic, now) && durable)
+            journal_.durable_ended(route_, *cmd.topic, full);
     } else {
         registry_.unsubscribe_all(full);
     }
@@ -148,6 +182,10 @@ void Queue::publish(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& si
         ++counters_.rejected_unsupported;
         sink.reply(xmpp::make_error_reply(stanza, xmpp::StanzaError::feature_not_implemented,
                                           "An iq request cannot go to an ALL queue"));
+        return;
+    }
+    if (keeps_stanzas()) {
+        publish_kept(stanza, from, topic, sink, now);
         return;
     }
     ++counters_.published;
@@ -178,12 +216,16 @@ void Queue::publish(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& si
 void Queue::disco_info(const xmpp::Element& stanza, const xmpp::Element& query, const xmpp::Jid& from,
                        Sink& sink, TimePoint now) {
     const std::string* node = query.attr("node");
-    if (node != nullptr && !registry_.has_topic(*node, now)) {
+    if (node != nullptr && !registry_.has_topic(*node, now) && held_.topic_size(*node) == 0 &&
+        tracker_.topic_size(*node) == 0) {
         sink.reply(xmpp::make_error_reply(stanza, xmpp::StanzaError::item_not_found));
         return;
     }
     xmpp::Element reply = iq_result(stanza, from.full(), route_);
-    reply.add_child(disco_info_query(type_, node));
+    xmpp::Element& info = reply.add_child(disco_info_query(type_, node));
+    if (node != nullptr)
+        info.add_child(topic_stats_form(
+            TopicStats{registry_.eligible(*node, now), held_.topic_size(*node), tracker_.topic_size(*node)}));
     sink.reply(reply);
 }
 
@@ -204,20 +246,19 @@ void Queue::disco_items(const xmpp::Element& stanza, const xmpp::Element& query,
         }
     } else {
         topics = registry_.topics(now, kMaxDiscoItems);
+        if (keeps_stanzas() || held_.size() > 0 || tracker_.size() > 0)
+            for (TopicInfo& topic : topics)
+                topic.kept = TopicInfo::Kept{held_.topic_size(topic.name), tracker_.topic_size(topic.name)};
     }
     xmpp::Element reply = iq_result(stanza, from.full(), route_);
     reply.add_child(disco_items_query(route_, topics, node));
     sink.reply(reply);
 }
 
-void Queue::session_ended(std::string_view full) {
+void Queue::session_ended(std::string_view full, Sink& sink, TimePoint now) {
     std::lock_guard lock(mu_);
-    registry_.unsubscribe_all(full);
-}
-
-std::size_t Queue::sweep(TimePoint now) {
-    std::lock_guard lock(mu_);
-    return registry_.remove_expired(now);
+    client_gone(std::string(full), &sink, now);
+    settle_ended(&sink, now);
 }
 
 QueueStats Queue::stats(TimePoint now) const {
@@ -226,6 +267,8 @@ QueueStats Queue::stats(TimePoint now) const {
     s.consumers = registry_.live(now);
     s.topics = registry_.topic_count();
     s.expired = registry_.expired_total();
+    s.held = held_.size();
+    s.unacked = tracker_.size();
     return s;
 }
 

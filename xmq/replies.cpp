@@ -42,11 +42,35 @@ xmpp::Element disco_items_query(std::string_view route, const std::vector<TopicI
         xmpp::Element item("item", std::string(xmpp::ns::disco_items));
         item.set_attr("jid", std::string(route));
         item.set_attr("node", topic.name);
-        item.set_attr("name", topic.name + " (" + std::to_string(topic.eligible) +
-                                  (topic.eligible == 1 ? " consumer)" : " consumers)"));
+        std::string name = topic.name + " (" + std::to_string(topic.eligible) +
+                           (topic.eligible == 1 ? " consumer" : " consumers");
+        if (topic.kept)
+            name += ", " + std::to_string(topic.kept->held) + " held, " + std::to_string(topic.kept->unacked) +
+                    " unacked";
+        item.set_attr("name", name + ")");
         query.add_child(std::move(item));
     }
     return query;
+}
+
+xmpp::Element topic_stats_form(const TopicStats& stats) {
+    const std::string ns(xmpp::ns::data_forms);
+    xmpp::Element form("x", ns);
+    form.set_attr("type", "result");
+    auto field = [&](std::string var, std::string value, const char* type) {
+        xmpp::Element f("field", ns);
+        f.set_attr("var", std::move(var));
+        if (type != nullptr) f.set_attr("type", type);
+        xmpp::Element v("value", ns);
+        v.add_text(std::move(value));
+        f.add_child(std::move(v));
+        form.add_child(std::move(f));
+    };
+    field("FORM_TYPE", std::string(xmpp::ns::xmq_stats_form), "hidden");
+    field("consumers", std::to_string(stats.consumers), nullptr);
+    field("held", std::to_string(stats.held), nullptr);
+    field("unacked", std::to_string(stats.unacked), nullptr);
+    return form;
 }
 
 }  // namespace xmq

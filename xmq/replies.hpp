@@ -20,10 +20,20 @@ xmpp::Element iq_result(const xmpp::Element& request, const std::string& to, std
 xmpp::Element disco_info_query(conf::QueueType type, const std::string* node);
 
 // <query xmlns='disco#items' [node]> with one item per topic:
-// jid=route, node=topic, name="topic (N consumers)" (N eligible now).
+// jid=route, node=topic, name="topic (N consumers)" (N eligible now), on a
+// reliable queue "topic (N consumers, H held, U unacked)".
 xmpp::Element disco_items_query(std::string_view route, const std::vector<TopicInfo>& topics,
                                 const std::string* node);
 
 std::string_view queue_identity_name(conf::QueueType type);
+
+struct TopicStats {
+    std::size_t consumers = 0;  // eligible now
+    std::size_t held = 0;
+    std::size_t unacked = 0;
+};
+// The XEP-0128 form of a topic's disco#info: FORM_TYPE urn:xmq:stats with
+// the fields consumers, held and unacked.
+xmpp::Element topic_stats_form(const TopicStats& stats);
 
 }  // namespace xmq

@@ -10,7 +10,7 @@ SubscriptionRegistry::SubscriptionRegistry(conf::Balance balance, unsigned max_l
 SubscriptionRegistry::~SubscriptionRegistry() = default;
 
 void SubscriptionRegistry::make_ready(Subscription& s) {
-    if (s.ready || s.load > max_load_) return;
+    if (s.ready || s.away || s.load > max_load_) return;
     s.rank = balance_ == conf::Balance::least_load ? s.load : 0;
     s.topic->ready.insert(ReadyKey{s.rank, s.turn, &s});
     s.ready = true;
@@ -23,6 +23,10 @@ void SubscriptionRegistry::unready(Subscription& s) {
 }
 
 void SubscriptionRegistry::set_expiry(Subscription& s, TimePoint expiry) {
+    if (s.durable) {
+        s.expiry = expiry;  // kept for when it stops being durable; not in the expiry index
+        return;
+    }
     auto node = expiry_.extract(ExpiryKey{s.expiry, s.seq, &s});
     s.expiry = expiry;
     if (node) {
@@ -33,8 +37,23 @@ void SubscriptionRegistry::set_expiry(Subscription& s, TimePoint expiry) {
     }
 }
 
+void SubscriptionRegistry::set_durable(Subscription& s, bool durable) {
+    if (s.durable == durable) return;
+    if (durable) {
+        expiry_.erase(ExpiryKey{s.expiry, s.seq, &s});
+        ++durable_count_;
+    } else {
+        expiry_.insert(ExpiryKey{s.expiry, s.seq, &s});
+        --durable_count_;
+    }
+    s.durable = durable;
+}
+
 void SubscriptionRegistry::detach(Subscription& s) {
+    ended_.push_back(EndedSubscription{s.client->full, s.topic->name});
     unready(s);
+    if (s.away) s.topic->away.erase(&s);
+    if (s.durable) --durable_count_;
     expiry_.erase(ExpiryKey{s.expiry, s.seq, &s});
     if (--s.topic->subscriptions == 0) topics_.erase(topics_.find(std::string_view(s.topic->name)));
     s.topic = nullptr;
@@ -61,7 +80,8 @@ void SubscriptionRegistry::set_policy(conf::Balance balance, unsigned max_load) 
 
 SubscriptionRegistry::Outcome SubscriptionRegistry::subscribe(const xmpp::Jid& who, std::string_view topic,
                                                               std::chrono::seconds ttl, unsigned load,
-                                                              TimePoint now, std::size_t per_client_limit) {
+                                                              TimePoint now, std::size_t per_client_limit,
+                                                              bool durable) {
     remove_expired(now);
     std::string full = who.full();
     auto cit = clients_.find(full);
@@ -70,9 +90,14 @@ SubscriptionRegistry::Outcome SubscriptionRegistry::subscribe(const xmpp::Jid& w
         if (sit != cit->second.subs.end()) {
             Subscription& s = *sit->second;
             unready(s);
+            if (s.away) {
+                s.topic->away.erase(&s);
+                s.away = false;
+            }
             s.ttl = ttl;
             s.load = load;
             set_expiry(s, now + ttl);
+            set_durable(s, durable);
             make_ready(s);
             return Outcome::replaced;
         }
@@ -102,7 +127,12 @@ SubscriptionRegistry::Outcome SubscriptionRegistry::subscribe(const xmpp::Jid& w
     client.subs.emplace(std::string(topic), std::move(sub));
     ++s.topic->subscriptions;
     ++size_;
-    expiry_.insert(ExpiryKey{s.expiry, s.seq, &s});
+    if (durable) {
+        s.durable = true;
+        ++durable_count_;
+    } else {
+        expiry_.insert(ExpiryKey{s.expiry, s.seq, &s});
+    }
     make_ready(s);
     return Outcome::created;
 }
@@ -113,10 +143,35 @@ bool SubscriptionRegistry::unsubscribe(std::string_view who_full, std::string_vi
     if (cit == clients_.end()) return false;
     auto sit = cit->second.subs.find(topic);
     if (sit == cit->second.subs.end()) return false;
-    detach(*sit->second);
-    cit->second.subs.erase(sit);
-    if (cit->second.subs.empty()) clients_.erase(cit);
+    erase_subscription(*sit->second);
     return true;
+}
+
+void SubscriptionRegistry::erase_subscription(Subscription& s) {
+    Client& client = *s.client;
+    auto sit = client.subs.find(s.topic->name);
+    detach(s);
+    client.subs.erase(sit);  // destroys s
+    if (client.subs.empty()) clients_.erase(clients_.find(std::string_view(client.full)));
+}
+
+std::size_t SubscriptionRegistry::client_left(std::string_view full) {
+    auto cit = clients_.find(full);
+    if (cit == clients_.end()) return 0;
+    if (durable_count_ == 0) return erase_client(full);
+    std::vector<Subscription*> doomed;
+    for (auto& [name, sub] : cit->second.subs) {
+        Subscription& s = *sub;
+        if (!s.durable) {
+            doomed.push_back(&s);
+        } else if (!s.away) {
+            unready(s);
+            s.away = true;
+            s.topic->away.insert(&s);
+        }
+    }
+    for (Subscription* s : doomed) erase_subscription(*s);  // may erase the client last
+    return doomed.size();
 }
 
 std::size_t SubscriptionRegistry::erase_client(std::string_view full) {
@@ -158,12 +213,7 @@ std::size_t SubscriptionRegistry::remove_clients_if(const std::function<bool(con
 std::size_t SubscriptionRegistry::remove_expired(TimePoint now) {
     std::size_t n = 0;
     while (!expiry_.empty() && expiry_.begin()->expiry <= now) {
-        Subscription& s = *expiry_.begin()->sub;
-        Client& client = *s.client;
-        auto sit = client.subs.find(s.topic->name);
-        detach(s);
-        client.subs.erase(sit);  // destroys s
-        if (client.subs.empty()) clients_.erase(clients_.find(std::string_view(client.full)));
+        erase_subscription(*expiry_.begin()->sub);
         ++n;
     }
     expired_total_ += n;
@@ -191,7 +241,7 @@ SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_one(std::string_vie
         }
         ++result.gone;
         std::string full = s.client->full;
-        erase_client(full);
+        client_left(full);
     }
 }
 
@@ -209,9 +259,64 @@ SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_all(std::string_vie
         else
             gone.push_back(client.full);
     }
-    for (const std::string& full : gone) erase_client(full);
+    for (const std::string& full : gone) client_left(full);
     result.gone = gone.size();
     return result;
+}
+
+SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_one_if(std::string_view topic_name, TimePoint now,
+                                                                    FunctionRef<bool(const std::string&)> accept,
+                                                                    DeliverFn deliver) {
+    remove_expired(now);
+    Dispatch result;
+    for (;;) {
+        Topic* topic = find_topic(topic_name);
+        if (topic == nullptr) return result;
+        auto it = topic->ready.begin();
+        while (it != topic->ready.end() && !accept(it->sub->client->full)) ++it;
+        if (it == topic->ready.end()) return result;
+        Subscription& s = *it->sub;
+        if (deliver(s.client->jid, s.client->full)) {
+            auto node = topic->ready.extract(it);
+            s.turn = ++next_turn_;
+            node.value().turn = s.turn;
+            topic->ready.insert(std::move(node));
+            result.delivered = 1;
+            return result;
+        }
+        ++result.gone;
+        std::string full = s.client->full;
+        client_left(full);
+    }
+}
+
+void SubscriptionRegistry::for_each_subscriber(
+    std::string_view topic_name, TimePoint now,
+    FunctionRef<void(const xmpp::Jid&, const std::string&, bool away)> visit) {
+    remove_expired(now);
+    Topic* topic = find_topic(topic_name);
+    if (topic == nullptr) return;
+    for (const ReadyKey& key : topic->ready) visit(key.sub->client->jid, key.sub->client->full, false);
+    for (const Subscription* s : topic->away) visit(s->client->jid, s->client->full, true);
+}
+
+bool SubscriptionRegistry::subscribed(std::string_view who_full, std::string_view topic) const {
+    auto cit = clients_.find(who_full);
+    return cit != clients_.end() && cit->second.subs.find(topic) != cit->second.subs.end();
+}
+
+bool SubscriptionRegistry::present(std::string_view who_full, std::string_view topic) const {
+    auto cit = clients_.find(who_full);
+    if (cit == clients_.end()) return false;
+    auto sit = cit->second.subs.find(topic);
+    return sit != cit->second.subs.end() && !sit->second->away;
+}
+
+bool SubscriptionRegistry::durable(std::string_view who_full, std::string_view topic) const {
+    auto cit = clients_.find(who_full);
+    if (cit == clients_.end()) return false;
+    auto sit = cit->second.subs.find(topic);
+    return sit != cit->second.subs.end() && sit->second->durable;
 }
 
 std::size_t SubscriptionRegistry::eligible(std::string_view topic_name, TimePoint now) {
@@ -235,7 +340,7 @@ std::vector<TopicInfo> SubscriptionRegistry::topics(TimePoint now, std::size_t m
                       [](const Topic* a, const Topic* b) { return a->name < b->name; });
     std::vector<TopicInfo> out;
     out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) out.push_back(TopicInfo{all[i]->name, all[i]->ready.size()});
+    for (std::size_t i = 0; i < n; ++i) out.push_back(TopicInfo{all[i]->name, all[i]->ready.size(), std::nullopt});
     return out;
 }
 

@@ -12,6 +12,9 @@
 //    expired subscription never receives anything even before sweep().
 //  - per client (full JID), its subscriptions by topic: presence renewal,
 //    unavailable presence and session end cost O(own subscriptions).
+//  - durable subscriptions (ALL queues, docs/xmq.md "Reliable queues") have
+//    no expiry; when their client leaves they stay, "away" (out of the ready
+//    set, listed per topic), until the same full JID subscribes again.
 //
 // ANY dispatch costs O(log n) (one node re-keyed in place, no allocation); ALL
 // fan-out O(eligible); subscribe/renew/remove O(log n) each.
@@ -28,6 +31,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "conf/config.hpp"
@@ -65,6 +69,19 @@ struct StringHash {
 struct TopicInfo {
     std::string name;
     std::size_t eligible = 0;
+    // Reliable queues: what the topic keeps (held, unacknowledged).
+    struct Kept {
+        std::size_t held = 0;
+        std::size_t unacked = 0;
+    };
+    std::optional<Kept> kept;
+};
+
+// A subscription that ended (del, expiry, unavailable, session end, a failed
+// delivery), for the queue to settle what it had in flight.
+struct EndedSubscription {
+    std::string full;
+    std::string topic;
 };
 
 class SubscriptionRegistry {
@@ -81,11 +98,17 @@ public:
     // Creates (who, topic) or replaces its ttl and load; expiry = now + ttl.
     // A client already holding `per_client_limit` subscriptions may replace
     // one but not create another.
+    // A durable subscription never expires and survives client_left(); a
+    // durable subscription that was away becomes ready again.
     Outcome subscribe(const xmpp::Jid& who, std::string_view topic, std::chrono::seconds ttl,
-                      unsigned load, TimePoint now, std::size_t per_client_limit);
+                      unsigned load, TimePoint now, std::size_t per_client_limit, bool durable = false);
     bool unsubscribe(std::string_view who_full, std::string_view topic, TimePoint now);
-    // Removes every subscription of this client; returns how many.
+    // Removes every subscription of this client, durable ones too; returns how many.
     std::size_t unsubscribe_all(std::string_view who_full);
+    // The client went away (session end, unavailable presence, failed
+    // delivery): its subscriptions are removed, except durable ones, which
+    // stay away. Returns how many were removed.
+    std::size_t client_left(std::string_view who_full);
     // Renews every subscription of this client (expiry = now + its ttl) and,
     // when given, sets their load. Returns how many.
     std::size_t renew(std::string_view who_full, TimePoint now, std::optional<unsigned> load);
@@ -103,6 +126,23 @@ public:
     Dispatch deliver_one(std::string_view topic, TimePoint now, DeliverFn deliver);
     // ALL: offers the stanza to every eligible consumer.
     Dispatch deliver_all(std::string_view topic, TimePoint now, DeliverFn deliver);
+    // ANY with a per-consumer condition (prefetch): offers the stanza to the
+    // first eligible consumer in rotation that `accept` takes.
+    Dispatch deliver_one_if(std::string_view topic, TimePoint now, FunctionRef<bool(const std::string&)> accept,
+                            DeliverFn deliver);
+    // Every subscriber of a topic that may be sent something or kept for:
+    // eligible ones (away = false) and durable ones that are away (away = true).
+    void for_each_subscriber(std::string_view topic, TimePoint now,
+                             FunctionRef<void(const xmpp::Jid&, const std::string&, bool away)> visit);
+    // Whether (who, topic) exists (eligible or not, present or away) / is durable.
+    bool subscribed(std::string_view who_full, std::string_view topic) const;
+    bool durable(std::string_view who_full, std::string_view topic) const;
+    // Whether (who, topic) exists and its client is here (not away).
+    bool present(std::string_view who_full, std::string_view topic) const;
+    bool has_durable() const { return durable_count_ > 0; }
+    // Every subscription that ended since the last call, for the owner to
+    // settle what it had in flight (the Queue drains it after each operation).
+    std::vector<EndedSubscription> take_ended() { return std::exchange(ended_, {}); }
 
     std::size_t eligible(std::string_view topic, TimePoint now);
     bool has_topic(std::string_view topic, TimePoint now);
@@ -143,10 +183,13 @@ private:
         std::uint64_t turn = 0;  // rotation stamp, lower is served sooner
         unsigned rank = 0;       // key in the ready set while `ready`
         bool ready = false;
+        bool durable = false;    // no expiry; stays (away) when its client leaves
+        bool away = false;       // durable and its client gone: listed in topic->away
     };
     struct Topic {
         std::string name;
         std::set<ReadyKey> ready;
+        std::set<Subscription*> away;
         std::size_t subscriptions = 0;
     };
     struct Client {
@@ -162,6 +205,9 @@ private:
     // the caller erases it from its client's map.
     void detach(Subscription& s);
     std::size_t erase_client(std::string_view full);
+    // Removes one subscription (and its client when that was the last).
+    void erase_subscription(Subscription& s);
+    void set_durable(Subscription& s, bool durable);
     Topic* find_topic(std::string_view name);
 
     std::unordered_map<std::string, Topic, StringHash, std::equal_to<>> topics_;
@@ -173,6 +219,8 @@ private:
     std::uint64_t next_turn_ = 0;
     std::size_t size_ = 0;
     std::uint64_t expired_total_ = 0;
+    std::size_t durable_count_ = 0;
+    std::vector<EndedSubscription> ended_;
 };
 
 }  // namespace xmq

@@ -34,7 +34,7 @@ bool after(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(
 // The end of a bound resource for the rest of the server: its XMQ
 // subscriptions go, then the modules' session_ended hooks run.
 void end_resource(Services& services, const xmpp::Jid& full) {
-    if (services.xmq) services.xmq->session_ended(full);
+    if (services.router) services.router->queue_session_ended(full);
     if (services.modules)
         for (const auto& hook : services.modules->hooks().session_ended) hook(full);
 }

@@ -165,6 +165,14 @@ std::string prometheus_text(const Gauges& gauges) {
         {"xmqd_xmq_expired_total", "Subscriptions removed because their ttl ran out.", &xmq::QueueStats::expired},
         {"xmqd_xmq_consumers_gone_total", "Consumers removed because delivery to them failed.",
          &xmq::QueueStats::consumers_gone},
+        {"xmqd_xmq_acked_total", "Deliveries of an acked queue settled by ack or iq answer.",
+         &xmq::QueueStats::acked},
+        {"xmqd_xmq_redelivered_total", "Deliveries sent again (attempt above 1).", &xmq::QueueStats::redelivered},
+        {"xmqd_xmq_dead_lettered_total", "Stanzas handed to the dead-letter route.",
+         &xmq::QueueStats::dead_lettered},
+        {"xmqd_xmq_held_expired_total", "Held stanzas dropped after hold_ttl.", &xmq::QueueStats::held_expired},
+        {"xmqd_xmq_late_answers_total", "iq answers of a consumer that no longer held the request, dropped.",
+         &xmq::QueueStats::late_answers},
     };
     for (const Field& f : fields) {
         w.family(f.name, "counter", f.help);
@@ -177,6 +185,7 @@ std::string prometheus_text(const Gauges& gauges) {
         {"bad_request", &xmq::QueueStats::rejected_bad_request},
         {"unsupported", &xmq::QueueStats::rejected_unsupported},
         {"limit", &xmq::QueueStats::rejected_limit},
+        {"hold_full", &xmq::QueueStats::rejected_hold_full},
     };
     w.family("xmqd_xmq_rejected_total", "counter", "Stanzas a queue refused, by reason.");
     for (const auto& q : queues)
@@ -187,6 +196,10 @@ std::string prometheus_text(const Gauges& gauges) {
     for (const auto& q : queues) w.sample("xmqd_xmq_consumers", "route=\"" + label(q.route) + "\"", q.consumers);
     w.family("xmqd_xmq_topics", "gauge", "Topics of a queue with at least one subscription.");
     for (const auto& q : queues) w.sample("xmqd_xmq_topics", "route=\"" + label(q.route) + "\"", q.topics);
+    w.family("xmqd_xmq_held", "gauge", "Stanzas waiting in a queue's hold.");
+    for (const auto& q : queues) w.sample("xmqd_xmq_held", "route=\"" + label(q.route) + "\"", q.held);
+    w.family("xmqd_xmq_unacked", "gauge", "Deliveries of a queue not yet acknowledged.");
+    for (const auto& q : queues) w.sample("xmqd_xmq_unacked", "route=\"" + label(q.route) + "\"", q.unacked);
     return w.take();
 }
 
@@ -226,7 +239,13 @@ std::string status_json(const Gauges& gauges) {
         out += ",\"delivered\":" + std::to_string(q.delivered);
         out += ",\"rejected\":" +
                std::to_string(q.rejected_no_topic + q.rejected_no_recipients + q.rejected_forbidden +
-                              q.rejected_bad_request + q.rejected_unsupported + q.rejected_limit);
+                              q.rejected_bad_request + q.rejected_unsupported + q.rejected_limit +
+                              q.rejected_hold_full);
+        out += ",\"held\":" + std::to_string(q.held);
+        out += ",\"unacked\":" + std::to_string(q.unacked);
+        out += ",\"redelivered\":" + std::to_string(q.redelivered);
+        out += ",\"dead_lettered\":" + std::to_string(q.dead_lettered);
+        out += ",\"expired\":" + std::to_string(q.held_expired);
         out += '}';
     }
     out += "]}";

@@ -15,17 +15,33 @@ namespace {
 // both through the Delivery.
 class QueueSink final : public xmq::Sink {
 public:
-    QueueSink(Router& router, const xmpp::Jid& publisher) : router_(router), publisher_(publisher) {}
+    // `publisher`: the client whose stanza is being handled, or null for
+    // work no stanza carries (session end, sweep).
+    QueueSink(Router& router, const xmpp::Jid* publisher) : router_(router), publisher_(publisher) {}
     bool deliver(const xmpp::Jid& to, const xmpp::Element& stanza) override {
-        return router_.delivery().to_resource(stanza, publisher_, to, DeliveryKind::queue) !=
-               Delivery::Reach::no_session;
+        // A copy's 'from' is its publisher, who is not the sender at hand
+        // when a held or redelivered stanza goes out (after an ack, a sub...).
+        const std::string* from = stanza.attr("from");
+        if (publisher_ != nullptr && (from == nullptr || *from == publisher_->full()))
+            return reach(stanza, *publisher_, to);
+        auto parsed = from ? xmpp::Jid::parse(*from) : std::nullopt;
+        return parsed && reach(stanza, *parsed, to);
     }
     void reply(const xmpp::Element& stanza) override { router_.send(stanza); }
 
 private:
+    bool reach(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
+        return router_.delivery().to_resource(stanza, from, to, DeliveryKind::queue) != Delivery::Reach::no_session;
+    }
+
     Router& router_;
-    const xmpp::Jid& publisher_;  // the 'from' of every copy (the queue stamps it)
+    const xmpp::Jid* publisher_;
 };
+
+bool is_iq_answer(const xmpp::Element& iq) {
+    const std::string_view type = iq.attr_or("type");
+    return type == "result" || type == "error";
+}
 
 int presence_priority(const xmpp::Element& presence) {
     std::string text = presence.child_text("priority", xmpp::ns::client);
@@ -50,6 +66,13 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
             if (to->is_bare()) return to_host(std::move(stanza), from, *to);
             // host/resource: nothing of ours is addressed that way.
             return bounce(stanza, xmpp::StanzaError::service_unavailable);
+        }
+        if (kind == "iq" && services_.xmq && services_.xmq->awaits_answers() && !to->is_bare() &&
+            is_iq_answer(stanza)) {
+            // A consumer's answer to a request it got through an acked queue
+            // settles the delivery; an earlier consumer's late one is dropped.
+            QueueSink sink(*this, nullptr);
+            if (services_.xmq->consumer_answer(stanza, from, *to, sink)) return;
         }
         if (!delivery_.admits(stanza, from, *to, DeliveryKind::routed)) return;
         if (kind == "presence")
@@ -159,8 +182,20 @@ void Router::dispatch_iq(xmpp::Element&& iq, const xmpp::Jid& from, const xmpp::
 }
 
 void Router::to_queue(xmpp::Element&& stanza, const xmpp::Jid& from) {
-    QueueSink sink(*this, from);
+    QueueSink sink(*this, &from);
     services_.xmq->handle(stanza, from, sink);
+}
+
+void Router::queue_session_ended(const xmpp::Jid& full) {
+    if (!services_.xmq) return;
+    QueueSink sink(*this, nullptr);
+    services_.xmq->session_ended(full, sink);
+}
+
+std::size_t Router::sweep_queues() {
+    if (!services_.xmq) return 0;
+    QueueSink sink(*this, nullptr);
+    return services_.xmq->sweep(sink);
 }
 
 }  // namespace server

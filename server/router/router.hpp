@@ -51,6 +51,12 @@ public:
 
     Delivery& delivery() { return delivery_; }
 
+    // XMQ work that no stanza of the client carries: a resource's session
+    // ended, or the periodic sweep (xmq::Engine::sweep). Redeliveries and
+    // the queues' answers leave through the Delivery like any other.
+    void queue_session_ended(const xmpp::Jid& full);
+    std::size_t sweep_queues();
+
 private:
     void to_host(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& host);
     void to_account(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& bare);

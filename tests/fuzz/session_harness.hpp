@@ -58,6 +58,21 @@ struct SessionHarness {
         conf::Config config = conf::default_config();
         config.limits.max_stanza_bytes = 16 * 1024;
         config.limits.max_output_bytes = 64 * 1024;
+        // Reliable queues beside the demo ones (docs/xmq.md "Reliable queues"):
+        // ack, nack, the hold and durable subscriptions get fuzzed too.
+        conf::QueueConfig jobs;
+        jobs.route = "jobs.localhost";
+        jobs.delivery = conf::DeliveryMode::acked;
+        jobs.prefetch = 2;
+        jobs.hold = 4;
+        jobs.max_attempts = 2;
+        jobs.dead_letter = "queue1.localhost";
+        conf::QueueConfig feed = jobs;
+        feed.route = "feed.localhost";
+        feed.type = conf::QueueType::all;
+        feed.dead_letter.clear();
+        config.xmq.queues.push_back(jobs);
+        config.xmq.queues.push_back(feed);
         auto parts = server::ServerParts::build(std::make_shared<const conf::Config>(std::move(config)),
                                                 {.store = server::ServerParts::Store::memory, .accounts = &accounts});
         if (!parts) std::abort();

@@ -60,10 +60,10 @@ TEST_CASE("concurrent use of one engine") {
                     presence.set_attr("to", route);
                     engine.handle(presence, from, sink);
                 }
-                if (i % 50 == 49) engine.session_ended(from);
+                if (i % 50 == 49) engine.session_ended(from, sink);
                 if (t == 0 && i % 100 == 0) engine.reconfigure(default_config(), {"localhost"});
                 if (t == 1) {
-                    engine.sweep();
+                    engine.sweep(sink);
                     (void)engine.stats();
                     (void)engine.routes_of_host("localhost");
                 }

@@ -165,7 +165,7 @@ struct Fixture {
              "</body><xmq xmlns='xmq:topic' topic='" + topic + "'/></message>");
     }
 
-    std::size_t sweep_count() { return engine.sweep(); }
+    std::size_t sweep_count() { return engine.sweep(sink); }
 
     xmq::QueueStats stats(const std::string& route) const {
         for (const auto& s : engine.stats())

@@ -117,7 +117,7 @@ TEST_CASE("session end removes the full JID's subscriptions on every route") {
     f.sub(A, Q2, "t");
     f.sub(A, Q3, "t");
     f.sub("a@localhost/other", Q1, "t");  // another resource of the same user stays
-    f.engine.session_ended(jid(A));
+    f.engine.session_ended(jid(A), f.sink);
     CHECK(f.stats(Q1).consumers == 1);
     CHECK(f.stats(Q2).consumers == 0);
     CHECK(f.stats(Q3).consumers == 0);

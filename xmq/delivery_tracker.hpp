@@ -1,0 +1,54 @@
+// DeliveryTracker: the unacknowledged deliveries of one acked queue (docs/
+// xmq.md "Reliable queues"), by delivery id, with the indexes the queue needs:
+// per consumer full JID (prefetch counts, redelivery when it leaves), per
+// topic (disco stats form) and by ack deadline (redelivery after
+// ack_timeout, found by the sweep in O(log n) per overdue delivery).
+// Not thread-safe: owned by one Queue and touched only under its lock.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "xmq/kept_stanza.hpp"
+#include "xmq/subscription_registry.hpp"
+
+namespace xmq {
+
+struct Unacked {
+    KeptStanza kept;
+    std::string consumer;  // full JID it was sent to
+    TimePoint deadline;    // redelivered when still unacknowledged then
+};
+
+class DeliveryTracker {
+public:
+    void add(KeptStanza kept, std::string consumer, TimePoint deadline);
+    const Unacked* find(std::string_view id) const;
+    std::optional<Unacked> take(std::string_view id);
+    // Deliveries whose deadline is at or before `now`, oldest deadline first.
+    std::vector<Unacked> take_overdue(TimePoint now);
+    // A consumer's deliveries (of one topic when given), in publish order.
+    std::vector<Unacked> take_of(std::string_view consumer, const std::string* topic = nullptr);
+
+    std::size_t of_consumer(std::string_view consumer) const;
+    std::size_t topic_size(std::string_view topic) const;
+    std::size_t size() const { return by_id_.size(); }
+
+private:
+    void unlink(const Unacked& u);
+
+    std::unordered_map<std::string, Unacked, StringHash, std::equal_to<>> by_id_;
+    std::set<std::pair<TimePoint, std::string>> deadlines_;
+    // consumer -> (seq -> id): publish order of its deliveries.
+    std::unordered_map<std::string, std::map<std::uint64_t, std::string>, StringHash, std::equal_to<>> by_consumer_;
+    std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> per_topic_;
+};
+
+}  // namespace xmq
