@@ -12,19 +12,25 @@ namespace server {
 namespace {
 
 // Hands queue copies to their subscribers and queue answers to the sender,
-// both through the Delivery.
+// both through the Delivery. The queue calls it with its lock held: a copy's
+// consumer is found and the copy serialized there (so a consumer gone is
+// known at once), but handed to its session only by complete(), after the
+// queue let go of its lock; handing over may wake the consumer's worker,
+// and other publishers to the queue need not wait for that.
 class QueueSink final : public xmq::Sink {
 public:
     QueueSink(Router& router, const xmpp::Jid& publisher) : router_(router), publisher_(publisher) {}
     bool deliver(const xmpp::Jid& to, const xmpp::Element& stanza) override {
-        return router_.delivery().to_resource(stanza, publisher_, to, DeliveryKind::queue) !=
+        return router_.delivery().defer_to_resource(stanza, publisher_, to, DeliveryKind::queue, copies_) !=
                Delivery::Reach::no_session;
     }
     void reply(const xmpp::Element& stanza) override { router_.send(stanza); }
+    void complete() { Delivery::hand_over(copies_); }
 
 private:
     Router& router_;
     const xmpp::Jid& publisher_;  // the 'from' of every copy (the queue stamps it)
+    std::vector<Delivery::Deferred> copies_;
 };
 
 int presence_priority(const xmpp::Element& presence) {
@@ -161,6 +167,7 @@ void Router::dispatch_iq(xmpp::Element&& iq, const xmpp::Jid& from, const xmpp::
 void Router::to_queue(xmpp::Element&& stanza, const xmpp::Jid& from) {
     QueueSink sink(*this, from);
     services_.xmq->handle(stanza, from, sink);
+    sink.complete();
 }
 
 }  // namespace server
