@@ -368,7 +368,7 @@ private:
 
     void top_up(Connection& c) {
         std::string batch;
-        while (c.in_flight < static_cast<std::int64_t>(opt_.window) * copies_ && (!limit_ || c.sent < limit_))
+        while (c.in_flight < flight_ && (!limit_ || c.sent < limit_))
             send_one(c, batch);
         if (!batch.empty()) c.send(batch);
     }
@@ -442,6 +442,7 @@ private:
         auto lat = all_latencies();
         std::size_t open = 0;
         for (auto& c : conns_) open += c && c->open();
+        delivered_per_s_ = static_cast<double>(d1 - d0) / elapsed;
         std::ostringstream o;
         o << extra << ",\"window\":" << opt_.window << ",\"offered_rate\":" << opt_.rate
           << ",\"duration_s\":" << elapsed << ",\"delivered\":" << (d1 - d0)
@@ -470,6 +471,7 @@ private:
         }
         tail_ = std::string(100 - token_size, 'x') + "</body></message>";
         copies_ = 1;
+        flight_ = opt_.window;
         std::string figures = flow(senders, "\"pairs\":" + std::to_string(opt_.pairs));
         if (sm_) {
             // The threads are joined: every connection's counters can be read here.
@@ -518,10 +520,19 @@ private:
         tail_ = std::string(100 - token_size, 'x') + "</body><xmq xmlns='xmq:topic' topic='" + opt_.topic +
                 "'/></message>";
         copies_ = all ? opt_.consumers : 1;
+        // The window counts deliveries, W per consumer for each publisher: W
+        // publishes of C copies each on ALL, W x C publishes on ANY. Each
+        // consumer then has W x P deliveries in flight on either queue type, so
+        // the two figures compare the same load per connection (a window of W
+        // publishes on ANY would leave each consumer W x P / C).
+        flight_ = static_cast<std::int64_t>(opt_.window) * opt_.consumers;
         std::vector<std::uint32_t> senders;
         for (std::uint32_t j = 0; j < opt_.publishers; ++j) senders.push_back(j);
         std::string figures = flow(senders, "\"publishers\":" + std::to_string(opt_.publishers) +
-                                                ",\"consumers\":" + std::to_string(opt_.consumers));
+                                                ",\"consumers\":" + std::to_string(opt_.consumers) +
+                                                ",\"deliveries_in_flight_per_publisher\":" + std::to_string(flight_));
+        // Publishes accepted per second: each is C deliveries on ALL, one on ANY.
+        figures += ",\"published_per_s\":" + std::to_string(delivered_per_s_ / static_cast<double>(copies_));
         print(figures);
         return 0;
     }
@@ -810,6 +821,7 @@ private:
             head_.assign(2, "<message to='" + user(0) + "@" + opt_.target.domain + "/f0' type='chat'><body>");
             tail_ = std::string(100 - token_size, 'x') + "</body></message>";
             copies_ = 1;
+            flight_ = opt_.window;
             limit_ = opt_.archive;
             for (auto& c : conns_) asio::co_spawn(workers_[c->worker()]->io, c->read_tokens(*this), asio::detached);
             std::uint64_t t0 = now_ns();
@@ -881,7 +893,9 @@ private:
     std::vector<std::shared_ptr<Connection>> conns_;
     std::vector<std::string> head_;
     std::string tail_;
-    std::int64_t copies_ = 1;
+    std::int64_t copies_ = 1;     // deliveries per message sent (ALL: one per consumer)
+    std::int64_t flight_ = 0;     // deliveries each sender keeps in flight
+    double delivered_per_s_ = 0;  // the last flow's figure
     std::atomic<bool> measuring_{false};
     std::atomic<bool> running_{false};
     bool sm_ = false;             // logins enable stream management; flows read element by element
