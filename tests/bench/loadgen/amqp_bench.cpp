@@ -69,6 +69,7 @@ struct Options {
     unsigned ack_every = 10;  // acked mode: basic.ack multiple=true every K deliveries
     double duration = 10, warmup = 2;
     std::uint64_t max_messages = 50'000'000;  // per publisher
+    bool declare = true;  // false: another client process declared the queue (the bottleneck check)
 };
 
 // The 100-byte body: "@@PPPPPPPP:TTTTTTTTTTTTTTTTTTT" then padding, as the XMPP load generator's token.
@@ -286,7 +287,8 @@ double percentile_ms(std::vector<std::uint64_t>& v, double p) {
 int usage() {
     std::cerr << "usage: xmq-amqp-bench [--host H] [--port N] [--user U] [--password P] [--queue NAME]\n"
                  "  [--mode acked|auto] [--publishers 4] [--consumers 10] [--window 100] [--prefetch 10]\n"
-                 "  [--ack-every 10] [--duration 10] [--warmup 2] [--max-messages N]\n";
+                 "  [--ack-every 10] [--duration 10] [--warmup 2] [--max-messages N] [--declare yes|no]\n"
+                 "  (--declare no: the queue is used as another client process declared it)\n";
     return 2;
 }
 
@@ -326,6 +328,8 @@ int main(int argc, char** argv) {
             o.warmup = std::atof(v.c_str());
         else if (a == "--max-messages")
             o.max_messages = std::strtoull(v.c_str(), nullptr, 10);
+        else if (a == "--declare" && (v == "yes" || v == "no"))
+            o.declare = v == "yes";
         else
             return usage();
     }
@@ -333,7 +337,7 @@ int main(int argc, char** argv) {
         o.ack_every == 0 || o.duration <= 0 || o.duration > 3600 || o.warmup < 0 || o.warmup > 600)
         return usage();
     try {
-        prepare_queue(o);
+        if (o.declare) prepare_queue(o);
     } catch (const std::exception& e) {
         std::cout << "{\"scenario\":\"rabbitmq\",\"error\":\"" << e.what() << "\",\"errors\":1}" << std::endl;
         return 1;
