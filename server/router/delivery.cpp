@@ -40,6 +40,24 @@ Delivery::Reach Delivery::to_resource(const xmpp::Element& stanza, const xmpp::J
     return hand_to_resource(out, full, kind);
 }
 
+Delivery::Reach Delivery::defer_to_resource(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& full,
+                                            DeliveryKind kind, std::vector<Deferred>& out) {
+    std::optional<xmpp::Element> copy;
+    const xmpp::Element& addressed_stanza = addressed(stanza, full, copy);
+    if (!admits(addressed_stanza, from, full, kind)) return Reach::stopped;
+    std::shared_ptr<ClientSession> session = services_.sessions->find(full);
+    if (!session) return Reach::no_session;
+    metrics::stanzas_out(addressed_stanza.name(), 1);
+    out.push_back(
+        Deferred{std::move(session), xmpp::to_string(addressed_stanza), fallback_for(addressed_stanza, kind)});
+    return Reach::delivered;
+}
+
+void Delivery::hand_over(std::vector<Deferred>& deferred) {
+    for (Deferred& d : deferred) d.session->deliver(std::move(d.xml), d.fallback);
+    deferred.clear();
+}
+
 Delivery::Reach Delivery::to_available(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& bare,
                                        DeliveryKind kind) {
     std::optional<xmpp::Element> copy;

@@ -51,6 +51,22 @@ public:
     // 'from' says. An offline message goes only to an available resource of
     // non-negative priority: it was for the account (§8.5.2.1.1).
     Reach to_resource(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& full, DeliveryKind kind);
+    // A delivery whose hand-over waits: to_resource() split in two, so that
+    // a caller holding a lock (an XMQ queue choosing a consumer) finds,
+    // filters and serializes under it, and hands over, which may wake
+    // another worker, after releasing it.
+    struct Deferred {
+        std::shared_ptr<ClientSession> session;
+        std::string xml;
+        Undelivered fallback = Undelivered::drop;
+    };
+    // As to_resource() (counted as out already), but a reached session is
+    // appended to `out` instead of taking the stanza now; hand_over(out)
+    // gives each its stanza and empties `out`.
+    Reach defer_to_resource(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& full,
+                            DeliveryKind kind, std::vector<Deferred>& out);
+    static void hand_over(std::vector<Deferred>& deferred);
+
     // To every available resource of `bare` (presence).
     Reach to_available(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& bare, DeliveryKind kind);
     // A roster push to each resource of `bare` that asked for the roster,

@@ -12,7 +12,11 @@ namespace server {
 namespace {
 
 // Hands queue copies to their subscribers and queue answers to the sender,
-// both through the Delivery.
+// both through the Delivery. The queue calls it with its lock held: a copy's
+// consumer is found and the copy serialized there (so a consumer gone is
+// known at once), but handed to its session only when the sink goes, after the
+// queue let go of its lock; handing over may wake the consumer's worker,
+// and other publishers to the queue need not wait for that.
 class QueueSink final : public xmq::Sink {
 public:
     // `publisher`: the client whose stanza is being handled, or null for
@@ -27,15 +31,19 @@ public:
         auto parsed = from ? xmpp::Jid::parse(*from) : std::nullopt;
         return parsed && reach(stanza, *parsed, to);
     }
+    // The engine call that used this sink has returned: the queue's lock is free.
+    ~QueueSink() override { Delivery::hand_over(copies_); }
     void reply(const xmpp::Element& stanza) override { router_.send(stanza); }
 
 private:
     bool reach(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
-        return router_.delivery().to_resource(stanza, from, to, DeliveryKind::queue) != Delivery::Reach::no_session;
+        return router_.delivery().defer_to_resource(stanza, from, to, DeliveryKind::queue, copies_) !=
+               Delivery::Reach::no_session;
     }
 
     Router& router_;
     const xmpp::Jid* publisher_;
+    std::vector<Delivery::Deferred> copies_;
 };
 
 bool is_iq_answer(const xmpp::Element& iq) {

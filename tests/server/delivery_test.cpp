@@ -329,6 +329,37 @@ TEST_CASE("queue copies go through the same path, and are not kept offline") {
     CHECK(publisher->count() == 0);
 }
 
+TEST_CASE("a deferred delivery is found, filtered and counted at once, and taken by its session only when handed over") {
+    // What the XMQ sink does under a queue's lock, so that the hand-over (which may
+    // wake another worker) waits until the lock is released.
+    Fixture f;
+    auto worker = f.available("worker@localhost/w");
+    worker->taken.clear();
+    auto copy = xml("<message from='boss@localhost/b' type='chat'><body>job</body></message>");
+    std::vector<server::Delivery::Deferred> deferred;
+    const std::uint64_t out_before = messages_out();
+
+    CHECK(f.router.delivery().defer_to_resource(copy, jid("boss@localhost/b"), jid("worker@localhost/w"),
+                                                DeliveryKind::queue, deferred) == Reach::delivered);
+    CHECK(f.router.delivery().defer_to_resource(copy, jid("boss@localhost/b"), jid("gone@localhost/x"),
+                                                DeliveryKind::queue, deferred) == Reach::no_session);
+    f.stopped_kinds = {DeliveryKind::queue};
+    CHECK(f.router.delivery().defer_to_resource(copy, jid("boss@localhost/b"), jid("worker@localhost/w"),
+                                                DeliveryKind::queue, deferred) == Reach::stopped);
+    REQUIRE(deferred.size() == 1);
+    CHECK(worker->count() == 0);  // nothing taken yet
+    CHECK(messages_out() == out_before + 1);
+    REQUIRE(f.seen.size() == 3);
+    CHECK(f.seen[0].to == "worker@localhost/w");  // addressed to the recipient before the filters see it
+
+    server::Delivery::hand_over(deferred);
+    CHECK(deferred.empty());
+    REQUIRE(worker->count() == 1);
+    CHECK(contains(worker->last(), "to='worker@localhost/w'"));
+    CHECK(contains(worker->last(), "job"));
+    CHECK(worker->taken[0].second == Undelivered::drop);  // a queue copy is never kept offline
+}
+
 TEST_CASE("the session table is the one record of availability, and tells the presence hooks what changed") {
     Fixture f;
     auto session = f.bind("romeo@localhost/r");

@@ -1,4 +1,5 @@
 #include "scenarios.hpp"
+#include "delivery_tag.hpp"
 #include "ws_login.hpp"
 #include "xml_split.hpp"
 
@@ -100,6 +101,12 @@ struct Worker {
     std::vector<std::uint64_t> latencies; // ns
     std::atomic<std::uint64_t> delivered{0};
     std::atomic<std::uint64_t> errors{0};
+    // xmq-any-acked/-durable, this thread's consumers (read after the thread is joined).
+    std::uint64_t acknowledged = 0;      // deliveries whose ack the queue answered with a result, while measuring
+    std::uint64_t ack_errors = 0;        // acks the queue refused
+    std::uint64_t untagged = 0;          // deliveries without a delivery tag (not an acked queue)
+    std::uint64_t redelivered = 0;       // deliveries with attempt > 1
+    std::uint64_t publish_errors = 0;    // message errors back to a publisher (e.g. a full hold)
     std::vector<std::pair<std::uint32_t, std::uint32_t>> credits;  // this chunk's (sender, count)
 };
 
@@ -140,6 +147,7 @@ public:
         if (s == "resume" || s == "hibernated-memory") return resume();
         if (s == "mam-query") return mam_query();
         if (s == "xmq-any" || s == "xmq-all") return xmq(s == "xmq-all");
+        if (s == "xmq-any-acked" || s == "xmq-any-durable") return xmq(false, true);
         std::cerr << "loadgen: unknown scenario '" << s << "'\n";
         return 2;
     }
@@ -178,11 +186,12 @@ public:
             case Phase::flow: return flow_element(c, name, element);
             case Phase::fill: return fill_element(c, name, element);
             case Phase::resumed: return resumed_element(c, name, element);
+            case Phase::acked: return acked_element(c, name, element);
         }
     }
 
 private:
-    enum class Phase { flow, fill, resumed };
+    enum class Phase { flow, fill, resumed, acked };
 
     void send_ack(Connection& c) {
         c.send("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(c.sm.received) + "'/>");
@@ -368,7 +377,7 @@ private:
 
     void top_up(Connection& c) {
         std::string batch;
-        while (c.in_flight < static_cast<std::int64_t>(opt_.window) * copies_ && (!limit_ || c.sent < limit_))
+        while (c.in_flight < flight_ && (!limit_ || c.sent < limit_))
             send_one(c, batch);
         if (!batch.empty()) c.send(batch);
     }
@@ -406,7 +415,7 @@ private:
         for (auto& c : conns_)
             if (c)
                 asio::co_spawn(workers_[c->worker()]->io,
-                               sm_ ? c->read_elements(static_cast<ElementSink&>(*this))
+                               sm_ || phase_ == Phase::acked ? c->read_elements(static_cast<ElementSink&>(*this))
                                    : c->read_tokens(static_cast<TokenSink&>(*this)),
                                asio::detached);
         running_ = true;
@@ -442,6 +451,8 @@ private:
         auto lat = all_latencies();
         std::size_t open = 0;
         for (auto& c : conns_) open += c && c->open();
+        delivered_per_s_ = static_cast<double>(d1 - d0) / elapsed;
+        measured_s_ = elapsed;
         std::ostringstream o;
         o << extra << ",\"window\":" << opt_.window << ",\"offered_rate\":" << opt_.rate
           << ",\"duration_s\":" << elapsed << ",\"delivered\":" << (d1 - d0)
@@ -470,6 +481,7 @@ private:
         }
         tail_ = std::string(100 - token_size, 'x') + "</body></message>";
         copies_ = 1;
+        flight_ = opt_.window;
         std::string figures = flow(senders, "\"pairs\":" + std::to_string(opt_.pairs));
         if (sm_) {
             // The threads are joined: every connection's counters can be read here.
@@ -491,7 +503,43 @@ private:
         return 0;
     }
 
-    int xmq(bool all) {
+    // An acking consumer's side of an acked queue (docs/xmq.md, reliable queues):
+    // every delivery carries a tag; every --ack-every deliveries the consumer acks
+    // their ids in one command; the queue's answers come in order.
+    void acked_element(Connection& c, std::string_view name, std::string_view element) {
+        Worker& w = *workers_[c.worker()];
+        if (name == "message") {
+            if (attribute(element, "type") == "error") {
+                ++w.publish_errors;  // an answer to a publisher, not a delivery
+                return;
+            }
+            scan_tokens(element, [&](std::uint32_t sender, std::uint64_t ns) { on_token(c, sender, ns); });
+            auto tag = delivery_tag(element);
+            if (!tag) {
+                ++w.untagged;
+                return;
+            }
+            if (tag->attempt > 1) ++w.redelivered;
+            AckState& a = acks_[c.index()];
+            a.pending.push_back(std::move(tag->id));
+            if (a.pending.size() >= opt_.ack_every) {
+                c.send(ack_command(opt_.route, "ack" + std::to_string(++a.sent), a.pending));
+                a.answers_due.push_back(a.pending.size());
+                a.pending.clear();
+            }
+        } else if (name == "iq") {
+            AckState& a = acks_[c.index()];
+            if (a.answers_due.empty()) return;
+            std::size_t n = a.answers_due.front();
+            a.answers_due.erase(a.answers_due.begin());
+            if (!is_result(std::string(element)))
+                ++w.ack_errors;
+            else if (measuring_.load(std::memory_order_relaxed))
+                w.acknowledged += n;
+        }
+    }
+
+    int xmq(bool all, bool acked = false) {
         std::uint32_t count = opt_.publishers + opt_.consumers;
         connect_all(count, true, false, "q", round_robin);
         if (errors()) {
@@ -518,10 +566,42 @@ private:
         tail_ = std::string(100 - token_size, 'x') + "</body><xmq xmlns='xmq:topic' topic='" + opt_.topic +
                 "'/></message>";
         copies_ = all ? opt_.consumers : 1;
+        // The window counts deliveries, W per consumer for each publisher: W
+        // publishes of C copies each on ALL, W x C publishes on ANY. Each
+        // consumer then has W x P deliveries in flight on either queue type, so
+        // the two figures compare the same load per connection (a window of W
+        // publishes on ANY would leave each consumer W x P / C).
+        flight_ = static_cast<std::int64_t>(opt_.window) * opt_.consumers;
         std::vector<std::uint32_t> senders;
         for (std::uint32_t j = 0; j < opt_.publishers; ++j) senders.push_back(j);
+        if (acked) {
+            phase_ = Phase::acked;
+            acks_.assign(count, AckState{});
+        }
         std::string figures = flow(senders, "\"publishers\":" + std::to_string(opt_.publishers) +
-                                                ",\"consumers\":" + std::to_string(opt_.consumers));
+                                                ",\"consumers\":" + std::to_string(opt_.consumers) +
+                                                ",\"deliveries_in_flight_per_publisher\":" + std::to_string(flight_));
+        // Publishes accepted per second: each is C deliveries on ALL, one on ANY.
+        figures += ",\"published_per_s\":" + std::to_string(delivered_per_s_ / static_cast<double>(copies_));
+        if (acked) {
+            // The threads are joined: their counters can be read here.
+            std::uint64_t acknowledged = 0, ack_errors = 0, untagged = 0, redelivered = 0, publish_errors = 0;
+            for (auto& w : workers_) {
+                acknowledged += w->acknowledged;
+                ack_errors += w->ack_errors;
+                untagged += w->untagged;
+                redelivered += w->redelivered;
+                publish_errors += w->publish_errors;
+            }
+            figures += ",\"ack_every\":" + std::to_string(opt_.ack_every) + ",\"acknowledged\":" +
+                       std::to_string(acknowledged) + ",\"acknowledged_per_s\":" +
+                       std::to_string(static_cast<double>(acknowledged) / measured_s_) + ",\"ack_errors\":" +
+                       std::to_string(ack_errors) + ",\"untagged\":" + std::to_string(untagged) +
+                       ",\"redelivered\":" + std::to_string(redelivered) + ",\"publish_errors\":" +
+                       std::to_string(publish_errors);
+            print(figures);
+            return ack_errors || untagged || publish_errors ? 1 : 0;
+        }
         print(figures);
         return 0;
     }
@@ -810,6 +890,7 @@ private:
             head_.assign(2, "<message to='" + user(0) + "@" + opt_.target.domain + "/f0' type='chat'><body>");
             tail_ = std::string(100 - token_size, 'x') + "</body></message>";
             copies_ = 1;
+            flight_ = opt_.window;
             limit_ = opt_.archive;
             for (auto& c : conns_) asio::co_spawn(workers_[c->worker()]->io, c->read_tokens(*this), asio::detached);
             std::uint64_t t0 = now_ns();
@@ -881,7 +962,17 @@ private:
     std::vector<std::shared_ptr<Connection>> conns_;
     std::vector<std::string> head_;
     std::string tail_;
-    std::int64_t copies_ = 1;
+    std::int64_t copies_ = 1;     // deliveries per message sent (ALL: one per consumer)
+    std::int64_t flight_ = 0;     // deliveries each sender keeps in flight
+    double delivered_per_s_ = 0;  // the last flow's figure
+    double measured_s_ = 0;       // and its measured interval
+    // xmq-any-acked/-durable: per consumer connection, on its thread only.
+    struct AckState {
+        std::vector<std::string> pending;         // ids delivered, not yet in an ack
+        std::vector<std::size_t> answers_due;     // ids per ack sent and not yet answered, oldest first
+        std::uint64_t sent = 0;                   // acks sent (their iq ids)
+    };
+    std::vector<AckState> acks_;
     std::atomic<bool> measuring_{false};
     std::atomic<bool> running_{false};
     bool sm_ = false;             // logins enable stream management; flows read element by element

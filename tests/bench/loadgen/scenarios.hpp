@@ -1,5 +1,6 @@
 // The load generator's scenarios (login, ws-login, idle, msg, msg-sm-mam,
-// resume, hibernated-memory, mam-query, xmq-any, xmq-all, register) over a pool of worker threads, each with its own io_context. Every
+// resume, hibernated-memory, mam-query, xmq-any, xmq-all, xmq-any-acked,
+// xmq-any-durable, register) over a pool of worker threads, each with its own io_context. Every
 // scenario prints one JSON object on stdout with its figures and the
 // generator's own CPU use, so that a script can collect it.
 #pragma once
@@ -35,7 +36,8 @@ struct Options {
     double timeout = 30;         // any single login/registration
     std::string scram_cache;     // file of cached salted passwords
     std::string ws_path = "/xmpp-websocket";  // ws-login: the WebSocket endpoint (over TLS)
-    unsigned ack_every = 5;      // msg-sm-mam: <a/> per this many stanzas received, <r/> per this many sent
+    unsigned ack_every = 5;      // msg-sm-mam: <a/> per this many stanzas received, <r/> per this many sent;
+                                 // xmq-any-acked/-durable: one ack command per this many deliveries
     unsigned messages = 3;       // resume: messages each session receives before the drop
     unsigned unacked = 2;        // resume: how many of them stay unacknowledged (resent on resume)
     unsigned archive = 0;        // mam-query: messages to send into the archive first (0 = it is filled)
