@@ -27,7 +27,7 @@ std::int64_t system_now_us() {
 
 }  // namespace
 
-std::string stored_config(const pubsub::NodeConfig& config) {
+xmpp::Element config_submit_form(const pubsub::NodeConfig& config) {
     // The owner's form with its values, as a submit form: labels and options
     // are for a person, not for the store.
     xmpp::Element form = pubsub::config_form(config);
@@ -37,15 +37,27 @@ std::string stored_config(const pubsub::NodeConfig& config) {
         field.remove_attr("label");
         std::erase_if(field.children(), [](const xmpp::Element& c) { return !c.is_text() && c.name() == "option"; });
     }
-    return xmpp::to_string(form);
+    return form;
 }
+
+std::optional<pubsub::NodeConfig> config_from_form(const xmpp::Element& x, bool lenient) {
+    std::optional<xmpp::Element> submitted;
+    if (lenient) {
+        submitted = x;
+        submitted->set_attr("type", "submit");
+    }
+    auto patch =
+        pubsub::parse_config_form(submitted ? *submitted : x, xmpp::ns::pubsub_node_config, kStoredFormLimits, lenient);
+    if (!patch) return std::nullopt;
+    return pubsub::apply(pubsub::NodeConfig{}, *patch);
+}
+
+std::string stored_config(const pubsub::NodeConfig& config) { return xmpp::to_string(config_submit_form(config)); }
 
 std::optional<pubsub::NodeConfig> config_from_stored(std::string_view text) {
     auto form = xmpp::parse_stored(text);
     if (!form) return std::nullopt;
-    auto patch = pubsub::parse_config_form(*form, xmpp::ns::pubsub_node_config, kStoredFormLimits);
-    if (!patch) return std::nullopt;
-    return pubsub::apply(pubsub::NodeConfig{}, *patch);
+    return config_from_form(*form);
 }
 
 store::PubsubItemRow item_row(const pubsub::Item& item, std::int64_t stamp_us) {

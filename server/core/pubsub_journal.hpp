@@ -26,6 +26,7 @@
 // pure; any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -36,14 +37,23 @@
 #include "pubsub/service.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/store/pubsub_store.hpp"
+#include "xmpp/element.hpp"
 
 namespace server {
 
 // --- conversions ---------------------------------------------------------
 
+// Every field of the configuration as a pubsub#node_config submit form,
+// without labels or options (also what the XEP-0227 export writes).
+xmpp::Element config_submit_form(const pubsub::NodeConfig& config);
+// The configuration a form gives over the defaults (NodeConfig{}); unknown
+// fields are ignored. nullopt when it is not a node configuration form, or
+// names a value this version does not know (an access model it dropped).
+// `lenient` reads a form written by another server: any form type, FORM_TYPE
+// optional.
+std::optional<pubsub::NodeConfig> config_from_form(const xmpp::Element& x, bool lenient = false);
+
 std::string stored_config(const pubsub::NodeConfig& config);
-// nullopt when the text is not a node configuration form (or names a value
-// this version does not know, such as an access model it dropped).
 std::optional<pubsub::NodeConfig> config_from_stored(std::string_view text);
 
 store::PubsubItemRow item_row(const pubsub::Item& item, std::int64_t stamp_us);
