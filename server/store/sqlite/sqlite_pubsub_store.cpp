@@ -156,7 +156,8 @@ std::optional<std::vector<PubsubNodeRow>> SqlitePubsubStore::load(const std::str
             "SELECT id, publisher, stamp_us, xml FROM pubsub_items WHERE user = ?1 AND domain = ?2 AND node = ?3"
             " ORDER BY seq DESC LIMIT ?4");
         if (!i.valid()) return std::nullopt;
-        i.bind(1, user).bind(2, domain).bind(3, node.name).bind(4, static_cast<std::int64_t>(bounds.max_items_per_node));
+        i.bind(1, user).bind(2, domain).bind(3, node.name);
+        i.bind(4, static_cast<std::int64_t>(bounds.max_items_per_node));
         while ((step = i.step()) == Statement::Step::row)
             node.items.push_back({i.text(0), i.text(1), i.integer(2), i.text(3)});
         if (step == Statement::Step::error) return std::nullopt;

@@ -53,7 +53,8 @@ TEST_CASE("pubsub journal: each request's changes are one batch, in the order th
     REQUIRE(kinds(batch) == std::vector<Kind>{Kind::node_created, Kind::item_stored});
     CHECK(batch[0].node == "n");
     CHECK(server::config_from_stored(batch[0].config) == pubsub::NodeConfig{});
-    CHECK(batch[1].item == server::store::PubsubItemRow{"a", "alice@example.org", 1000, "<entry xmlns='urn:test'>one</entry>"});
+    CHECK(batch[1].item ==
+          server::store::PubsubItemRow{"a", "alice@example.org", 1000, "<entry xmlns='urn:test'>one</entry>"});
     CHECK(w.journal.empty());
 
     // max_items 1 (the PEP default): the new item evicts the old one.
@@ -79,8 +80,8 @@ TEST_CASE("pubsub journal: each request's changes are one batch, in the order th
     REQUIRE(kinds(batch) == std::vector<Kind>{Kind::affiliation_set});
     CHECK(batch[0].affiliation.empty());
 
-    batch = w.run("<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='b'/></retract></pubsub>",
-                  true);
+    batch = w.run(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='n'><item id='b'/></retract></pubsub>", true);
     REQUIRE(kinds(batch) == std::vector<Kind>{Kind::item_removed});
     CHECK(batch[0].item.id == "b");
 
