@@ -48,7 +48,9 @@ struct Stores {
     store::SqlitePubsubStore pubsub;
 };
 
-// One node as the changes that create it, oldest item first.
+// One node as the changes that create it, oldest item first: the newest
+// max_items of them, what the node keeps (a Service restoring more would drop
+// the older ones without a trace in the store).
 std::vector<store::PubsubChange> pep_changes(const PiePepNode& node, std::int64_t stamp_us) {
     using Kind = store::PubsubChange::Kind;
     std::vector<store::PubsubChange> changes;
@@ -72,7 +74,9 @@ std::vector<store::PubsubChange> pep_changes(const PiePepNode& node, std::int64_
         c.jid = jid;
         changes.push_back(std::move(c));
     }
-    for (const auto& item : node.items) {
+    const std::size_t kept = std::min(node.items.size(), node.config.max_items.value_or(node.items.size()));
+    for (auto item_it = node.items.end() - static_cast<std::ptrdiff_t>(kept); item_it != node.items.end(); ++item_it) {
+        const PiePepItem& item = *item_it;
         store::PubsubChange c;
         c.kind = Kind::item_stored;
         c.node = node.name;
@@ -159,7 +163,7 @@ std::optional<std::string> import_user(Stores& s, const PieUser& user, const std
         if (!s.pubsub.apply(user.name, domain, pep_changes(node, options.now * 1'000'000)))
             return jid + ": cannot store PEP node " + node.name;
         ++counts.pep_nodes;
-        counts.pep_items += node.items.size();
+        counts.pep_items += std::min(node.items.size(), node.config.max_items.value_or(node.items.size()));
     }
     ++counts.users;
     return std::nullopt;

@@ -12,8 +12,8 @@
 // XML; offline messages in order, each with a XEP-0203 delay (the import time
 // when the file gave none), every one kept even past limits.max_offline_messages
 // (the old server accepted them); the block list; the message archive; PEP
-// nodes with their configuration, affiliations, subscriptions and items, all
-// of them (the PEP module trims a node to its max_items when it loads it).
+// nodes with their configuration, affiliations, subscriptions and items (the
+// newest max_items of a node, what it keeps; 'max' keeps all of them).
 //
 // Hosts the configuration does not serve are skipped, and said so. An
 // account that already exists is skipped, untouched, unless `replace` is
