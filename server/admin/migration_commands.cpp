@@ -79,7 +79,7 @@ int run_import(const CommandLine& line, const conf::Config& config) {
     std::cout << "imported " << c.users << " users (" << c.replaced << " replaced), " << c.contacts
               << " roster entries, " << c.vcards << " vCards, " << c.private_documents << " private XML documents, "
               << c.offline_messages << " offline messages, " << c.blocked << " blocked JIDs, " << c.archived_messages
-              << " archived messages; skipped "
+              << " archived messages, " << c.pep_nodes << " PEP nodes with " << c.pep_items << " items; skipped "
               << c.skipped_existing << " existing users and " << c.skipped_other_hosts
               << " users of hosts not served\n";
     if (c.without_sha256 > 0 && config.auth.allow_scram_sha256) {
@@ -141,7 +141,8 @@ int run_export(const CommandLine& line, const conf::Config& config) {
     }
     std::cerr << "exported " << counts->users << " users, " << counts->contacts << " roster entries, "
               << counts->offline_messages << " offline messages, " << counts->archived_messages
-              << " archived messages to " << target.string() << "\n";
+              << " archived messages, " << counts->pep_nodes << " PEP nodes with " << counts->pep_items
+              << " items to " << target.string() << "\n";
     return 0;
 }
 

@@ -14,6 +14,12 @@
 // (<prefs xmlns='urn:xmpp:mam:2'>) and one <result xmlns='urn:xmpp:mam:2'
 // id=…> per message, oldest first, each a <forwarded/> message with its
 // <delay/> stamp, as a XEP-0313 query returns it.
+// PEP nodes (XEP-0227 §4.9, as Prosody and ejabberd write them): a
+// <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'> with a
+// <configure node=…> holding the node_config form per node (and, read and
+// written by xmqd, its <affiliations/> and <subscriptions/> beyond the
+// owner), and a <pubsub xmlns='http://jabber.org/protocol/pubsub'> with an
+// <items node=…> per node, its <item id=… [publisher=…]> oldest first.
 //
 // Plain value types; no thread affinity.
 #pragma once
@@ -25,6 +31,7 @@
 #include <vector>
 
 #include "auth/scram.hpp"
+#include "pubsub/config.hpp"
 #include "xmpp/subscription_state.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/namespaces.hpp"
@@ -44,6 +51,8 @@ inline constexpr std::string_view delay_ns = xmpp::ns::delay;
 inline constexpr std::string_view pie_mam_ns = xmpp::ns::pie_mam;
 inline constexpr std::string_view mam_ns = xmpp::ns::mam;
 inline constexpr std::string_view forward_ns = xmpp::ns::forward;
+inline constexpr std::string_view pubsub_ns = xmpp::ns::pubsub;
+inline constexpr std::string_view pubsub_owner_ns = xmpp::ns::pubsub_owner;
 
 struct PieContact {
     std::string jid;  // normalised bare JID
@@ -70,6 +79,20 @@ struct PieArchivePrefs {
     std::vector<std::string> never;
 };
 
+struct PiePepItem {
+    std::string id;
+    std::string publisher;                 // bare JID; the user when the file names none
+    std::optional<xmpp::Element> payload;  // none: an item without payload
+};
+
+struct PiePepNode {
+    std::string name;
+    pubsub::NodeConfig config;
+    std::vector<std::pair<std::string, std::string>> affiliations;  // bare JID, affiliation name
+    std::vector<std::string> subscribers;                            // JIDs as they subscribed
+    std::vector<PiePepItem> items;                                   // oldest first
+};
+
 struct PieUser {
     std::string name;                        // normalised localpart
     std::optional<std::string> password;     // plaintext, when the file holds one
@@ -81,6 +104,7 @@ struct PieUser {
     std::vector<std::string> blocked;        // JIDs as XEP-0191 items
     std::vector<PieArchivedMessage> archive;  // oldest first
     std::optional<PieArchivePrefs> archive_prefs;
+    std::vector<PiePepNode> pep;  // by name
 };
 
 struct PieHost {
@@ -90,8 +114,9 @@ struct PieHost {
 
 struct PieData {
     std::vector<PieHost> hosts;
-    // What the file held that xmqd keeps nowhere (PEP, other privacy
-    // rules), one line each, for the operator.
+    // What the file held that xmqd keeps nowhere (privacy rules other than
+    // blocking, PEP configuration values it does not know), one line each,
+    // for the operator.
     std::vector<std::string> notes;
 };
 

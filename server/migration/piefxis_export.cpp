@@ -1,5 +1,6 @@
 #include "server/migration/piefxis_export.hpp"
 
+#include "server/core/pubsub_journal.hpp"
 #include "server/migration/piefxis_reader.hpp"
 #include "xmpp/datetime.hpp"
 #include "server/migration/piefxis_writer.hpp"
@@ -7,6 +8,7 @@
 #include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_pubsub_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
 #include "server/store/sqlite/sqlite_account_store.hpp"
 #include "server/store/sqlite/sqlite_user_data_store.hpp"
@@ -44,6 +46,19 @@ std::optional<PieUser> read_stored_user(store::Database& db, const std::string& 
     bool ok = true;
     if (auto prefs = archive.prefs(user, domain, ok))
         u.archive_prefs = PieArchivePrefs{prefs->default_mode, prefs->always, prefs->never};
+    // Everything stored, not what a Service would keep of it.
+    constexpr std::size_t all = 1'000'000'000;
+    auto nodes = store::SqlitePubsubStore(db).load(user, domain, {all, all, all});
+    if (!nodes) return std::nullopt;
+    for (const auto& row : *nodes) {
+        auto node = node_from_row(row);
+        if (!node) continue;  // a configuration this version cannot read
+        PiePepNode pep{std::move(node->name), std::move(node->config), row.affiliations, std::move(node->subscribers),
+                       {}};
+        for (auto& item : node->items)
+            pep.items.push_back(PiePepItem{std::move(item.id), std::move(item.publisher), std::move(item.payload)});
+        u.pep.push_back(std::move(pep));
+    }
     return u;
 }
 
@@ -65,6 +80,8 @@ xmpp::Result<ExportCounts, std::string> export_pie(store::Database& db, const st
             counts.contacts += u->contacts.size();
             counts.offline_messages += u->offline.size();
             counts.archived_messages += u->archive.size();
+            counts.pep_nodes += u->pep.size();
+            for (const auto& node : u->pep) counts.pep_items += node.items.size();
             writer.user(*u);
             ++counts.users;
         }

@@ -1,7 +1,7 @@
 // Exporting xmqd's store as XEP-0227: every account of the given hosts with
 // its SCRAM secrets (xmqd stores no password), roster and pending requests,
 // vCard, private XML, offline messages (left in place: exporting delivers
-// nothing) and block list, one user at a time through PieWriter.
+// nothing), block list, message archive and PEP nodes with their items, one user at a time through PieWriter.
 //
 // Reads only; a running server may keep writing meanwhile (SQLite WAL), and
 // what it writes during the export may or may not be in it: stop it first for
@@ -26,6 +26,8 @@ struct ExportCounts {
     std::size_t contacts = 0;
     std::size_t offline_messages = 0;
     std::size_t archived_messages = 0;
+    std::size_t pep_nodes = 0;
+    std::size_t pep_items = 0;
 };
 
 // The user's data as the store has it; nullopt when there is no such account.

@@ -6,10 +6,12 @@
 #include <limits>
 
 #include "auth/scram.hpp"
+#include "server/core/pubsub_journal.hpp"
 #include "server/store/sqlite/account_removal.hpp"
 #include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_pubsub_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
 #include "server/store/sqlite/sqlite_account_store.hpp"
 #include "server/store/sqlite/sqlite_user_data_store.hpp"
@@ -36,14 +38,53 @@ std::vector<auth::ScramSecret> secrets_of(const PieUser& user, std::uint32_t ite
 
 struct Stores {
     explicit Stores(store::Database& db)
-        : accounts(db), roster(db), user_data(db), offline(db), blocklist(db), archive(db) {}
+        : accounts(db), roster(db), user_data(db), offline(db), blocklist(db), archive(db), pubsub(db) {}
     store::SqliteAccountStore accounts;
     store::SqliteRosterStore roster;
     store::SqliteUserDataStore user_data;
     store::SqliteOfflineStore offline;
     store::SqliteBlocklistStore blocklist;
     store::SqliteArchiveStore archive;
+    store::SqlitePubsubStore pubsub;
 };
+
+// One node as the changes that create it, oldest item first: the newest
+// max_items of them, what the node keeps (a Service restoring more would drop
+// the older ones without a trace in the store).
+std::vector<store::PubsubChange> pep_changes(const PiePepNode& node, std::int64_t stamp_us) {
+    using Kind = store::PubsubChange::Kind;
+    std::vector<store::PubsubChange> changes;
+    store::PubsubChange created;
+    created.kind = Kind::node_created;
+    created.node = node.name;
+    created.config = stored_config(node.config);
+    changes.push_back(std::move(created));
+    for (const auto& [jid, affiliation] : node.affiliations) {
+        store::PubsubChange c;
+        c.kind = Kind::affiliation_set;
+        c.node = node.name;
+        c.jid = jid;
+        c.affiliation = affiliation;
+        changes.push_back(std::move(c));
+    }
+    for (const auto& jid : node.subscribers) {
+        store::PubsubChange c;
+        c.kind = Kind::subscribed;
+        c.node = node.name;
+        c.jid = jid;
+        changes.push_back(std::move(c));
+    }
+    const std::size_t kept = std::min(node.items.size(), node.config.max_items.value_or(node.items.size()));
+    for (auto item_it = node.items.end() - static_cast<std::ptrdiff_t>(kept); item_it != node.items.end(); ++item_it) {
+        const PiePepItem& item = *item_it;
+        store::PubsubChange c;
+        c.kind = Kind::item_stored;
+        c.node = node.name;
+        c.item = item_row(pubsub::Item{item.id, item.payload, item.publisher, 0}, stamp_us);
+        changes.push_back(std::move(c));
+    }
+    return changes;
+}
 
 // The archive rows of a user's messages: the other party is whoever of
 // 'from' and 'to' is not the user.
@@ -118,6 +159,12 @@ std::optional<std::string> import_user(Stores& s, const PieUser& user, const std
     if (const auto& p = user.archive_prefs)
         if (!s.archive.set_prefs(user.name, domain, {p->default_mode, p->always, p->never}))
             return jid + ": cannot store the archiving preferences";
+    for (const auto& node : user.pep) {
+        if (!s.pubsub.apply(user.name, domain, pep_changes(node, options.now * 1'000'000)))
+            return jid + ": cannot store PEP node " + node.name;
+        ++counts.pep_nodes;
+        counts.pep_items += std::min(node.items.size(), node.config.max_items.value_or(node.items.size()));
+    }
     ++counts.users;
     return std::nullopt;
 }

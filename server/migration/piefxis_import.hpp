@@ -11,7 +11,9 @@
 // off); roster rows with their subscription states; the vCard; private
 // XML; offline messages in order, each with a XEP-0203 delay (the import time
 // when the file gave none), every one kept even past limits.max_offline_messages
-// (the old server accepted them); the block list.
+// (the old server accepted them); the block list; the message archive; PEP
+// nodes with their configuration, affiliations, subscriptions and items (the
+// newest max_items of a node, what it keeps; 'max' keeps all of them).
 //
 // Hosts the configuration does not serve are skipped, and said so. An
 // account that already exists is skipped, untouched, unless `replace` is
@@ -54,6 +56,8 @@ struct ImportCounts {
     std::size_t offline_messages = 0;
     std::size_t blocked = 0;
     std::size_t archived_messages = 0;
+    std::size_t pep_nodes = 0;
+    std::size_t pep_items = 0;
     std::vector<std::string> messages;  // one line per skipped host or user
 };
 

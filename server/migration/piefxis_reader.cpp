@@ -1,10 +1,13 @@
 #include "server/migration/piefxis_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <map>
 #include <set>
 
+#include "pubsub/request.hpp"
+#include "server/core/pubsub_journal.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/mam_query.hpp"
 #include "xmpp/jid.hpp"
@@ -205,6 +208,101 @@ std::optional<std::string> read_private(const xmpp::Element& query, PieUser& use
     return std::nullopt;
 }
 
+PiePepNode& pep_node(PieUser& user, const std::string& name) {
+    for (auto& node : user.pep)
+        if (node.name == name) return node;
+    PiePepNode& node = user.pep.emplace_back();
+    node.name = name;
+    return node;
+}
+
+std::optional<std::string> node_name(const xmpp::Element& e, const std::string& where, std::string& out) {
+    out = std::string(e.attr_or("node"));
+    if (out.empty()) return where + ": PEP <" + e.name() + "/> without a node";
+    return std::nullopt;
+}
+
+// <pubsub xmlns='…#owner'>: each node's configuration, affiliations and subscriptions.
+std::optional<std::string> read_pep_owner(const xmpp::Element& pubsub, PieUser& user, const std::string& self,
+                                          std::set<std::string>& configured, const std::string& where,
+                                          Context& ctx) {
+    for (const auto& c : pubsub.children()) {
+        if (c.is_text()) continue;
+        std::string name;
+        if (c.name() == "configure") {
+            if (auto err = node_name(c, where, name)) return err;
+            PiePepNode& node = pep_node(user, name);
+            configured.insert(name);
+            const xmpp::Element* form = c.child("x", xmpp::ns::data_forms);
+            if (!form) continue;  // the defaults
+            if (auto config = config_from_form(*form, true)) {
+                node.config = std::move(*config);
+            } else {
+                ++ctx.skipped["PEP node configurations with values xmqd does not know (defaults used)"];
+            }
+        } else if (c.name() == "affiliations") {
+            if (auto err = node_name(c, where, name)) return err;
+            PiePepNode& node = pep_node(user, name);
+            for (const auto& a : c.children()) {
+                if (a.is_text() || a.name() != "affiliation") continue;
+                auto jid = bare_jid(a.attr_or("jid"));
+                auto affiliation = pubsub::affiliation_from_string(a.attr_or("affiliation"));
+                if (jid && *jid == self && affiliation == pubsub::Affiliation::owner) continue;  // PEP: always
+                // A PEP node's only owner is its account.
+                if (!jid || !affiliation || *affiliation == pubsub::Affiliation::none ||
+                    *affiliation == pubsub::Affiliation::owner) {
+                    ++ctx.skipped["PEP affiliations other than publisher, member, outcast"];
+                    continue;
+                }
+                node.affiliations.emplace_back(*jid, std::string(pubsub::to_string(*affiliation)));
+            }
+        } else if (c.name() == "subscriptions") {
+            if (auto err = node_name(c, where, name)) return err;
+            PiePepNode& node = pep_node(user, name);
+            for (const auto& s : c.children()) {
+                if (s.is_text() || s.name() != "subscription") continue;
+                auto jid = xmpp::Jid::parse(s.attr_or("jid"));
+                if (!jid || s.attr_or("subscription", "subscribed") != "subscribed") {
+                    ++ctx.skipped["PEP subscriptions not in state subscribed"];
+                    continue;
+                }
+                node.subscribers.push_back(jid->full());
+            }
+        } else {
+            ++ctx.skipped["PEP <" + c.name() + "/> in pubsub#owner"];
+        }
+    }
+    return std::nullopt;
+}
+
+// <pubsub xmlns='…pubsub'>: each node's items, oldest first.
+std::optional<std::string> read_pep_items(const xmpp::Element& pubsub, PieUser& user, const std::string& self,
+                                          const std::string& where, Context& ctx) {
+    for (const auto& c : pubsub.children()) {
+        if (c.is_text()) continue;
+        if (c.name() != "items") {
+            ++ctx.skipped["PEP <" + c.name() + "/> in pubsub"];
+            continue;
+        }
+        std::string name;
+        if (auto err = node_name(c, where, name)) return err;
+        PiePepNode& node = pep_node(user, name);
+        for (const auto& i : c.children()) {
+            if (i.is_text() || i.name() != "item") continue;
+            PiePepItem item{std::string(i.attr_or("id")), self, std::nullopt};
+            if (item.id.empty()) return where + ": PEP node '" + name + "' has an item without id";
+            if (auto publisher = bare_jid(i.attr_or("publisher"))) item.publisher = *publisher;
+            for (const auto& p : i.children()) {
+                if (p.is_text()) continue;
+                if (item.payload) return where + ": PEP item '" + item.id + "' of '" + name + "' has two payloads";
+                item.payload = p;
+            }
+            node.items.push_back(std::move(item));
+        }
+    }
+    return std::nullopt;
+}
+
 xmpp::Result<PieUser, std::string> read_user(const xmpp::Element& e, const std::string& domain, Context& ctx) {
     const std::string* name = e.attr("name");
     std::string where = "host '" + domain + "', user '" + (name ? *name : "") + "'";
@@ -215,6 +313,8 @@ xmpp::Result<PieUser, std::string> read_user(const xmpp::Element& e, const std::
     user.name = *local;
     if (const std::string* pw = e.attr("password")) user.password = *pw;
     std::vector<std::string> pending;
+    const std::string self = user.name + "@" + domain;
+    std::set<std::string> configured;  // PEP nodes the file configures
     for (const auto& c : e.children()) {
         if (c.is_text()) continue;
         if (c.name() == "scram-credentials" && c.xmlns() == pie_scram_ns) {
@@ -251,11 +351,21 @@ xmpp::Result<PieUser, std::string> read_user(const xmpp::Element& e, const std::
             if (auto err = read_archive(c, user, where)) return xmpp::fail(*err);
         } else if (c.name() == "query" && c.xmlns() == privacy_ns) {
             read_privacy(c, user, ctx);
+        } else if (c.name() == "pubsub" && c.xmlns() == pubsub_owner_ns) {
+            if (auto err = read_pep_owner(c, user, self, configured, where, ctx)) return xmpp::fail(*err);
+        } else if (c.name() == "pubsub" && c.xmlns() == pubsub_ns) {
+            if (auto err = read_pep_items(c, user, self, where, ctx)) return xmpp::fail(*err);
         } else {
             ++ctx.skipped["<" + c.name() + " xmlns='" + c.xmlns() + "'/>"];
         }
     }
     for (const auto& jid : pending) add_pending_in(user.contacts, jid);
+    // A node with items and no configuration keeps them all, whatever the
+    // default max_items.
+    for (auto& node : user.pep)
+        if (!configured.contains(node.name) && node.items.size() > 1) node.config.max_items = node.items.size();
+    std::sort(user.pep.begin(), user.pep.end(),
+              [](const PiePepNode& a, const PiePepNode& b) { return a.name < b.name; });
     return user;
 }
 

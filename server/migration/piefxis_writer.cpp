@@ -1,5 +1,6 @@
 #include "server/migration/piefxis_writer.hpp"
 
+#include "server/core/pubsub_journal.hpp"
 #include "xmpp/mam_query.hpp"
 #include "xmpp/serializer.hpp"
 
@@ -101,6 +102,44 @@ xmpp::Element user_element(const PieUser& user, const std::string& domain) {
             forwarded.add_child(m.message);
         }
         u.add_child(std::move(box));
+    }
+    if (!user.pep.empty()) {
+        xmpp::Element owner("pubsub", std::string(pubsub_owner_ns));
+        xmpp::Element items("pubsub", std::string(pubsub_ns));
+        for (const auto& node : user.pep) {
+            auto& configure = owner.add_child(xmpp::Element("configure", std::string(pubsub_owner_ns)));
+            configure.set_attr("node", node.name);
+            configure.add_child(config_submit_form(node.config));
+            if (!node.affiliations.empty()) {
+                auto& list = owner.add_child(xmpp::Element("affiliations", std::string(pubsub_owner_ns)));
+                list.set_attr("node", node.name);
+                for (const auto& [jid, affiliation] : node.affiliations) {
+                    auto& a = list.add_child(xmpp::Element("affiliation", std::string(pubsub_owner_ns)));
+                    a.set_attr("jid", jid);
+                    a.set_attr("affiliation", affiliation);
+                }
+            }
+            if (!node.subscribers.empty()) {
+                auto& list = owner.add_child(xmpp::Element("subscriptions", std::string(pubsub_owner_ns)));
+                list.set_attr("node", node.name);
+                for (const auto& jid : node.subscribers) {
+                    auto& s = list.add_child(xmpp::Element("subscription", std::string(pubsub_owner_ns)));
+                    s.set_attr("jid", jid);
+                    s.set_attr("subscription", "subscribed");
+                }
+            }
+            if (node.items.empty()) continue;
+            auto& list = items.add_child(xmpp::Element("items", std::string(pubsub_ns)));
+            list.set_attr("node", node.name);
+            for (const auto& item : node.items) {
+                auto& i = list.add_child(xmpp::Element("item", std::string(pubsub_ns)));
+                i.set_attr("id", item.id);
+                i.set_attr("publisher", item.publisher);
+                if (item.payload) i.add_child(*item.payload);
+            }
+        }
+        u.add_child(std::move(owner));
+        if (items.element_count() > 0) u.add_child(std::move(items));
     }
     return u;
 }

@@ -19,6 +19,7 @@
 #include "server/store/archive_store.hpp"
 #include "server/store/blocklist_store.hpp"
 #include "server/store/offline_store.hpp"
+#include "server/store/pubsub_store.hpp"
 #include "server/store/roster_store.hpp"
 #include "server/store/user_data_store.hpp"
 
@@ -64,11 +65,12 @@ public:
     virtual UserDataStore& user_data() = 0;
     virtual BlocklistStore& blocklist() = 0;
     virtual ArchiveStore& archive() = 0;
+    virtual PubsubStore& pubsub() = 0;
 
     // Removes every row the backend keeps about one account, atomically: the
     // account and its SCRAM secrets, its roster and roster version, offline
     // messages, vCard and private XML, last activity, block list, message
-    // archive and archiving preferences. What the
+    // archive and archiving preferences, PEP nodes and items. What the
     // account's contacts keep about it (their own roster rows) is theirs and
     // is not touched: the caller sends them the subscription cancellations
     // first (see server/accounts/account_deletion.hpp).

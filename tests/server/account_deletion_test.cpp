@@ -16,6 +16,7 @@
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/database.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_pubsub_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
 #include "server/store/sqlite/sqlite_account_store.hpp"
 #include "server/store/sqlite/sqlite_user_data_store.hpp"
@@ -66,6 +67,20 @@ void fill(store::Database& db, const std::string& user) {
     store::SqliteArchiveStore archive(db);
     REQUIRE(archive.add({{user, "localhost", "a1", 1, "friend@localhost", "", "<message/>"}}));
     REQUIRE(archive.set_prefs(user, "localhost", {"roster", {"friend@localhost"}, {}}));
+    // Its PEP service: a node with an item, an affiliation and a subscription.
+    store::SqlitePubsubStore pubsub(db);
+    using Kind = store::PubsubChange::Kind;
+    std::vector<store::PubsubChange> pep(4);
+    pep[0].kind = Kind::node_created;
+    pep[1].kind = Kind::item_stored;
+    pep[1].item = {"i1", user + "@localhost", 1, "<x xmlns='urn:t'/>"};
+    pep[2].kind = Kind::affiliation_set;
+    pep[2].jid = "friend@localhost";
+    pep[2].affiliation = "member";
+    pep[3].kind = Kind::subscribed;
+    pep[3].jid = "friend@localhost/phone";
+    for (auto& c : pep) c.node = "urn:xmpp:avatar:data";
+    REQUIRE(pubsub.apply(user, "localhost", pep));
 }
 
 store::RosterRow row(const std::string& contact, SubState state, bool in_roster = true) {

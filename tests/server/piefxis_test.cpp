@@ -18,6 +18,8 @@
 #include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_pubsub_store.hpp"
+#include "server/core/pubsub_journal.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
 #include "server/store/sqlite/sqlite_account_store.hpp"
 #include "server/store/sqlite/sqlite_user_data_store.hpp"
@@ -106,10 +108,11 @@ TEST_CASE("an ejabberd host file: names normalised, states, SCRAM decoded, offli
     CHECK(carol.offline[1].message.xmlns() == "jabber:client");
 
     CHECK(carol.blocked == std::vector<std::string>{"spam@example.net"});
-    // The group rule and PEP have no home here: said so, not silently dropped.
-    REQUIRE(data->notes.size() == 2);
-    CHECK(data->notes[0].find("pubsub") != std::string::npos);
-    CHECK(data->notes[1].find("privacy list rules") != std::string::npos);
+    // The group rule has no home here: said so, not silently dropped. The
+    // empty PEP element holds no node.
+    REQUIRE(data->notes.size() == 1);
+    CHECK(data->notes[0].find("privacy list rules") != std::string::npos);
+    CHECK(carol.pep.empty());
 }
 
 TEST_CASE("Prosody's one-file-per-user output merges into one host") {
@@ -398,6 +401,138 @@ TEST_CASE("XEP-0227 archives: read, imported with their ids, stamps and preferen
                    "<archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' id='z'/></archive>"
                    "</user></host></server-data>")
               .find("without a forwarded message") != std::string::npos);
+}
+
+// PEP as Prosody writes it (mod_storage_xep0227): the configuration of each
+// node in pubsub#owner, its items in pubsub; with one node only configured,
+// one only with items, and what xmqd cannot keep.
+constexpr std::string_view pep_user = R"(<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'>
+<user name='alice'>
+<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>
+<configure node='urn:xmpp:avatar:metadata'><x xmlns='jabber:x:data' type='submit'>
+<field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field>
+<field var='pubsub#access_model'><value>open</value></field><field var='pubsub#max_items'><value>2</value></field>
+<field var='pubsub#notification_type'><value>headline</value></field></x></configure>
+<configure node='eu.siacs.conversations.axolotl.devicelist'><x xmlns='jabber:x:data' type='submit'>
+<field var='pubsub#access_model'><value>authorize</value></field></x></configure>
+<configure node='urn:xmpp:bookmarks:1'><x xmlns='jabber:x:data' type='form'>
+<field var='pubsub#access_model'><value>whitelist</value></field>
+<field var='pubsub#max_items'><value>max</value></field></x></configure>
+<affiliations node='urn:xmpp:avatar:metadata'><affiliation jid='alice@localhost' affiliation='owner'/>
+<affiliation jid='bob@localhost' affiliation='publisher'/><affiliation jid='eve@localhost' affiliation='owner'/></affiliations>
+<subscriptions node='urn:xmpp:avatar:metadata'><subscription jid='carol@localhost/phone' subscription='subscribed'/>
+<subscription jid='dave@localhost' subscription='pending'/></subscriptions>
+</pubsub>
+<pubsub xmlns='http://jabber.org/protocol/pubsub'>
+<items node='urn:xmpp:avatar:metadata'>
+<item id='h1' publisher='alice@localhost/pc'><metadata xmlns='urn:xmpp:avatar:metadata'><info id='h1' bytes='10'/></metadata></item>
+<item id='h2'><metadata xmlns='urn:xmpp:avatar:metadata'><info id='h2' bytes='20'/></metadata></item>
+<item id='h3'><metadata xmlns='urn:xmpp:avatar:metadata'><info id='h3' bytes='30'/></metadata></item>
+</items>
+<items node='http://jabber.org/protocol/mood'><item id='m1'><mood xmlns='http://jabber.org/protocol/mood'><happy/></mood></item>
+<item id='m2'/></items>
+<items node='urn:xmpp:bookmarks:1'><item id='room@muc.localhost'><conference xmlns='urn:xmpp:bookmarks:1' autojoin='true'/></item></items>
+</pubsub>
+</user></host></server-data>)";
+
+TEST_CASE("XEP-0227 PEP: read as Prosody writes it, imported, exported, read back the same; deleted with the account") {
+    auto data = read_text(pep_user);
+    REQUIRE_MESSAGE(data.ok(), (data.ok() ? "" : data.error()));
+    const PieUser& alice = data->hosts[0].users[0];
+    REQUIRE(alice.pep.size() == 4);  // by name
+    const PiePepNode& devices = alice.pep[0];
+    const PiePepNode& mood = alice.pep[1];
+    const PiePepNode& avatar = alice.pep[2];
+    const PiePepNode& bookmarks = alice.pep[3];
+    CHECK(devices.name == "eu.siacs.conversations.axolotl.devicelist");
+    CHECK(devices.config == pubsub::NodeConfig{});  // 'authorize' is not kept: the defaults, and a note
+    CHECK(mood.name == "http://jabber.org/protocol/mood");
+    CHECK(mood.config.max_items == std::optional<std::size_t>{2});  // not configured: keeps its items
+    REQUIRE(mood.items.size() == 2);
+    CHECK(mood.items[0].publisher == "alice@localhost");
+    CHECK_FALSE(mood.items[1].payload);
+    CHECK(avatar.config.access_model == pubsub::AccessModel::open);
+    CHECK(avatar.config.max_items == std::optional<std::size_t>{2});
+    CHECK(avatar.affiliations == std::vector<std::pair<std::string, std::string>>{{"bob@localhost", "publisher"}});
+    CHECK(avatar.subscribers == std::vector<std::string>{"carol@localhost/phone"});
+    REQUIRE(avatar.items.size() == 3);
+    CHECK(avatar.items[0].id == "h1");
+    CHECK(avatar.items[0].publisher == "alice@localhost");  // the bare JID
+    CHECK(bookmarks.config.access_model == pubsub::AccessModel::whitelist);
+    CHECK(bookmarks.config.max_items == std::nullopt);
+    std::string notes;
+    for (const auto& n : data->notes) notes += n + "\n";
+    CHECK(notes.find("PEP node configurations") != std::string::npos);
+    CHECK(notes.find("PEP affiliations") != std::string::npos);  // eve as owner
+    CHECK(notes.find("PEP subscriptions") != std::string::npos);  // dave pending
+    CHECK(notes.find("pubsub'/>") == std::string::npos);          // nothing of it "not imported" as a whole
+
+    test::TempDir dir;
+    auto opened = server::store::Database::open(dir.path);
+    REQUIRE(opened.ok());
+    auto& db = *opened.value();
+    conf::Config config;
+    conf::HostConfig served;
+    served.domain = "localhost";
+    config.hosts = {served};
+    ImportOptions options;
+    options.now = 1'800'000'000;
+    auto counts = import_pie(db, data.value(), config, options);
+    REQUIRE_MESSAGE(counts.ok(), (counts.ok() ? "" : counts.error()));
+    CHECK(counts->pep_nodes == 4);
+    CHECK(counts->pep_items == 5);  // h1 is beyond the avatar node's max_items 2
+
+    // What the store holds restores into a PEP Service as the file said.
+    auto rows = server::store::SqlitePubsubStore(db).load("alice", "localhost", {});
+    REQUIRE(rows.has_value());
+    REQUIRE(rows->size() == 4);
+    CHECK(rows->at(2).items.front().stamp_us == 1'800'000'000'000'000);
+    auto node = server::node_from_row(rows->at(2));
+    REQUIRE(node);
+    CHECK(node->config == avatar.config);
+    CHECK(node->items.back().payload == avatar.items.back().payload);
+    REQUIRE(node->items.size() == 2);
+    CHECK(node->items.front().id == "h2");
+
+    std::ostringstream out;
+    auto exported = export_pie(db, {"localhost"}, out);
+    REQUIRE(exported.ok());
+    CHECK(exported->pep_nodes == 4);
+    CHECK(exported->pep_items == 5);
+    auto back = read_text(out.str());
+    REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error()));
+    CHECK(back->notes.empty());
+    const PieUser& again = back->hosts[0].users[0];
+    REQUIRE(again.pep.size() == alice.pep.size());
+    PieUser expected = alice;
+    expected.pep[2].items.erase(expected.pep[2].items.begin());  // h1, not kept
+    for (std::size_t i = 0; i < alice.pep.size(); ++i) {
+        CAPTURE(expected.pep[i].name);
+        CHECK(again.pep[i].name == expected.pep[i].name);
+        CHECK(again.pep[i].config == expected.pep[i].config);
+        CHECK(again.pep[i].affiliations == expected.pep[i].affiliations);
+        CHECK(again.pep[i].subscribers == expected.pep[i].subscribers);
+        REQUIRE(again.pep[i].items.size() == expected.pep[i].items.size());
+        for (std::size_t j = 0; j < expected.pep[i].items.size(); ++j) {
+            CHECK(again.pep[i].items[j].id == expected.pep[i].items[j].id);
+            CHECK(again.pep[i].items[j].publisher == expected.pep[i].items[j].publisher);
+            CHECK(again.pep[i].items[j].payload == expected.pep[i].items[j].payload);
+        }
+    }
+
+    // Replacing the account replaces its PEP too; a node or item without a
+    // name is refused.
+    options.replace = true;
+    REQUIRE(import_pie(db, data.value(), config, options).ok());
+    CHECK(server::store::SqlitePubsubStore(db).load("alice", "localhost", {})->size() == 4);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'><user name='x'>"
+                   "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items><item id='1'/></items></pubsub>"
+                   "</user></host></server-data>")
+              .find("without a node") != std::string::npos);
+    CHECK(error_of("<server-data xmlns='urn:xmpp:pie:0'><host jid='localhost'><user name='x'>"
+                   "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='n'><item/></items></pubsub>"
+                   "</user></host></server-data>")
+              .find("without id") != std::string::npos);
 }
 
 TEST_CASE("a Batch commits all or nothing; store calls inside it nest") {

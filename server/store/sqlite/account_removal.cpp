@@ -8,6 +8,8 @@ const std::vector<std::string_view>& account_tables() {
         "account_secrets", "accounts",       "roster_items",  "roster_versions",
         "offline_messages", "user_documents", "last_activity", "blocklist",
         "archive_messages", "archive_prefs",
+        // PEP: the account's own pubsub service (pubsub_store.hpp)
+        "pubsub_items", "pubsub_affiliations", "pubsub_subscriptions", "pubsub_nodes",
     };
     return tables;
 }

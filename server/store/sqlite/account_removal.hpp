@@ -1,7 +1,8 @@
 // Removing every row the SQLite store keeps about one account, in one
 // transaction: the account and its SCRAM secrets, its roster and roster
 // version, offline messages, vCard and private XML, last activity, block
-// list, message archive and archiving preferences (Storage::remove_account on SQLite; also used directly by the import
+// list, message archive and archiving preferences, PEP nodes and items
+// (Storage::remove_account on SQLite; also used directly by the import
 // and the deletion without a running server, which hold a Database). What
 // the account's contacts keep about it (their own roster rows) is theirs and
 // is not touched here: the caller sends them the subscription cancellations

@@ -4,6 +4,7 @@
 #include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_pubsub_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
 #include "server/store/sqlite/sqlite_account_store.hpp"
 #include "server/store/sqlite/sqlite_user_data_store.hpp"
@@ -18,6 +19,7 @@ std::vector<MigrationSet> store_schema() {
         SqliteUserDataStore::schema(),
         SqliteBlocklistStore::schema(),
         SqliteArchiveStore::schema(),
+        SqlitePubsubStore::schema(),
     };
 }
 

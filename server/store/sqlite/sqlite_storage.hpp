@@ -18,6 +18,7 @@
 #include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
+#include "server/store/sqlite/sqlite_pubsub_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
 #include "server/store/sqlite/sqlite_user_data_store.hpp"
 #include "server/store/storage.hpp"
@@ -39,6 +40,7 @@ public:
     UserDataStore& user_data() override { return user_data_; }
     BlocklistStore& blocklist() override { return blocklist_; }
     ArchiveStore& archive() override { return archive_; }
+    PubsubStore& pubsub() override { return pubsub_; }
     RemovedAccount remove_account(const std::string& user, const std::string& domain) override;
     // A Database::Batch: BEGIN IMMEDIATE, a savepoint per job, one COMMIT.
     std::unique_ptr<CommitGroup> begin_group() override;
@@ -53,6 +55,7 @@ private:
     SqliteUserDataStore user_data_;
     SqliteBlocklistStore blocklist_;
     SqliteArchiveStore archive_;
+    SqlitePubsubStore pubsub_;
 };
 
 }  // namespace server::store

@@ -52,6 +52,7 @@ public:
     store::UserDataStore& user_data() override { return inner_.user_data(); }
     store::BlocklistStore& blocklist() override { return inner_.blocklist(); }
     store::ArchiveStore& archive() override { return inner_.archive(); }
+    store::PubsubStore& pubsub() override { return inner_.pubsub(); }
     store::RemovedAccount remove_account(const std::string& user, const std::string& domain) override {
         return inner_.remove_account(user, domain);
     }
