@@ -45,7 +45,7 @@ std::optional<xmpp::Element> IqRequests::prepare(xmpp::Element iq, Answer answer
     bool full = false;
     {
         std::lock_guard lock(mutex_);
-        if (pending_.size() >= max_outstanding_) take_expired(now, expired);
+        take_expired(now, expired);
         full = pending_.size() >= max_outstanding_;
         if (!full) {
             std::string id = id_prefix_ + '-' + std::to_string(++next_);

@@ -3,8 +3,8 @@
 // answers back to whoever asked. Each request gets an id no client can guess;
 // an answer is taken only from the JID the request went to. A request that
 // gets no answer is finished without one when its session ends (the Router
-// calls abandon() on unbind) or, checked whenever the table is used, when its
-// deadline has passed; the table holds at most `max_outstanding` requests.
+// calls abandon() on unbind) or when its deadline has passed (checked at each
+// new request and each answer: no timer); the table holds at most `max_outstanding` requests.
 // Owned by the Router; thread-safe (one mutex, never held while an answer
 // handler runs).
 #pragma once
