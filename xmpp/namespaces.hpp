@@ -46,6 +46,7 @@ inline constexpr std::string_view mam = "urn:xmpp:mam:2";                     //
 inline constexpr std::string_view mam_extended = "urn:xmpp:mam:2#extended";   // XEP-0313 disco feature
 inline constexpr std::string_view rsm = "http://jabber.org/protocol/rsm";     // XEP-0059
 inline constexpr std::string_view data_forms = "jabber:x:data";               // XEP-0004
+inline constexpr std::string_view caps = "http://jabber.org/protocol/caps";   // XEP-0115
 inline constexpr std::string_view pubsub = "http://jabber.org/protocol/pubsub";              // XEP-0060
 inline constexpr std::string_view pubsub_owner = "http://jabber.org/protocol/pubsub#owner";
 inline constexpr std::string_view pubsub_event = "http://jabber.org/protocol/pubsub#event";

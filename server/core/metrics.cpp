@@ -98,6 +98,8 @@ void registration_refused() { counters().registrations_refused.fetch_add(1, rela
 void password_change() { counters().password_changes.fetch_add(1, relaxed); }
 void routing_error() { counters().routing_errors.fetch_add(1, relaxed); }
 void offline_messages_changed(std::int64_t delta) { counters().offline_messages.fetch_add(delta, relaxed); }
+void caps_query() { counters().caps_queries.fetch_add(1, relaxed); }
+void caps_answer(bool verified) { (verified ? counters().caps_verified : counters().caps_rejected).fetch_add(1, relaxed); }
 void http_request() { counters().http_requests.fetch_add(1, relaxed); }
 
 void stanza_in(std::string_view name) {
@@ -148,6 +150,13 @@ std::string prometheus_text(const Gauges& gauges) {
     w.sample("xmqd_routing_errors_total", "", c.routing_errors.load(relaxed));
     w.family("xmqd_offline_messages", "gauge", "Messages held in offline storage, all accounts.");
     w.sample("xmqd_offline_messages", "", c.offline_messages.load(relaxed));
+    w.family("xmqd_caps_queries_total", "counter", "Entity capabilities: disco#info queries sent to clients.");
+    w.sample("xmqd_caps_queries_total", "", c.caps_queries.load(relaxed));
+    w.family("xmqd_caps_verified_total", "counter", "Entity capabilities: answers whose hash matched, cached.");
+    w.sample("xmqd_caps_verified_total", "", c.caps_verified.load(relaxed));
+    w.family("xmqd_caps_rejected_total", "counter",
+             "Entity capabilities: answers not cached (wrong hash, ill-formed, error, none).");
+    w.sample("xmqd_caps_rejected_total", "", c.caps_rejected.load(relaxed));
     w.family("xmqd_http_requests_total", "counter", "HTTP requests answered.");
     w.sample("xmqd_http_requests_total", "", c.http_requests.load(relaxed));
 

@@ -36,6 +36,9 @@ struct Counters {
     std::atomic<std::uint64_t> routing_errors{};                   // stanzas bounced with an error
     std::atomic<std::uint64_t> http_requests{};                    // HTTP requests answered
     std::atomic<std::int64_t> offline_messages{};                  // held in offline storage, all accounts
+    std::atomic<std::uint64_t> caps_queries{};                     // disco#info asked of clients (XEP-0115)
+    std::atomic<std::uint64_t> caps_verified{};                    // answers whose hash matched: cached
+    std::atomic<std::uint64_t> caps_rejected{};                    // wrong hash, ill-formed, error or none
 };
 
 Counters& counters();
@@ -60,6 +63,10 @@ void http_request();
 // Messages added to (+) or taken from (-) offline storage.
 void offline_messages_changed(std::int64_t delta);
 
+// Entity capabilities (XEP-0115): a disco#info query sent to a client, and
+// its outcome.
+void caps_query();
+void caps_answer(bool verified);
 // What the counters do not hold: read from the session table and the queue
 // engine by whoever renders them.
 struct Gauges {

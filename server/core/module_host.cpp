@@ -24,6 +24,11 @@ void ModuleHost::add_identity(IqTarget target, DiscoIdentity identity) {
     identities_[target].push_back(std::move(identity));
 }
 
+bool ModuleHost::is_info_node(IqTarget target, std::string_view node) const {
+    auto it = info_nodes_.find(target);
+    return it != info_nodes_.end() && std::find(it->second.begin(), it->second.end(), node) != it->second.end();
+}
+
 const std::vector<std::string>& ModuleHost::features(IqTarget target) const {
     static const std::vector<std::string> none;
     auto it = features_.find(target);

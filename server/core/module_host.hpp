@@ -91,6 +91,9 @@ struct Hooks {
     // The account's rows are gone (storage thread): modules forget what they
     // keep in memory about it.
     std::vector<std::function<void(const xmpp::Jid& bare)>> account_removed;
+    // Every module has loaded (start-up, once): for what depends on what all
+    // of them registered (the caps module hashes the server's disco#info).
+    std::vector<std::function<void()>> modules_loaded;
 };
 
 // What modules set at start-up for every bound client session (the c2s
@@ -119,6 +122,11 @@ public:
 
     void add_feature(IqTarget target, std::string var);
     void add_identity(IqTarget target, DiscoIdentity identity);
+
+    // A disco node whose disco#info is the target's own (the XEP-0115 node
+    // NODE#VER of the server's caps).
+    void add_info_node(IqTarget target, std::string node) { info_nodes_[target].push_back(std::move(node)); }
+    bool is_info_node(IqTarget target, std::string_view node) const;
 
     const std::vector<std::string>& features(IqTarget target) const;
     const std::vector<DiscoIdentity>& identities(IqTarget target) const;
@@ -150,6 +158,7 @@ private:
     std::map<Key, IqHandler, std::less<>> iq_handlers_;
     std::map<IqTarget, std::vector<std::string>> features_;
     std::map<IqTarget, std::vector<DiscoIdentity>> identities_;
+    std::map<IqTarget, std::vector<std::string>> info_nodes_;
     std::map<std::type_index, std::shared_ptr<void>> shared_;
     Hooks hooks_;
     SessionSettings session_settings_;

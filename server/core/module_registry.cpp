@@ -101,6 +101,7 @@ xmpp::Result<std::vector<std::string>, std::string> ModuleRegistry::load(ModuleH
         module.load(host, services, conf::options_of(module.schema, config));
         loaded.push_back(module.schema.name);
     }
+    for (const auto& hook : host.hooks().modules_loaded) hook();
     return loaded;
 }
 

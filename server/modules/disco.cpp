@@ -4,7 +4,9 @@
 // on the account's behalf (RFC 6121 §8.5.1, XEP-0030 §3.1): the identity
 // account/registered and the features modules registered for accounts; a JID
 // that is no account of ours gets <service-unavailable/>. A node other than
-// none is not served (item-not-found).
+// none is not served (item-not-found), except the nodes whose disco#info is
+// the target's own (ModuleHost::add_info_node: the server's caps node
+// NODE#VER, XEP-0115 §6.2), answered with that node named.
 #include "server/core/storage_executor.hpp"
 #include "server/modules/modules.hpp"
 #include "server/router/router.hpp"
@@ -20,16 +22,25 @@ bool has_node(const IqRequest& request, std::string_view xmlns) {
     return query && query->attr("node");
 }
 
+// The node asked for, when the target serves its own disco#info there.
+const std::string* info_node(const ModuleHost& host, IqTarget target, const IqRequest& request) {
+    const xmpp::Element* query = request.iq.child("query", xmpp::ns::disco_info);
+    const std::string* node = query ? query->attr("node") : nullptr;
+    return node && host.is_info_node(target, *node) ? node : nullptr;
+}
+
 void load_host_disco(ModuleHost& host, Services& services) {
     host.add_identity(IqTarget::host, {"server", "im", "xmqd"});
     host.add_feature(IqTarget::host, std::string(xmpp::ns::disco_info));
     host.add_feature(IqTarget::host, std::string(xmpp::ns::disco_items));
 
     host.on_iq(IqTarget::host, "get", xmpp::ns::disco_info, [&host](IqRequest&& request, Router& router) {
-        if (has_node(request, xmpp::ns::disco_info))
+        const std::string* node = info_node(host, IqTarget::host, request);
+        if (!node && has_node(request, xmpp::ns::disco_info))
             return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
         auto result = make_iq_result(request);
-        result.add_child(host.disco_info(IqTarget::host));
+        auto& query = result.add_child(host.disco_info(IqTarget::host));
+        if (node) query.set_attr("node", *node);
         router.send(result);
     });
 

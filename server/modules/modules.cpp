@@ -23,6 +23,7 @@ const ModuleRegistry& builtin_modules() {
         carbons_module(),
         csi_module(),
         stream_management_module(),
+        caps_module(),
     });
     return registry;
 }

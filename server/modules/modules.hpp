@@ -34,5 +34,6 @@ Module blocking_module();
 Module register_module();
 Module carbons_module();
 Module csi_module();
+Module caps_module();
 
 }  // namespace server::modules

@@ -113,15 +113,22 @@ void Router::bounce(const xmpp::Element& stanza, xmpp::StanzaError condition, st
     send(xmpp::make_error_reply(stanza, condition, text));
 }
 
+void Router::request(xmpp::Element iq, IqRequests::Answer answer) {
+    if (auto prepared = requests_.prepare(std::move(iq), std::move(answer))) send(*prepared);
+}
+
 BindResult Router::bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session, std::size_t max_resources) {
     BindResult result = services_.sessions->bind(full, std::move(session), max_resources);
     if (result.replaced_was_available) went_unavailable(full);
+    // A session bound anew cannot answer what was asked of one it replaced.
+    if (result.replaced) requests_.abandon(full);
     return result;
 }
 
 bool Router::unbind(const xmpp::Jid& full, const ClientSession* session) {
     auto removed = services_.sessions->unbind(full, session);
     if (!removed) return false;
+    requests_.abandon(full);
     if (removed->available) went_unavailable(full);
     return true;
 }
@@ -177,7 +184,12 @@ void Router::to_resource(xmpp::Element&& stanza, const xmpp::Jid& full) {
 
 void Router::dispatch_iq(xmpp::Element&& iq, const xmpp::Jid& from, const xmpp::Jid& target, IqTarget kind) {
     const std::string_view type = iq.attr_or("type");
-    if (type != "get" && type != "set") return;  // results and errors to us end here
+    if (type != "get" && type != "set") {
+        // Answers to the server's own requests go to whoever asked; other
+        // results and errors to us end here.
+        requests_.take(iq, from);
+        return;
+    }
     const xmpp::Element* payload = nullptr;
     for (const auto& child : iq.children())
         if (!child.is_text()) {

@@ -9,8 +9,9 @@
 //
 // It also keeps the session table's availability (server/router/session_manager.hpp)
 // in step with what the sessions say and do: presence without 'to', binding,
-// and the end of a binding. Stateless apart from Services: callable from
-// any worker at once.
+// and the end of a binding. Its one state of its own is the table of iq
+// requests the server sent and awaits answers to (iq_requests.hpp, locked):
+// callable from any worker at once.
 #pragma once
 
 #include <memory>
@@ -18,6 +19,7 @@
 #include "server/core/module_host.hpp"
 #include "server/core/services.hpp"
 #include "server/router/delivery.hpp"
+#include "server/router/iq_requests.hpp"
 #include "server/router/session_manager.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/errors.hpp"
@@ -40,6 +42,12 @@ public:
     // Answers `stanza` with a stanza error, unless it is itself an error or
     // an iq result (no loops).
     void bounce(const xmpp::Element& stanza, xmpp::StanzaError condition, std::string_view text = {});
+
+    // Sends the iq request `iq` (get or set, 'from' the server or an account,
+    // 'to' a local full JID) under an id of the server's, and calls `answer`
+    // with the result or error that comes back from that JID, or with nullptr
+    // when none will (iq_requests.hpp). From any thread.
+    void request(xmpp::Element iq, IqRequests::Answer answer);
 
     // Binds a session (SessionManager::bind). A session it replaces that was
     // available goes unavailable for the rest of the server.
@@ -70,6 +78,7 @@ private:
 
     Services& services_;
     Delivery delivery_;
+    IqRequests requests_;
 };
 
 }  // namespace server
