@@ -186,11 +186,32 @@ int certificate_command(const CommandLine& line, const conf::Config& config) {
     return import_certificates(config, dirs, std::cout, std::cerr);
 }
 
+// The queues live in the running server's memory: only it can say.
+int show_queues(const conf::Config& config) {
+    const auto socket = control_socket_path(config);
+    const ControlAnswer answer = ask_server(socket, "queues");
+    switch (answer.kind) {
+    case ControlAnswer::Kind::answered:
+        std::cout << answer.text << "\n";
+        return 0;
+    case ControlAnswer::Kind::failed:
+        std::cerr << "xmqd queues: cannot ask the running server (" << socket.string() << "): " << answer.text
+                  << "\n";
+        return 1;
+    case ControlAnswer::Kind::no_server:
+        break;
+    }
+    std::cerr << "xmqd queues: no server is running on " << config.data_dir << " (nothing answers on "
+              << socket.string() << ")\n";
+    return 1;
+}
+
 }  // namespace
 
 bool is_admin_command(const std::string& command) {
     return command == "adduser" || command == "deluser" || command == "passwd" || command == "users" ||
-           command == "check" || command == "cert" || command == "import" || command == "export";
+           command == "check" || command == "cert" || command == "import" || command == "export" ||
+           command == "queues";
 }
 
 int run_admin_command(const CommandLine& line, const conf::Config& config) {
@@ -198,6 +219,7 @@ int run_admin_command(const CommandLine& line, const conf::Config& config) {
     if (line.command == "deluser") return delete_user(line, config);
     if (line.command == "passwd") return change_password(line, config);
     if (line.command == "users") return list_users(line, config);
+    if (line.command == "queues") return show_queues(config);
     if (line.command == "cert") return certificate_command(line, config);
     if (line.command == "import") return migration::run_import(line, config);
     if (line.command == "export") return migration::run_export(line, config);

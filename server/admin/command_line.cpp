@@ -57,6 +57,8 @@ std::string usage() {
            "  deluser JID         delete an account and all its data; its contacts are told\n"
            "  passwd JID          set an account's password (--password or stdin)\n"
            "  users [DOMAIN]      list accounts\n"
+           "  queues              the running server's XMQ queues: consumers, topics, held,\n"
+           "                      unacknowledged, redelivered, dead-lettered, expired\n"
            "  cert import DIR...  install each host's certificate and key from a Let's Encrypt\n"
            "                      tree (DIR/live/HOST/fullchain.pem, privkey.pem) or DIR/HOST.crt,\n"
            "                      .key into data_dir/certs; then reload the server (SIGHUP)\n"

@@ -14,6 +14,8 @@ namespace {
 // A deletion waits for the account's sessions to end (at most the close
 // grace of a slow reader) and for the storage thread.
 constexpr int answer_timeout_seconds = 60;
+// The queue table of a server with many routes fits; anything longer is cut.
+constexpr std::size_t max_answer_bytes = 1 << 20;
 
 class Fd {
 public:
@@ -63,9 +65,11 @@ ControlAnswer ask_server(const std::filesystem::path& socket_path, std::string_v
         if (n <= 0) return failed(std::strerror(errno));
         sent += static_cast<std::size_t>(n);
     }
+    // The answer is everything up to the server's close (one line, or the
+    // lines of a table), ending with a newline.
     std::string answer;
-    char buffer[512];
-    while (answer.find('\n') == std::string::npos && answer.size() < 4096) {
+    char buffer[4096];
+    while (answer.size() < max_answer_bytes) {
         const ssize_t n = ::recv(fd.get(), buffer, sizeof(buffer), 0);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return failed("no answer from the server in time");
@@ -73,9 +77,8 @@ ControlAnswer ask_server(const std::filesystem::path& socket_path, std::string_v
         if (n == 0) break;
         answer.append(buffer, static_cast<std::size_t>(n));
     }
-    const auto end = answer.find('\n');
-    if (end == std::string::npos) return failed("the server closed the connection without an answer");
-    answer.resize(end);
+    if (!answer.ends_with('\n')) return failed("the server closed the connection without a whole answer");
+    answer.pop_back();
     return {ControlAnswer::Kind::answered, std::move(answer)};
 }
 

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 
+#include "server/admin/queue_table.hpp"
 #include "server/system/log.hpp"
 #include "server/core/use_tuple.hpp"
 #include "xmpp/jid.hpp"
@@ -109,8 +110,9 @@ asio::awaitable<void> ControlSocket::serve(Socket socket) {
 }
 
 asio::awaitable<std::string> ControlSocket::answer(const std::string& request) {
+    if (request == "queues") co_return services_.xmq ? queue_table(services_.xmq->stats()) : queue_table({});
     constexpr std::string_view deluser = "deluser ";
-    if (!request.starts_with(deluser)) co_return "error unknown request (expected: deluser user@domain)";
+    if (!request.starts_with(deluser)) co_return "error unknown request (expected: deluser user@domain, or queues)";
     const std::string argument = request.substr(deluser.size());
     auto jid = xmpp::Jid::parse(argument);
     if (!jid || jid->local().empty() || !jid->is_bare()) co_return "error bad JID (expected user@domain)";

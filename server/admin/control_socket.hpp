@@ -1,13 +1,15 @@
 // ControlSocket: the local control channel of a running server, through which
-// `xmqd deluser` reaches it (so that the account's sessions end and its
+// `xmqd deluser` and `xmqd queues` reach it (so that the account's sessions end and its
 // contacts are told, which the store alone cannot do). An AF_UNIX stream
 // socket at <data_dir>/xmqd.ctl with mode 0600: only the user the server
 // runs as (who owns the store anyway) may use it. Removed at exit; a file
 // left by a server that died is replaced at start, and start-up fails when
 // another live server answers on it.
 //
-// Line protocol, one request per connection (control_protocol.hpp):
+// Line protocol, one request per connection (control_protocol.hpp); the
+// server writes its answer and closes:
 //   deluser user@domain\n   ->   ok\n  |  error <message>\n
+//   queues\n                ->   the queue table (queue_table.hpp), lines\n
 //
 // Runs on the control io_context (the main thread); a deletion runs on the
 // storage thread and its answer comes back by posting.

@@ -1,7 +1,7 @@
 """Reliable XMQ queues end to end (docs/xmq.md "Reliable queues"): the delivery
 tag, ack and nack, redelivery after a consumer's session ends, prefetch, the
 hold and resource-constraint, dead letters, iq requests settled by their answer,
-durable subscriptions across a reconnect, and the topic stats form.
+durable subscriptions across a reconnect, the topic stats form, and `xmqd queues`.
 
 Queues of the shared server:
   jobs.localhost  ANY, acked, prefetch 2, hold 3, max_attempts 2, dead_letter dead.localhost
@@ -251,3 +251,33 @@ async def test_plain_queue_deliveries_carry_no_tag(server):
         await worker.sub(Q_ANY, topic)
         await alice.publish(Q_ANY, topic, "x")
         assert tag(await delivery(worker)) is None
+
+
+async def test_xmqd_queues_prints_what_the_running_server_holds(make_server):
+    server = make_server("xmqcli")
+    configure_xmq(server, check_expires_time=3600,
+                  queues=({"route": JOBS, "type": "any", "delivery": "acked", "hold": 5}, {"route": Q_ALL, "type": "all"}))
+    server.start()
+
+    def table() -> dict:
+        r = server.admin("queues")
+        assert r.returncode == 0, r.stdout + r.stderr
+        rows = [line.split() for line in r.stdout.splitlines()]
+        return {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+
+    topic = fresh_topic("cli")
+    async with signed_in_peers(server, "alice", "carol") as (alice, worker):
+        for i in range(2):
+            await alice.publish(JOBS, topic, f"m{i}")
+        await alice.barrier()
+        queues = table()
+        assert set(queues) == {JOBS, Q_ALL}
+        assert (queues[JOBS]["type"], queues[JOBS]["held"], queues[JOBS]["unacked"]) == ("any", "2", "0")
+        await worker.sub(JOBS, topic)
+        got = [await delivery(worker) for _ in range(2)]
+        assert table()[JOBS]["held"] == "0" and table()[JOBS]["unacked"] == "2"
+        await ack(worker, JOBS, tag(got[0]).get("id"))
+        assert table()[JOBS]["unacked"] == "1" and table()[JOBS]["consumers"] == "1"
+    assert server.stop() == 0
+    r = server.admin("queues")
+    assert r.returncode != 0 and "no server is running" in r.stderr
