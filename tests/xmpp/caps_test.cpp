@@ -10,20 +10,20 @@ namespace {
 
 namespace caps = xmpp::caps;
 
-xmpp::Element parse(std::string_view xml) {
+xmpp::Element caps_stanza(std::string_view xml) {
     auto element = xmpp::parse_stored(xml);
     REQUIRE(element.has_value());
     return *element;
 }
 
 caps::DiscoInfo info_of(std::string_view xml) {
-    auto info = caps::parse_disco_info(parse(xml));
+    auto info = caps::parse_disco_info(caps_stanza(xml));
     REQUIRE_MESSAGE(info.ok(), (info.ok() ? "" : info.error()));
     return *info;
 }
 
 std::string ill_formed(std::string_view xml) {
-    auto info = caps::parse_disco_info(parse(xml));
+    auto info = caps::parse_disco_info(caps_stanza(xml));
     REQUIRE_FALSE(info.ok());
     return info.error();
 }
@@ -155,21 +155,21 @@ TEST_CASE("caps: a result rebuilt from its value hashes the same") {
 
 TEST_CASE("caps: the <c/> of a presence; the legacy form without hash is ignored") {
     const auto c =
-        caps::parse(parse("<presence><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
+        caps::parse(caps_stanza("<presence><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
                           "node='https://gajim.org' ver='QgayPKawpkPSDYmwT/WM94uAlu0=' "
                           "ext='x y'/></presence>"));
     REQUIRE(c.has_value());
     CHECK(*c == caps::Caps{"sha-1", "https://gajim.org", "QgayPKawpkPSDYmwT/WM94uAlu0="});
     CHECK_FALSE(
-        caps::parse(parse("<presence><c xmlns='http://jabber.org/protocol/caps' "
+        caps::parse(caps_stanza("<presence><c xmlns='http://jabber.org/protocol/caps' "
                           "node='n' ver='0.9'/></presence>")));
     CHECK_FALSE(
-        caps::parse(parse("<presence><c xmlns='urn:other' hash='sha-1' "
+        caps::parse(caps_stanza("<presence><c xmlns='urn:other' hash='sha-1' "
                           "node='n' ver='v'/></presence>")));
     CHECK_FALSE(
-        caps::parse(parse("<presence><c xmlns='http://jabber.org/protocol/caps' "
+        caps::parse(caps_stanza("<presence><c xmlns='http://jabber.org/protocol/caps' "
                           "hash='sha-1' node='n' ver=''/></presence>")));
-    CHECK_FALSE(caps::parse(parse("<presence/>")));
+    CHECK_FALSE(caps::parse(caps_stanza("<presence/>")));
     xmpp::Element presence("presence", "jabber:client");
     presence.add_child(caps::to_element(*c));
     CHECK(caps::parse(presence) == c);
