@@ -222,27 +222,7 @@ std::size_t SubscriptionRegistry::remove_expired(TimePoint now) {
 
 SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_one(std::string_view topic_name, TimePoint now,
                                                                  DeliverFn deliver) {
-    remove_expired(now);
-    Dispatch result;
-    // Each failed attempt removes that consumer, so this ends within the
-    // topic's eligible count, amortised against the subscriptions removed.
-    for (;;) {
-        Topic* topic = find_topic(topic_name);
-        if (topic == nullptr || topic->ready.empty()) return result;
-        auto it = topic->ready.begin();
-        Subscription& s = *it->sub;
-        if (deliver(s.client->jid, s.client->full)) {
-            auto node = topic->ready.extract(it);
-            s.turn = ++next_turn_;
-            node.value().turn = s.turn;
-            topic->ready.insert(std::move(node));
-            result.delivered = 1;
-            return result;
-        }
-        ++result.gone;
-        std::string full = s.client->full;
-        client_left(full);
-    }
+    return deliver_one_if(topic_name, now, [](const std::string&) { return true; }, deliver);
 }
 
 SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_all(std::string_view topic_name, TimePoint now,
@@ -269,6 +249,8 @@ SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_one_if(std::string_
                                                                     DeliverFn deliver) {
     remove_expired(now);
     Dispatch result;
+    // Each failed attempt removes that consumer, so this ends within the
+    // topic's eligible count, amortised against the subscriptions removed.
     for (;;) {
         Topic* topic = find_topic(topic_name);
         if (topic == nullptr) return result;
