@@ -32,6 +32,11 @@ const KeptStanza* HeldStanzas::front(std::string_view lane) const {
     return it == lanes_.end() ? nullptr : &it->second.front();
 }
 
+KeptStanza* HeldStanzas::front(std::string_view lane) {
+    auto it = lanes_.find(lane);
+    return it == lanes_.end() ? nullptr : &it->second.front();
+}
+
 KeptStanza HeldStanzas::pop_front(std::string_view lane) {
     auto it = lanes_.find(lane);
     KeptStanza kept = std::move(it->second.front());

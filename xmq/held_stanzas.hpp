@@ -27,6 +27,7 @@ public:
     void push_front(std::string_view lane, KeptStanza kept);
     // The oldest stanza of a lane, nullptr when it holds none.
     const KeptStanza* front(std::string_view lane) const;
+    KeptStanza* front(std::string_view lane);
     KeptStanza pop_front(std::string_view lane);
 
     std::size_t size(std::string_view lane) const;

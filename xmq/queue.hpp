@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -102,6 +103,9 @@ private:
     void sent(KeptStanza kept, const std::string& consumer, TimePoint now);
     // ANY: to an eligible consumer under its prefetch, preferring one other than `avoid`.
     bool try_send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now);
+    // try_send_any's sending half: KEPT stays where it is (it may be the front of the
+    // hold); returns the consumer it went to, or nothing when none could take it.
+    std::optional<std::string> send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now);
     void hold(std::string_view lane, KeptStanza kept, bool front, TimePoint now);
     // A delivery came back unsettled (consumer gone, timeout, nack): sent
     // again, held, or ended after max_attempts. Without a sink it is held.

@@ -109,9 +109,10 @@ void Queue::publish_kept_any(KeptStanza kept, const xmpp::Element& stanza, Sink&
         return;
     }
     ++counters_.published;
+    // No drain after this: the drain above stopped because no consumer can take
+    // the front of the topic now, and nothing since has changed that.
     std::string topic = kept.topic;
     hold(topic, std::move(kept), false, now);
-    if (waiting > 0) drain_topic(topic, sink, now);
 }
 
 void Queue::publish_kept_all(KeptStanza kept, Sink& sink, TimePoint now) {
@@ -155,17 +156,29 @@ void Queue::publish_kept_all(KeptStanza kept, Sink& sink, TimePoint now) {
 // ---- deliveries --------------------------------------------------------
 
 bool Queue::send_copy(KeptStanza& kept, const xmpp::Jid& to, const std::string& full, Sink& sink, TimePoint) {
-    xmpp::Element copy = kept.stanza;
-    copy.set_attr("to", full);
     ++kept.attempts;
+    if (acked_) journal_.delivering(route_, kept, full);
+    // The kept stanza itself goes out, addressed (and tagged) only for the
+    // call: the sink copies or serialises it before returning, and a copy of
+    // the whole stanza per delivery was the acked path's largest cost after
+    // the socket writes.
+    xmpp::Element& out = kept.stanza;
+    const std::string* addressed = out.attr("to");
+    std::optional<std::string> route_to = addressed ? std::optional(*addressed) : std::nullopt;
+    out.set_attr("to", full);
     if (acked_) {
-        xmpp::Element tag("xmq", std::string(xmpp::ns::xmq_delivery));
+        xmpp::Element& tag = out.add_child(xmpp::Element("xmq", std::string(xmpp::ns::xmq_delivery)));
+        tag.reserve_attributes(2);
         tag.set_attr("id", kept.id);
         tag.set_attr("attempt", std::to_string(kept.attempts));
-        copy.add_child(std::move(tag));
-        journal_.delivering(route_, kept, full);
     }
-    if (!sink.deliver(to, copy)) {
+    const bool delivered = sink.deliver(to, out);
+    if (acked_) out.children().pop_back();
+    if (route_to)
+        out.set_attr("to", std::move(*route_to));
+    else
+        out.remove_attr("to");
+    if (!delivered) {
         --kept.attempts;
         return false;
     }
@@ -189,6 +202,13 @@ void Queue::sent(KeptStanza kept, const std::string& consumer, TimePoint now) {
 }
 
 bool Queue::try_send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now) {
+    std::optional<std::string> chosen = send_any(kept, avoid, sink, now);
+    if (!chosen) return false;
+    sent(std::move(kept), *chosen, now);
+    return true;
+}
+
+std::optional<std::string> Queue::send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now) {
     std::string chosen;
     auto deliver = [&](const xmpp::Jid& jid, const std::string& full) {
         if (!send_copy(kept, jid, full, sink, now)) return false;
@@ -204,9 +224,8 @@ bool Queue::try_send_any(KeptStanza& kept, const std::string* avoid, Sink& sink,
         result = registry_.deliver_one_if(kept.topic, now, accept, deliver);
     }
     counters_.consumers_gone += result.gone;
-    if (result.delivered == 0) return false;
-    sent(std::move(kept), chosen, now);
-    return true;
+    if (result.delivered == 0) return std::nullopt;
+    return chosen;
 }
 
 void Queue::hold(std::string_view lane, KeptStanza kept, bool front, TimePoint now) {
@@ -397,12 +416,12 @@ void Queue::drain(Sink& sink, TimePoint now) {
 }
 
 void Queue::drain_topic(const std::string& topic, Sink& sink, TimePoint now) {
-    while (held_.size(topic) > 0) {
-        KeptStanza kept = held_.pop_front(topic);
-        if (!try_send_any(kept, nullptr, sink, now)) {
-            held_.push_front(topic, std::move(kept));
-            return;
-        }
+    // Sent from where it waits: when nobody can take the front (the common case
+    // while consumers are at their prefetch), it is not popped and pushed back.
+    while (KeptStanza* front = held_.front(topic)) {
+        std::optional<std::string> chosen = send_any(*front, nullptr, sink, now);
+        if (!chosen) return;
+        sent(held_.pop_front(topic), *chosen, now);
     }
 }
 
