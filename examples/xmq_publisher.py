@@ -36,7 +36,7 @@ class Publisher(slixmpp.ClientXMPP):
         self.again = []  # ids refused with resource-constraint: send again
         self.refused = 0
         self.retried = 0
-        self.exit_code = 0
+        self.exit_code = 130  # until every job is taken: Ctrl-C before that is a failure
         self.stopping = False
         self.finished = asyncio.Event()
         self.add_event_handler("session_start", self.on_session_start)
@@ -81,8 +81,7 @@ class Publisher(slixmpp.ClientXMPP):
                 print(f"published {msg_id} again", flush=True)
         print(f"done: {a.count} published, {self.retried} sent again after resource-constraint, "
               f"{self.refused} refused", flush=True)
-        if self.refused:
-            self.exit_code = 1
+        self.exit_code = 1 if self.refused else 0
         await self.stop()
 
     async def barrier(self):

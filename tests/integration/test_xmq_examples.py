@@ -3,7 +3,8 @@ xmqd with an acked ANY queue, run as a user would run them: two workers, one of 
 fails the first attempt of every second job it gets (and nacks it), and a publisher of
 JOBS jobs. Every job is processed and acknowledged, each failed one comes back with
 attempt 2, both workers leave cleanly on SIGINT, and `xmqd queues` ends with nothing
-held or unacknowledged.
+held or unacknowledged. And a publisher bursting into a topic that holds 3 stanzas
+sends again what was refused `resource-constraint`, until a worker has done it all.
 """
 
 import asyncio
@@ -11,11 +12,14 @@ import re
 import signal
 import sys
 
+import pytest
+
 from xmq_helpers import Q_ALL, Q_ANY, configure_xmq
 from xmqd_process import REPO
 
 JOBS_ROUTE = "jobs.localhost"
 TOPIC = "resize"
+SMALL_ROUTE = "small.localhost"
 JOBS = 40
 WAIT = 40  # seconds: every step below is bounded by it
 
@@ -23,6 +27,8 @@ QUEUES = (
     {"route": Q_ANY, "type": "any"},
     {"route": Q_ALL, "type": "all"},
     {"route": JOBS_ROUTE, "type": "any", "delivery": "acked", "prefetch": 5, "hold": 1000, "max_attempts": 5},
+    # A topic that holds 3 stanzas: the publisher meets resource-constraint and sends again.
+    {"route": SMALL_ROUTE, "type": "any", "delivery": "acked", "prefetch": 1, "hold": 3},
 )
 
 PROCESSED = re.compile(r"^processed id=(\S+) attempt=(\d+) topic=(\S+) from=(\S+): (.*)$")
@@ -85,20 +91,29 @@ def queue_row(server, route: str) -> dict:
     return {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}[route]
 
 
-async def test_example_publisher_and_workers_get_every_job_done_and_acknowledged(make_server):
+def login(server, user: str, resource: str, route: str = JOBS_ROUTE) -> list[str]:
+    """The scripts' common options for USER's account on SERVER."""
+    return ["--jid", f"{user}@{server.domain}/{resource}", "--password", server.passwords[f"{user}@{server.domain}"],
+            "--host", "127.0.0.1", "--port", str(server.c2s_port), "--ca-file", str(server.cert),
+            "--route", route, "--topic", TOPIC]
+
+
+@pytest.fixture(scope="module")
+def server(make_server):
     server = make_server("xmqexamples")
     configure_xmq(server, check_expires_time=3600, queues=QUEUES)
     server.start()
+    yield server
+    was_running = server.alive()
+    code = server.stop()
+    if was_running:
+        assert code == 0, f"xmqd exited {code} on SIGTERM:\n{server.log()[-4000:]}"
 
-    def login(user: str, resource: str | None = None) -> list[str]:
-        jid = f"{user}@{server.domain}" + (f"/{resource}" if resource else "")
-        return ["--jid", jid, "--password", server.passwords[f"{user}@{server.domain}"], "--host", "127.0.0.1",
-                "--port", str(server.c2s_port), "--ca-file", str(server.cert),
-                "--route", JOBS_ROUTE, "--topic", TOPIC]
 
-    steady = Script("xmq_consumer.py", *login("carol", "w1"), "--ack-every", "5")
-    flaky = Script("xmq_consumer.py", *login("dave", "w2"), "--ack-every", "3", "--fail-every", "2")
-    publisher = Script("xmq_publisher.py", *login("alice", "app"), "--count", str(JOBS))
+async def test_example_publisher_and_workers_get_every_job_done_and_acknowledged(server):
+    steady = Script("xmq_consumer.py", *login(server, "carol", "w1"), "--ack-every", "5")
+    flaky = Script("xmq_consumer.py", *login(server, "dave", "w2"), "--ack-every", "3", "--fail-every", "2")
+    publisher = Script("xmq_publisher.py", *login(server, "alice", "app"), "--count", str(JOBS))
     scripts = (steady, flaky, publisher)
     try:
         for worker in (steady, flaky):
@@ -148,4 +163,28 @@ async def test_example_publisher_and_workers_get_every_job_done_and_acknowledged
     finally:
         for script in scripts:
             await script.stop()
-    assert server.stop() == 0
+
+
+async def test_example_publisher_sends_again_what_a_full_topic_refused(server):
+    # One worker taking one job at a time, a topic holding 3: most of the burst is
+    # refused resource-constraint at first, and the publisher sends it again.
+    worker = Script("xmq_consumer.py", *login(server, "carol", "w3", SMALL_ROUTE), "--ack-every", "1", "--count", "15")
+    publisher = Script("xmq_publisher.py", *login(server, "alice", "burst", SMALL_ROUTE), "--count", "15")
+    try:
+        await worker.start()
+        await worker.wait_for_line("subscribed to")
+        await publisher.start()
+        assert await publisher.exit_code() == 0, publisher.output()
+        again = [line for line in publisher.lines if line.endswith(" again")]
+        assert again, f"no job was refused resource-constraint\n{publisher.output()}"
+        assert publisher.lines[-1].startswith(f"done: 15 published, {len(again)} sent again"), publisher.output()
+        # --count 15: the worker leaves by itself once it has acknowledged all of them.
+        assert await worker.exit_code() == 0, worker.output()
+        bodies = sorted(m.group(5) for m in map(PROCESSED.match, worker.lines) if m)
+        assert bodies == sorted(f"job {n}" for n in range(1, 16)), worker.output()
+        assert worker.lines[-1] == "stopped after 15 acked", worker.output()
+        row = queue_row(server, SMALL_ROUTE)
+        assert (row["held"], row["unacked"], row["consumers"]) == ("0", "0", "0"), row
+    finally:
+        for script in (worker, publisher):
+            await script.stop()
