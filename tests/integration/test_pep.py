@@ -122,16 +122,15 @@ async def test_avatar_metadata_reaches_contacts_with_notify_and_last_item_on_ava
     async with session(pep_server, "alice", "phone", avatar=True) as alice, \
             session(pep_server, "bob", "laptop", avatar=True) as bob, \
             session(pep_server, "bob", "plain") as plain:
-        await make_both(alice.watched, bob.watched)
         for c in (alice, bob, plain):
             await c.available()
-        await alice.ping_server()
-        await bob.ping_server()
+        await make_both(alice.watched, bob.watched)
 
-        info = {"id": "abc123", "type": "image/png", "bytes": 42, "width": 8, "height": 8}
+        info = {"id": "abc123", "type": "image/png", "bytes": "42", "width": "8", "height": "8"}
         await alice.xmpp["xep_0084"].publish_avatar_metadata(items=[info])
-        items = await bob.next_event(METADATA)
-        assert items.find(f"{{{EVENT}}}item").get("id") == "abc123"
+        for c in (bob, alice):  # the contact's and the publisher's own resource with +notify
+            items = await c.next_event(METADATA)
+            assert items.find(f"{{{EVENT}}}item").get("id") == "abc123"
         await plain.no_event()
 
         # A contact's resource that becomes available later gets the last item.
@@ -154,10 +153,9 @@ async def test_omemo_device_lists_reach_contacts_and_bundles_are_open_to_strange
     async with session(pep_server, "carol", "omemo") as carol, \
             session(pep_server, "dave", "omemo", interests=(DEVICES, LEGACY_DEVICES)) as dave, \
             session(pep_server, "erin", "stranger") as erin:
-        await make_both(carol.watched, dave.watched)
         await carol.available()
         await dave.available()
-        await dave.ping_server()
+        await make_both(carol.watched, dave.watched)
 
         open_model = {"pubsub#access_model": "open"}
         for node, payload in ((DEVICES, devicelist(1, 2)),
