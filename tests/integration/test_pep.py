@@ -183,6 +183,19 @@ async def test_omemo_device_lists_reach_contacts_and_bundles_are_open_to_strange
         assert (await dave.iq("get", carol.bare, items_get("urn:xmpp:mood")))["type"] == "result"
 
 
+async def test_disco_says_pep_with_publish_options(pep_server):
+    async with session(pep_server, "erin", "disco") as erin:
+        for jid in ("alice@localhost", pep_server.domain):
+            info = await erin.xmpp["xep_0030"].get_info(jid=jid)
+            identities = {(i[0], i[1]) for i in info["disco_info"]["identities"]}
+            assert ("pubsub", "pep") in identities, info
+        info = await erin.xmpp["xep_0030"].get_info(jid="alice@localhost")
+        features = set(info["disco_info"]["features"])
+        for feature in ("publish", "publish-options", "subscribe", "auto-create", "last-published",
+                        "filtered-notifications", "config-node", "retract-items", "delete-items"):
+            assert f"{PUBSUB}#{feature}" in features, features
+
+
 async def test_owner_configuration_errors_and_limits(pep_server):
     async with session(pep_server, "alice", "errors") as alice, session(pep_server, "erin", "errors") as erin:
         node = "urn:xmpp:test:config"
