@@ -244,10 +244,15 @@ TEST_CASE("pep: another module publishes as the owner and observes the change") 
     request.node = "urn:xmpp:bookmarks:1";
     request.item =
         pubsub::PublishItem{"room@conference.localhost", xmpp::Element("conference", "urn:xmpp:bookmarks:1"), 50};
+    // The write is a storage job the first one posts: a settle() whose drain
+    // began before it was posted may return first, so settle until answered.
     std::optional<bool> ok;
+    auto until_answered = [&] {
+        for (int round = 0; round < 100 && !ok; ++round) v.h.settle();
+    };
     pep->publish_as_owner(*xmpp::Jid::parse("juliet@localhost"), request,
                           [&](const pubsub::Outcome& o) { ok = o.ok(); });
-    v.h.settle();
+    until_answered();
     REQUIRE(ok.has_value());
     CHECK(*ok);
     CHECK(seen == std::vector<std::string>{"juliet@localhost urn:xmpp:bookmarks:1 room@conference.localhost stored"});
@@ -260,9 +265,11 @@ TEST_CASE("pep: another module publishes as the owner and observes the change") 
                 .attr_or("type") == "result");
     CHECK(seen.back() == "juliet@localhost urn:xmpp:bookmarks:1 room@conference.localhost removed");
 
+    ok.reset();
     pep->publish_as_owner(*xmpp::Jid::parse("nobody@localhost"), request,
                           [&](const pubsub::Outcome& o) { ok = o.ok(); });
-    v.h.settle();
+    until_answered();
+    REQUIRE(ok.has_value());
     CHECK_FALSE(*ok);
 }
 
