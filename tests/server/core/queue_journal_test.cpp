@@ -1,10 +1,11 @@
 // QueueJournal and the conversions beside it: changes made while a batch
 // waits join it (one job, one commit for many publishes; the thread is
 // marked so its session fences); the last change of a row wins within a
-// batch; rows read back as the KeptStanza they were; a corrupt stored stanza
-// is skipped and deleted at startup; and restore_durable_queues() gives a
-// durable route its rows, loads and deletes those of a route no longer
-// durable, and keeps those of a route no longer configured.
+// batch; what waits for the commit runs after it; rows read back as the
+// KeptStanza they were; a corrupt stored stanza is skipped and deleted at
+// startup; and restore_durable_queues() gives a durable route its rows, loads
+// and deletes those of a route no longer durable, and keeps those of a route
+// no longer configured.
 #include "server/core/queue_journal.hpp"
 
 #include <doctest/doctest.h>
@@ -76,10 +77,13 @@ TEST_CASE("queue journal: the changes of many publishes share one job and one co
     journal.durable_subscribed("feed.localhost", "t", "s@localhost/r");
     CHECK(journal.waiting() == 201);
 
+    // What waits for the commit (a durable queue's deliveries) runs after it.
+    std::promise<std::uint64_t> written;
+    journal.after_commit([&] { written.set_value(stores.database().commits()); });
     const auto commits_before = stores.database().commits();
     blocked.release();
+    CHECK(written.get_future().get() - commits_before == 1);
     executor.drain();
-    CHECK(stores.database().commits() - commits_before == 1);
     CHECK(journal.waiting() == 0);
 
     auto rows = stores.queues().stanzas("jobs.localhost");
