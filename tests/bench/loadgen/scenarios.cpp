@@ -974,6 +974,7 @@ private:
         std::unique_ptr<std::atomic<std::uint8_t>[]> answered;  // per item: 1 result, 2 error
         std::vector<std::uint8_t> warm;      // per receiver: a warm-up item arrived (r's thread only)
         std::atomic<std::uint32_t> warm_count{0};
+        std::atomic<std::uint32_t> caps_queries{0};  // disco#info requests the server sent the receivers
         std::atomic<std::uint64_t> duplicates{0}, to_bare{0}, publish_errors{0}, last_arrival_ns{0};
         std::mutex mutex;                    // the publisher's answers the main thread waits for
         std::string first_error, first_duplicate, disco, roster;
@@ -994,10 +995,13 @@ private:
             }
         } else if (name == "iq") {
             std::string reply = answer_request(element);
-            if (!reply.empty())
+            if (!reply.empty()) {
+                if (reply.find("disco#info") != std::string::npos && attribute(reply, "type") == "result")
+                    pep_.caps_queries.fetch_add(1, std::memory_order_relaxed);
                 c.send(reply);
-            else if (c.index() == 0)
+            } else if (c.index() == 0) {
                 pep_answer(element);
+            }
         } else if (name == "presence" && attribute(element, "type") == "subscribe") {
             std::string from = bare_jid(attribute(element, "from"));
             if (!from.empty()) c.send("<presence to='" + from + "' type='subscribed'/>");
@@ -1248,7 +1252,7 @@ private:
         std::ostringstream o;
         o << "\"contacts\":" << opt_.n << ",\"receivers\":" << receivers << ",\"items\":" << opt_.items
           << ",\"published\":" << sent << ",\"rate\":" << opt_.rate << ",\"login_s\":" << login_s
-          << ",\"warmup_publishes\":" << warm_items << ",\"warmup_s\":" << warm_s
+          << ",\"caps_queries\":" << pep_.caps_queries.load() << ",\"warmup_publishes\":" << warm_items << ",\"warmup_s\":" << warm_s
           << ",\"expected\":" << expected << ",\"received\":" << lat.size() << ",\"missing\":" << missing
           << ",\"duplicates\":" << pep_.duplicates.load() << ",\"to_bare_jid\":" << pep_.to_bare.load() << ",\"publish_errors\":" << pep_.publish_errors.load()
           << ",\"unanswered_publishes\":" << unanswered << ",\"duration_s\":" << elapsed
