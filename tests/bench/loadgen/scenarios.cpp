@@ -1198,6 +1198,11 @@ private:
         if (!pep)
             return fail("no PEP: the account's disco#info has no pubsub/pep identity (" +
                         (disco.empty() ? std::string("no answer") : "answered without it") + ")");
+        // Every contact must be one (a roster lost since pep-roster ran would read as missing notifications).
+        std::uint32_t both = pep_contacts_both(0);
+        if (both < opt_.n)
+            return fail("roster not made: " + std::to_string(both) + " of " + std::to_string(opt_.n) +
+                        " contacts have subscription both (run pep-roster first)");
 
         // Warm-up (not measured): a publish every second until every receiver has had one.
         std::uint64_t warm0 = now_ns();
