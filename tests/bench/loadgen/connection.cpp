@@ -194,7 +194,8 @@ asio::awaitable<void> Connection::authenticate(const Target& target, const std::
 }
 
 asio::awaitable<void> Connection::login(const Target& target, const std::string& user,
-                                        const std::string& resource, ScramCache& cache, double timeout_s, bool sm) {
+                                        const std::string& resource, ScramCache& cache, double timeout_s, bool sm,
+                                        const std::string& presence) {
     if (target.raw) co_return;
     co_await authenticate(target, user, cache, timeout_s);
     arm(timeout_s);
@@ -205,7 +206,7 @@ asio::awaitable<void> Connection::login(const Target& target, const std::string&
     // Enabled before the initial presence, so that every stanza the server sends
     // to this session (the presence echo too) is counted on both sides.
     if (sm) co_await enable_sm();
-    send("<presence/>");
+    send(presence.empty() ? "<presence/>" : presence);
     if (sm) ++this->sm.sent;
     disarm();
 }

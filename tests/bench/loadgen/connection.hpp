@@ -87,9 +87,10 @@ public:
     // Each throws std::runtime_error on failure; all waits are bounded by `timeout_s`.
     asio::awaitable<void> connect(const Target& target, double timeout_s);
     // STARTTLS, SCRAM, bind; then, with `sm`, <enable resume='true'/> (fails when the server
-    // offers no urn:xmpp:sm:3 or refuses); then initial presence.
+    // offers no urn:xmpp:sm:3 or refuses); then initial presence (`presence`, "" for the plain one).
     asio::awaitable<void> login(const Target& target, const std::string& user, const std::string& resource,
-                                ScramCache& cache, double timeout_s, bool sm = false);
+                                ScramCache& cache, double timeout_s, bool sm = false,
+                                const std::string& presence = {});
     // STARTTLS and SCRAM only, leaving the stream restarted with its features read
     // (the step before a bind or a resume).
     asio::awaitable<void> authenticate(const Target& target, const std::string& user, ScramCache& cache,

@@ -10,12 +10,13 @@ namespace {
 const char* usage =
     "usage: xmq-loadgen SCENARIO [options]\n"
     "scenarios: login | ws-login | idle | msg | msg-sm-mam | resume | hibernated-memory | mam-query |\n"
-    "           xmq-any | xmq-all | xmq-any-acked | xmq-any-durable | register\n"
+    "           xmq-any | xmq-all | xmq-any-acked | xmq-any-durable | pep-roster | pep-publish | register\n"
     "  --host ADDR --port N --domain D   server (127.0.0.1, 5222, localhost)\n"
     "  --direct-tls                      TLS from the first byte instead of STARTTLS\n"
     "  --raw                             talk to the raw TLS relay (no XMPP)\n"
     "  --threads N                       generator threads (2)\n"
-    "  --n N                             logins / sessions / accounts (1000)\n"
+    "  --n N                             logins / sessions / accounts (1000); pep-*: contacts, accounts\n"
+    "                                    P<K+1>..P<K+N> of the publisher P<K> (K: --user-offset)\n"
     "  --concurrency N                   logins in progress at once (50)\n"
     "  --users N --user-offset K --user-prefix P --password PW   accounts P<K>..P<K+N-1>\n"
     "  --pairs P --window W --rate R     msg: pairs, window per sender, offered msgs/s (0 = saturate)\n"
@@ -29,6 +30,9 @@ const char* usage =
     "  --messages K --unacked U          resume: K messages per session before the drop, U left unacked (3, 2)\n"
     "  --archive N --fill-timeout S      mam-query: first send N messages into the archive (0), bound (1800)\n"
     "  --queries K --page M              mam-query: K sequential queries of the last M messages (200, 50)\n"
+    "  --fill-timeout S                  pep-roster: bound on the subscription handshake\n"
+    "  --items K --rate R --caps-timeout S   pep-publish: K measured publishes, one at a time (R = 0) or R\n"
+    "                                    per second (200, 0); bound on the caps warm-up (60)\n"
     "  --timeout S                       bound on one login (30)\n"
     "  --scram-cache FILE                cache of salted passwords (read and extended)\n";
 
@@ -86,16 +90,19 @@ int main(int argc, char** argv) {
         else if (a == "--fill-timeout") o.fill_timeout = number();
         else if (a == "--queries") o.queries = count();
         else if (a == "--page") o.page = count();
+        else if (a == "--items") o.items = count();
+        else if (a == "--caps-timeout") o.caps_timeout = number();
         else {
             std::cerr << "xmq-loadgen: unknown option " << a << "\n" << usage;
             return 2;
         }
     }
     if (o.n == 0 || o.window == 0 || o.threads == 0 || o.concurrency == 0 || o.pairs == 0 || o.duration <= 0 ||
-        o.ack_every == 0 || o.queries == 0 || o.page == 0 || o.unacked > o.messages) {
+        o.ack_every == 0 || o.queries == 0 || o.items == 0 || o.page == 0 || o.unacked > o.messages) {
         std::cerr << "xmq-loadgen: counts and durations must be positive\n";
         return 2;
     }
+    if (o.scenario.rfind("pep-", 0) == 0 && o.users == 0) o.users = o.n + 1;  // the publisher and its contacts
     try {
         return loadgen::run_scenario(o);
     } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
 #include "scenarios.hpp"
 #include "delivery_tag.hpp"
+#include "pep_entity.hpp"
 #include "ws_login.hpp"
 #include "xml_split.hpp"
 
@@ -17,6 +18,7 @@
 #include <latch>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -148,6 +150,8 @@ public:
         if (s == "mam-query") return mam_query();
         if (s == "xmq-any" || s == "xmq-all") return xmq(s == "xmq-all");
         if (s == "xmq-any-acked" || s == "xmq-any-durable") return xmq(false, true);
+        if (s == "pep-roster") return pep_roster();
+        if (s == "pep-publish") return pep_publish();
         std::cerr << "loadgen: unknown scenario '" << s << "'\n";
         return 2;
     }
@@ -187,11 +191,12 @@ public:
             case Phase::fill: return fill_element(c, name, element);
             case Phase::resumed: return resumed_element(c, name, element);
             case Phase::acked: return acked_element(c, name, element);
+            case Phase::pep: return pep_element(c, name, element);
         }
     }
 
 private:
-    enum class Phase { flow, fill, resumed, acked };
+    enum class Phase { flow, fill, resumed, acked, pep };
 
     void send_ack(Connection& c) {
         c.send("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(c.sm.received) + "'/>");
@@ -266,7 +271,7 @@ private:
                     co_await c->authenticate(opt_.target, user(j), cache_, opt_.timeout);
                 else
                     co_await c->login(opt_.target, user(j), resource_prefix + std::to_string(j), cache_, opt_.timeout,
-                                      sm_);
+                                      sm_, presence_);
                 w.latencies.push_back(now_ns() - t0);
                 if (keep)
                     conns_[j] = c;
@@ -955,6 +960,321 @@ private:
         return f.errors || f.wrong_count || !failure.empty() ? 1 : 0;
     }
 
+    // --- PEP (pep-roster, pep-publish) --------------------------------------------
+    // Connection 0 is the publisher (account user(0)), connections 1..n its
+    // contacts; every one of them is a receiver of the bench node's notifications
+    // (the contacts by their presence subscription, the publisher's own resource
+    // as an own resource), all with caps saying +notify.
+
+    struct PepState {
+        std::string nonce;                  // this run's mark in every payload
+        std::uint32_t receivers = 0, items = 0;
+        std::vector<std::uint64_t> latency;  // [item * receivers + r]: ns + 1, 0 = not received (r's thread only)
+        std::unique_ptr<std::atomic<std::uint32_t>[]> have;     // per item: receivers that got it
+        std::unique_ptr<std::atomic<std::uint8_t>[]> answered;  // per item: 1 result, 2 error
+        std::vector<std::uint8_t> warm;      // per receiver: a warm-up item arrived (r's thread only)
+        std::atomic<std::uint32_t> warm_count{0};
+        std::atomic<std::uint32_t> caps_queries{0};  // disco#info requests the server sent the receivers
+        std::atomic<std::uint64_t> duplicates{0}, to_bare{0}, publish_errors{0}, last_arrival_ns{0};
+        std::mutex mutex;                    // the publisher's answers the main thread waits for
+        std::string first_error, first_duplicate, disco, roster;
+        std::uint32_t roster_seq = 0;
+    };
+
+    std::string publisher_jid() const { return user(0) + "@" + opt_.target.domain; }
+
+    void pep_element(Connection& c, std::string_view name, std::string_view element) {
+        if (name == "message") {
+            bool to_bare = attribute(element, "to").find('/') == std::string::npos;
+            for (const PepPayload& p : pep_payloads(element, pep_.nonce)) {
+                if (p.marker == 'm' && to_bare) pep_.to_bare.fetch_add(1, std::memory_order_relaxed);
+                if (!pep_arrival(c.index(), p)) {
+                    std::lock_guard lock(pep_.mutex);
+                    if (pep_.first_duplicate.empty()) pep_.first_duplicate = std::string(element.substr(0, 600));
+                }
+            }
+        } else if (name == "iq") {
+            std::string reply = answer_request(element);
+            if (!reply.empty()) {
+                if (reply.find("disco#info") != std::string::npos && attribute(reply, "type") == "result")
+                    pep_.caps_queries.fetch_add(1, std::memory_order_relaxed);
+                c.send(reply);
+            } else if (c.index() == 0) {
+                pep_answer(element);
+            }
+        } else if (name == "presence" && attribute(element, "type") == "subscribe") {
+            std::string from = bare_jid(attribute(element, "from"));
+            if (!from.empty()) c.send("<presence to='" + from + "' type='subscribed'/>");
+        }
+    }
+
+    // False for a measured item this receiver had already.
+    bool pep_arrival(std::uint32_t r, const PepPayload& p) {
+        std::uint64_t now = now_ns();
+        if (p.marker == 'w') {
+            if (!pep_.warm[r]) pep_.warm[r] = 1, pep_.warm_count.fetch_add(1);
+            return true;
+        }
+        if (p.marker != 'm' || p.item >= pep_.items) return true;
+        std::uint64_t& slot = pep_.latency[std::size_t{p.item} * pep_.receivers + r];
+        if (slot) {
+            pep_.duplicates.fetch_add(1, std::memory_order_relaxed);
+            return false;
+        }
+        slot = now - p.sent_ns + 1;
+        pep_.have[p.item].fetch_add(1);
+        for (std::uint64_t last = pep_.last_arrival_ns.load(); last < now;)
+            if (pep_.last_arrival_ns.compare_exchange_weak(last, now)) break;
+        return true;
+    }
+
+    // The publisher's answers: to publishes ("m<k>", "w<k>"), to its disco#info and roster gets.
+    void pep_answer(std::string_view element) {
+        std::string id = attribute(element, "id");
+        bool ok = is_result(std::string(element));
+        std::lock_guard lock(pep_.mutex);
+        if (!ok && pep_.first_error.empty()) pep_.first_error = std::string(element.substr(0, 400));
+        if (id == "pep-disco") {
+            pep_.disco = element;
+        } else if (id.rfind("roster", 0) == 0) {
+            pep_.roster = element;
+            ++pep_.roster_seq;
+        } else if (id.size() > 1 && (id[0] == 'm' || id[0] == 'w')) {
+            if (!ok) pep_.publish_errors.fetch_add(1);
+            auto k = std::strtoul(id.c_str() + 1, nullptr, 10);
+            if (id[0] == 'm' && k < pep_.items) pep_.answered[k] = ok ? 1 : 2;
+        }
+    }
+
+    // Sends from connection `j` on its own thread.
+    void send_from(std::uint32_t j, std::function<std::string()> make) {
+        Connection* c = conns_[j].get();
+        asio::post(workers_[c->worker()]->io, [c, make = std::move(make)] { c->send(make()); });
+    }
+
+    // One item to the bench node; its payload carries the send time, taken on the publisher's thread.
+    void pep_send_item(char marker, std::uint32_t k) {
+        send_from(0, [this, marker, k] {
+            std::string id = marker + std::to_string(k);
+            std::string text = marker + pep_.nonce + token(k, now_ns());
+            text.resize(100, 'x');
+            return publish_iq(id, id, text);
+        });
+    }
+
+    // Waits until `ready()` or `seconds` pass (polled every 200 µs); true when ready.
+    static bool wait_until(const std::function<bool()>& ready, double seconds) {
+        auto deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(seconds * 1e6));
+        while (!ready()) {
+            if (Clock::now() > deadline) return false;
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        return true;
+    }
+
+    // Logs the publisher and its n contacts in and starts their read loops; false on a failed login.
+    bool pep_connect(const std::string& presence) {
+        std::uint32_t count = opt_.n + 1;
+        pep_.receivers = count;
+        pep_.warm.assign(count, 0);
+        presence_ = presence;
+        phase_ = Phase::pep;
+        connect_all(count, true, false, "c", round_robin);
+        if (errors()) {
+            print("\"error\":\"login failed\",\"errors\":" + std::to_string(errors()));
+            return false;
+        }
+        for (auto& c : conns_)
+            asio::co_spawn(workers_[c->worker()]->io, c->read_elements(static_cast<ElementSink&>(*this)),
+                           asio::detached);
+        return true;
+    }
+
+    void pep_close() {
+        on_each([](Connection& c, ResumeTrack&) { c.close(true); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+
+    // The publisher's roster: how many of its contacts have subscription both; bounded by --timeout.
+    std::uint32_t pep_contacts_both(unsigned round) {
+        std::uint32_t seq;
+        {
+            std::lock_guard lock(pep_.mutex);
+            seq = pep_.roster_seq;
+        }
+        send_from(0, [round] {
+            return "<iq type='get' id='roster" + std::to_string(round) + "'><query xmlns='jabber:iq:roster'/></iq>";
+        });
+        bool answered = wait_until([&] {
+            std::lock_guard lock(pep_.mutex);
+            return pep_.roster_seq != seq;
+        }, opt_.timeout);
+        if (!answered) return 0;
+        std::lock_guard lock(pep_.mutex);
+        auto items = roster_subscriptions(pep_.roster);
+        std::uint32_t both = 0;
+        for (std::uint32_t j = 1; j <= opt_.n; ++j) {
+            auto it = items.find(user(j) + "@" + opt_.target.domain);
+            both += it != items.end() && it->second == "both";
+        }
+        return both;
+    }
+
+    // pep-roster: makes user(1..n) contacts of user(0) with subscription both, both
+    // ways, by the subscription handshake (RFC 6121 §3): each side asks, each side
+    // approves what it is asked. Contacts already both are left alone; bounded by
+    // --fill-timeout.
+    int pep_roster() {
+        std::uint64_t t0 = now_ns();
+        if (!pep_connect("")) return 1;
+        std::uint32_t both = pep_contacts_both(0);
+        std::uint32_t before = both;
+        if (both < opt_.n) {
+            std::string contacts;
+            for (std::uint32_t j = 1; j <= opt_.n; ++j) {
+                std::string contact = user(j) + "@" + opt_.target.domain;
+                contacts += "<presence to='" + contact + "' type='subscribe'/>";
+                send_from(j, [this] { return "<presence to='" + publisher_jid() + "' type='subscribe'/>"; });
+            }
+            send_from(0, [contacts] { return contacts; });
+        }
+        auto deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(opt_.fill_timeout * 1e6));
+        for (unsigned round = 1; both < opt_.n && Clock::now() < deadline; ++round) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+            both = pep_contacts_both(round);
+        }
+        double elapsed = static_cast<double>(now_ns() - t0) / 1e9;
+        pep_close();
+        std::ostringstream o;
+        o << "\"contacts\":" << opt_.n << ",\"both_before\":" << before << ",\"both\":" << both
+          << ",\"elapsed_s\":" << elapsed << ",\"errors\":" << (both == opt_.n ? 0 : 1);
+        if (both < opt_.n) o << ",\"error\":\"only " << both << " of " << opt_.n << " contacts reached subscription both\"";
+        print(o.str());
+        return both == opt_.n ? 0 : 1;
+    }
+
+    // pep-publish: the contacts and the publisher sign in with caps +notify for the
+    // bench node; warm-up items until every receiver has had one (the server then
+    // knows the caps); then --items measured publishes, one at a time (the next
+    // once every receiver has the last and the publish was answered, or after 2 s)
+    // or, with --rate R, R per second; latency from the publish sent to each
+    // notification read, over every (item, receiver).
+    int pep_publish() {
+        std::random_device rd;
+        char nonce[9];
+        std::snprintf(nonce, sizeof nonce, "%08x", rd());
+        pep_.nonce = nonce;
+        pep_.items = opt_.items;
+        pep_.latency.assign(std::size_t{opt_.items} * (opt_.n + 1), 0);
+        pep_.have = std::make_unique<std::atomic<std::uint32_t>[]>(opt_.items);
+        pep_.answered = std::make_unique<std::atomic<std::uint8_t>[]>(opt_.items);
+        std::uint64_t login0 = now_ns();
+        if (!pep_connect(caps_presence())) return 1;
+        double login_s = static_cast<double>(now_ns() - login0) / 1e9;
+        const std::uint32_t receivers = pep_.receivers;
+        auto fail = [&](const std::string& why) {
+            pep_close();
+            print("\"error\":\"" + why + "\",\"errors\":1");
+            std::cerr << "loadgen: pep-publish: " << why << "\n";
+            return 1;
+        };
+
+        // Does the account have PEP at all (XEP-0163 §6.1: identity pubsub/pep on its bare JID)?
+        send_from(0, [this] {
+            return "<iq type='get' id='pep-disco' to='" + publisher_jid() +
+                   "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>";
+        });
+        std::string disco;
+        wait_until([&] {
+            std::lock_guard lock(pep_.mutex);
+            disco = pep_.disco;
+            return !disco.empty();
+        }, opt_.timeout);
+        bool pep = false;
+        for (auto p = disco.find("<identity"); p != std::string::npos && !pep; p = disco.find("<identity", p + 1)) {
+            std::string_view tag(disco.data() + p, disco.size() - p);
+            pep = attribute(tag, "category") == "pubsub" && attribute(tag, "type") == "pep";
+        }
+        if (!pep)
+            return fail("no PEP: the account's disco#info has no pubsub/pep identity (" +
+                        (disco.empty() ? std::string("no answer") : "answered without it") + ")");
+        // Every contact must be one (a roster lost since pep-roster ran would read as missing notifications).
+        std::uint32_t both = pep_contacts_both(0);
+        if (both < opt_.n)
+            return fail("roster not made: " + std::to_string(both) + " of " + std::to_string(opt_.n) +
+                        " contacts have subscription both (run pep-roster first)");
+
+        // Warm-up (not measured): a publish every second until every receiver has had one.
+        std::uint64_t warm0 = now_ns();
+        auto caps_deadline = Clock::now() + std::chrono::microseconds(static_cast<long long>(opt_.caps_timeout * 1e6));
+        std::uint32_t warm_items = 0;
+        while (pep_.warm_count.load() < receivers && Clock::now() < caps_deadline) {
+            pep_send_item('w', warm_items++);
+            wait_until([&] { return pep_.warm_count.load() >= receivers; }, 1.0);
+        }
+        double warm_s = static_cast<double>(now_ns() - warm0) / 1e9;
+        if (pep_.warm_count.load() < receivers)
+            return fail("only " + std::to_string(pep_.warm_count.load()) + " of " + std::to_string(receivers) +
+                        " receivers had a warm-up notification within --caps-timeout (" +
+                        std::to_string(warm_items) + " warm-up publishes)");
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // stray warm-up notifications drain
+
+        double cpu0 = cpu_seconds();
+        std::uint64_t t0 = now_ns();
+        std::uint32_t sent = 0, stalled = 0;
+        auto complete = [&](std::uint32_t k) { return pep_.have[k].load() >= receivers && pep_.answered[k].load(); };
+        for (std::uint32_t k = 0; k < opt_.items && stalled < 3; ++k) {
+            if (opt_.rate > 0) {
+                auto due = std::chrono::nanoseconds(static_cast<std::uint64_t>(1e9 * k / opt_.rate));
+                std::this_thread::sleep_until(epoch + std::chrono::nanoseconds(t0) + due);
+            }
+            pep_send_item('m', k);
+            ++sent;
+            if (opt_.rate <= 0 && !wait_until([&] { return complete(k); }, 2.0)) ++stalled;
+        }
+        wait_until([&] {
+            for (std::uint32_t k = 0; k < sent; ++k)
+                if (!complete(k)) return false;
+            return true;
+        }, 5.0);
+        std::uint64_t t1 = std::max(pep_.last_arrival_ns.load(), t0 + 1);
+        double cpu = cpu_seconds() - cpu0;
+        double elapsed = static_cast<double>(t1 - t0) / 1e9;
+        pep_close();
+        for (auto& w : workers_) w->io.stop();
+        for (auto& w : workers_) w->thread.join();
+
+        std::vector<std::uint64_t> lat;
+        lat.reserve(pep_.latency.size());
+        for (std::size_t i = 0; i < std::size_t{sent} * receivers; ++i)
+            if (pep_.latency[i]) lat.push_back(pep_.latency[i] - 1);
+        std::uint64_t expected = std::uint64_t{opt_.items} * receivers, missing = expected - lat.size();
+        std::uint32_t unanswered = 0;
+        for (std::uint32_t k = 0; k < sent; ++k) unanswered += pep_.answered[k].load() == 0;
+        // A second copy of an item (Prosody sends each contact one to its bare JID and one to its
+        // full JID) is counted, not an error: the first one is the one timed.
+        std::uint64_t errors = missing + pep_.publish_errors.load() + unanswered;
+        std::ostringstream o;
+        o << "\"contacts\":" << opt_.n << ",\"receivers\":" << receivers << ",\"items\":" << opt_.items
+          << ",\"published\":" << sent << ",\"rate\":" << opt_.rate << ",\"login_s\":" << login_s
+          << ",\"caps_queries\":" << pep_.caps_queries.load() << ",\"warmup_publishes\":" << warm_items << ",\"warmup_s\":" << warm_s
+          << ",\"expected\":" << expected << ",\"received\":" << lat.size() << ",\"missing\":" << missing
+          << ",\"duplicates\":" << pep_.duplicates.load() << ",\"to_bare_jid\":" << pep_.to_bare.load() << ",\"publish_errors\":" << pep_.publish_errors.load()
+          << ",\"unanswered_publishes\":" << unanswered << ",\"duration_s\":" << elapsed
+          << ",\"notifications_per_s\":" << static_cast<double>(lat.size()) / elapsed
+          << ",\"p50_ms\":" << percentile_ms(lat, 0.5) << ",\"p99_ms\":" << percentile_ms(lat, 0.99)
+          << ",\"max_ms\":" << percentile_ms(lat, 1.0) << ",\"client_cpu_pct\":" << 100 * cpu / elapsed
+          << ",\"errors\":" << errors;
+        {
+            std::lock_guard lock(pep_.mutex);
+            if (!pep_.first_error.empty()) std::cerr << "loadgen: pep-publish: first error: " << pep_.first_error << "\n";
+            if (!pep_.first_duplicate.empty())
+                std::cerr << "loadgen: pep-publish: first duplicate: " << pep_.first_duplicate << "\n";
+        }
+        print(o.str());
+        return errors ? 1 : 0;
+    }
+
     const Options& opt_;
     asio::ssl::context tls_;
     ScramCache cache_;
@@ -979,6 +1299,8 @@ private:
     Phase phase_ = Phase::flow;   // set before the read loops start
     std::uint64_t limit_ = 0;     // mam-query's fill: messages per sender (0 = no limit)
     bool auth_only_ = false;      // resume's reconnect: authenticate, no bind
+    std::string presence_;        // initial presence of the logins ("" = <presence/>)
+    PepState pep_;                // pep-roster, pep-publish
     std::vector<ResumeTrack> track_;
     std::vector<std::shared_ptr<Connection>> dropped_;  // kept alive: their read loops may still run
     std::atomic<std::uint32_t> filled_{0}, synced_{0}, finished_{0};

@@ -1,6 +1,6 @@
 // The load generator's scenarios (login, ws-login, idle, msg, msg-sm-mam,
 // resume, hibernated-memory, mam-query, xmq-any, xmq-all, xmq-any-acked,
-// xmq-any-durable, register) over a pool of worker threads, each with its own io_context. Every
+// xmq-any-durable, pep-roster, pep-publish, register) over a pool of worker threads, each with its own io_context. Every
 // scenario prints one JSON object on stdout with its figures and the
 // generator's own CPU use, so that a script can collect it.
 #pragma once
@@ -15,7 +15,7 @@ struct Options {
     std::string scenario;
     Target target;
     unsigned threads = 2;
-    unsigned n = 1000;           // logins (login), sessions (idle), accounts (register, warm)
+    unsigned n = 1000;           // logins (login), sessions (idle), accounts (register, warm), contacts (pep-*)
     unsigned concurrency = 50;   // logins in progress at once
     unsigned users = 0;          // accounts u<offset>..; login cycles over them (0 = n)
     unsigned user_offset = 1;
@@ -43,7 +43,9 @@ struct Options {
     unsigned archive = 0;        // mam-query: messages to send into the archive first (0 = it is filled)
     unsigned queries = 200;      // mam-query: sequential queries measured
     unsigned page = 50;          // mam-query: <max/> of each query
-    double fill_timeout = 1800;  // mam-query: bound on filling the archive
+    double fill_timeout = 1800;  // mam-query: bound on filling the archive; pep-roster: on the handshake
+    unsigned items = 200;        // pep-publish: measured publishes (--rate: per second; 0 = one at a time)
+    double caps_timeout = 60;    // pep-publish: bound on the warm-up (until every receiver had a notification)
 };
 
 int run_scenario(const Options& options);
