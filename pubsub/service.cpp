@@ -593,6 +593,13 @@ std::vector<StoredNode> Service::snapshot() const {
     return out;
 }
 
+std::vector<std::string> Service::visible_nodes(const Requester& r) const {
+    std::vector<std::string> out;
+    for (const auto& [name, node] : nodes_)
+        if (access_of(node).admits(r)) out.push_back(name);
+    return out;
+}
+
 std::vector<Notification> Service::last_published(const Requester& r) const {
     std::vector<Notification> out;
     for (const auto& [name, node] : nodes_) {

@@ -164,6 +164,10 @@ public:
     // addresses them to that contact, after its +notify filter).
     std::vector<Notification> last_published(const Requester&) const;
 
+    // The names of the nodes that admit the requester to their items, in
+    // name order (disco#items on the service, XEP-0060 §5.2).
+    std::vector<std::string> visible_nodes(const Requester&) const;
+
     const ServiceOptions& options() const { return options_; }
     std::size_t node_count() const { return nodes_.size(); }
     std::size_t stored_bytes() const { return stored_bytes_; }

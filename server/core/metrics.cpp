@@ -100,6 +100,8 @@ void routing_error() { counters().routing_errors.fetch_add(1, relaxed); }
 void offline_messages_changed(std::int64_t delta) { counters().offline_messages.fetch_add(delta, relaxed); }
 void caps_query() { counters().caps_queries.fetch_add(1, relaxed); }
 void caps_answer(bool verified) { (verified ? counters().caps_verified : counters().caps_rejected).fetch_add(1, relaxed); }
+void pep_publish() { counters().pep_publishes.fetch_add(1, relaxed); }
+void pep_notifications(std::size_t count) { counters().pep_notifications.fetch_add(count, relaxed); }
 void http_request() { counters().http_requests.fetch_add(1, relaxed); }
 
 void stanza_in(std::string_view name) {
@@ -157,6 +159,10 @@ std::string prometheus_text(const Gauges& gauges) {
     w.family("xmqd_caps_rejected_total", "counter",
              "Entity capabilities: answers not cached (wrong hash, ill-formed, error, none).");
     w.sample("xmqd_caps_rejected_total", "", c.caps_rejected.load(relaxed));
+    w.family("xmqd_pep_publishes_total", "counter", "Personal eventing: items published into accounts' PEP nodes.");
+    w.sample("xmqd_pep_publishes_total", "", c.pep_publishes.load(relaxed));
+    w.family("xmqd_pep_notifications_total", "counter", "Personal eventing: event messages handed to sessions.");
+    w.sample("xmqd_pep_notifications_total", "", c.pep_notifications.load(relaxed));
     w.family("xmqd_http_requests_total", "counter", "HTTP requests answered.");
     w.sample("xmqd_http_requests_total", "", c.http_requests.load(relaxed));
 

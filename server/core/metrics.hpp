@@ -10,6 +10,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ struct Counters {
     std::atomic<std::uint64_t> caps_queries{};                     // disco#info asked of clients (XEP-0115)
     std::atomic<std::uint64_t> caps_verified{};                    // answers whose hash matched: cached
     std::atomic<std::uint64_t> caps_rejected{};                    // wrong hash, ill-formed, error or none
+    std::atomic<std::uint64_t> pep_publishes{};                    // items published into accounts' PEP (XEP-0163)
+    std::atomic<std::uint64_t> pep_notifications{};                // PEP event messages handed to sessions
 };
 
 Counters& counters();
@@ -67,6 +70,9 @@ void offline_messages_changed(std::int64_t delta);
 // its outcome.
 void caps_query();
 void caps_answer(bool verified);
+// An item stored in an account's PEP; `count` event messages sent to sessions.
+void pep_publish();
+void pep_notifications(std::size_t count);
 // What the counters do not hold: read from the session table and the queue
 // engine by whoever renders them.
 struct Gauges {

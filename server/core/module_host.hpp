@@ -97,6 +97,14 @@ struct Hooks {
     // (bookmarks: XEP-0402 items; pep_vcard_conversion: XEP-0084 avatar).
     std::vector<std::function<void(const xmpp::Jid& bare, const xmpp::Element& document)>> private_stored;
     std::vector<std::function<void(const xmpp::Jid& bare, const xmpp::Element& vcard)>> vcard_stored;
+    // A local resource's entity capabilities (XEP-0115) became known: its
+    // available presence named a ver already verified, or the server's
+    // disco#info query verified the ver (then for every resource announcing
+    // it). Called by the caps module, on a worker, at each available presence
+    // whose caps are known (an update too: a hook keeps what it needs to tell
+    // them apart). The PEP module sends such a resource the last published
+    // items its caps ask for (XEP-0163 §6.2).
+    std::vector<std::function<void(const xmpp::Jid& full)>> caps_resolved;
     // Every module has loaded (start-up, once): for what depends on what all
     // of them registered (the caps module hashes the server's disco#info).
     std::vector<std::function<void()>> modules_loaded;

@@ -8,7 +8,10 @@
 // the end of a session forget the resource's caps; a presence update without
 // <c/> keeps them (the client did not say they changed). A <c/> whose hash
 // this server does not compute is ignored (§5.4 allows per-JID use of it;
-// nothing here needs that).
+// nothing here needs that). Whenever a resource's caps are known — at an
+// available presence whose ver is verified, or when the answer verifies it
+// (for every resource announcing that ver) — the caps_resolved hooks run
+// (PEP sends the last published items then).
 //
 // The server: once every module has loaded, its disco#info is hashed
 // (sha-1) and offered as <c/> in the stream features after authentication
@@ -28,7 +31,11 @@ namespace {
 // The caps node of xmqd (§4: a URI identifying the software).
 constexpr std::string_view server_node = "https://xmqd.org";
 
-void ask(const std::shared_ptr<CapsCache>& cache, Router& router, CapsCache::Query query) {
+void resolved(const Hooks& hooks, const xmpp::Jid& full) {
+    for (const auto& hook : hooks.caps_resolved) hook(full);
+}
+
+void ask(const std::shared_ptr<CapsCache>& cache, Router& router, const Hooks& hooks, CapsCache::Query query) {
     xmpp::Element iq("iq", std::string(xmpp::ns::client));
     iq.set_attr("type", "get");
     iq.set_attr("from", query.to.domain());
@@ -37,7 +44,7 @@ void ask(const std::shared_ptr<CapsCache>& cache, Router& router, CapsCache::Que
         .set_attr("node", query.caps.node + '#' + query.caps.ver);
     metrics::caps_query();
     XLOG(debug) << "caps: asking " << query.to.full() << " for " << query.caps.hash << ' ' << query.caps.ver;
-    router.request(std::move(iq), [cache, &router, query](const xmpp::Element* reply) {
+    router.request(std::move(iq), [cache, &router, &hooks, query](const xmpp::Element* reply) {
         const xmpp::Element* result = nullptr;
         if (reply && reply->attr_or("type") == "result") result = reply->child("query", xmpp::ns::disco_info);
         auto outcome = cache->answered(query, result);
@@ -46,7 +53,8 @@ void ask(const std::shared_ptr<CapsCache>& cache, Router& router, CapsCache::Que
             XLOG(info) << "caps: " << query.to.full() << " did not answer for " << query.caps.ver
                        << " with a disco#info of that hash; not cached";
         }
-        if (outcome.next) ask(cache, router, std::move(*outcome.next));
+        for (const auto& full : outcome.resolved) resolved(hooks, full);
+        if (outcome.next) ask(cache, router, hooks, std::move(*outcome.next));
     });
 }
 
@@ -58,13 +66,17 @@ void load_caps(ModuleHost& host, Services& services, const conf::ModuleOptions& 
     Router& router = *services.router;
     Hooks& hooks = host.hooks();
 
-    hooks.own_presence.push_back([cache, &router](const xmpp::Element& presence, const xmpp::Jid& from, bool) {
+    hooks.own_presence.push_back([cache, &router, &hooks](const xmpp::Element& presence, const xmpp::Jid& from,
+                                                          bool) {
         const std::string_view type = presence.attr_or("type");
         if (type == "unavailable") return cache->forget(from);
         if (!type.empty()) return;
         auto caps = xmpp::caps::parse(presence);
-        if (!caps || !xmpp::caps::supports_hash(caps->hash)) return;
-        if (auto query = cache->available(from, *caps)) ask(cache, router, std::move(*query));
+        if (caps && xmpp::caps::supports_hash(caps->hash)) {
+            if (auto query = cache->available(from, *caps)) return ask(cache, router, hooks, std::move(*query));
+        }
+        // A presence without <c/> keeps the caps the resource had.
+        if (cache->features_of(from)) resolved(hooks, from);
     });
     hooks.session_ended.push_back([cache](const xmpp::Jid& full) { cache->forget(full); });
 

@@ -51,12 +51,16 @@ CapsCache::Outcome CapsCache::answered(const Query& query, const xmpp::Element* 
     pending_.erase(pending);
     if (verified) {
         store(key, std::move(verified));
-        return {.cached = true, .next = std::nullopt};
+        Outcome outcome{.cached = true, .next = std::nullopt, .resolved = {}};
+        if (auto holders = holders_.find(key); holders != holders_.end())
+            for (const std::string& holder : holders->second)
+                if (auto jid = xmpp::Jid::parse(holder)) outcome.resolved.push_back(std::move(*jid));
+        return outcome;
     }
     remember_failure(who, key);
     auto next = next_holder(key);
     if (next) pending_.emplace(key, next->to.full());
-    return {.next = std::move(next)};
+    return {.cached = false, .next = std::move(next), .resolved = {}};
 }
 
 CapsCache::Info CapsCache::features_of(const xmpp::Jid& full) {

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "xmpp/caps.hpp"
 #include "xmpp/element.hpp"
@@ -62,6 +63,7 @@ public:
     struct Outcome {
         bool cached = false;        // the answer was well-formed and hashed to the ver
         std::optional<Query> next;  // not cached: another resource to ask for the ver
+        std::vector<xmpp::Jid> resolved;  // cached: every resource announcing the ver, now known
     };
     // The answer to `query`: the <query/> of its result, or nullptr for an
     // error or no answer.

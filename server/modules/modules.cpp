@@ -24,6 +24,8 @@ const ModuleRegistry& builtin_modules() {
         csi_module(),
         stream_management_module(),
         caps_module(),
+        // After caps: PEP filters its notifications by the cache caps fills.
+        pep_module(),
     });
     return registry;
 }

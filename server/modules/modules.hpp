@@ -35,5 +35,6 @@ Module register_module();
 Module carbons_module();
 Module csi_module();
 Module caps_module();
+Module pep_module();
 
 }  // namespace server::modules

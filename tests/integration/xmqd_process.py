@@ -88,6 +88,8 @@ class Xmqd:
         self.extra_config: dict[str, dict[str, object]] = {"auth": {"failure_delay_ms": 0}}
         # Extra keys of a [[hosts]] entry, by domain (e.g. {"localhost": {"registration": True}}).
         self.host_config: dict[str, dict[str, object]] = {}
+        # [modules.NAME] tables: option name -> integer, by module name.
+        self.module_options: dict[str, dict[str, int]] = {}
         self.max_stanza_bytes = max_stanza_bytes
         self.idle_timeout = idle_timeout
         self.preauth_timeout = preauth_timeout
@@ -153,7 +155,8 @@ type = "any"
 [[xmq.queues]]
 route = "queue2.localhost"
 type = "all"
-""")
+""" + "".join(f"\n[modules.{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in options.items())
+                for name, options in self.module_options.items()))
 
     # -- admin sub-commands
 

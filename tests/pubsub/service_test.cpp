@@ -641,3 +641,13 @@ TEST_CASE("a public service: creators own their nodes, notifications go to subsc
         "<pubsub xmlns='http://jabber.org/protocol/pubsub'><affiliations><affiliation node='news' affiliation='owner'/>"
         "</affiliations></pubsub>");
 }
+
+TEST_CASE("visible_nodes: the nodes that admit the requester, by name") {
+    Pep pep;
+    pep.publish("mood", "1");
+    pep.create("bundle", field("pubsub#access_model", "open"));
+    pep.create("secret", field("pubsub#access_model", "whitelist"));
+    CHECK(pep.service.visible_nodes(owner()) == std::vector<std::string>{"bundle", "mood", "secret"});
+    CHECK(pep.service.visible_nodes(friend_contact()) == std::vector<std::string>{"bundle", "mood"});
+    CHECK(pep.service.visible_nodes(stranger()) == std::vector<std::string>{"bundle"});
+}

@@ -1,0 +1,242 @@
+"""Personal eventing (XEP-0163) with real clients.
+
+slixmpp's xep_0060 / xep_0163 / xep_0084 plugins between accounts that are
+contacts: a publish reaches the contact's resources whose caps (XEP-0115) say
+NODE+notify and no other; the last item reaches a resource that becomes
+available; the owner's other resource gets it; OMEMO bundles (both
+namespaces) open to a stranger, device lists to contacts; items survive a
+restart; the XEP-0060 errors for bad requests and limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from im_helpers import Watched, make_both
+from protocol import STEP_TIMEOUT
+from xmpp_client import Client
+
+PUBSUB = "http://jabber.org/protocol/pubsub"
+OWNER = "http://jabber.org/protocol/pubsub#owner"
+EVENT = "http://jabber.org/protocol/pubsub#event"
+ERRORS = "http://jabber.org/protocol/pubsub#errors"
+STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+DATA = "jabber:x:data"
+METADATA = "urn:xmpp:avatar:metadata"
+DEVICES = "urn:xmpp:omemo:2:devices"
+LEGACY_DEVICES = "eu.siacs.conversations.axolotl.devicelist"
+BUNDLES = "urn:xmpp:omemo:2:bundles"
+LEGACY_BUNDLE = "eu.siacs.conversations.axolotl.bundles:123"
+
+
+@pytest.fixture(scope="module")
+def pep_server(make_server):
+    server = make_server("pep")
+    server.module_options["pep"] = {"max_nodes": 12, "max_item_bytes": 4096}
+    server.write_config()
+    server.start()
+    yield server
+    assert server.stop() == 0
+
+
+class PepClient(Client):
+    """A slixmpp session with the PEP plugins; `interests`: nodes it wants (+notify)."""
+
+    def __init__(self, server, user, resource, interests=(), avatar=False):
+        super().__init__(server, user, resource=resource)
+        for plugin in ("xep_0030", "xep_0115", "xep_0060", "xep_0163"):
+            self.xmpp.register_plugin(plugin)
+        if avatar:
+            self.xmpp.register_plugin("xep_0084")  # +notify for the avatar metadata
+        for node in interests:
+            self.xmpp["xep_0163"].add_interest(node)
+        self.watched = Watched(self)
+
+    async def sign_in(self, timeout=STEP_TIMEOUT):
+        await super().sign_in(timeout)
+        await asyncio.wait_for(self.xmpp["xep_0115"].update_caps(broadcast=False), timeout)
+
+    async def next_event(self, node: str, timeout=STEP_TIMEOUT) -> ET.Element:
+        """The next pubsub event of `node` (other messages skipped): its <items/>."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            msg = await self.next_message(max(deadline - asyncio.get_running_loop().time(), 0.01))
+            items = msg.xml.find(f"{{{EVENT}}}event/{{{EVENT}}}items")
+            if items is not None and items.get("node") == node:
+                assert msg["type"] == "headline"
+                return items
+
+    async def no_event(self, seconds=1.0):
+        deadline = asyncio.get_running_loop().time() + seconds
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+            try:
+                msg = await asyncio.wait_for(self.messages.get(), left)
+            except asyncio.TimeoutError:
+                return
+            assert msg.xml.find(f"{{{EVENT}}}event") is None, f"{self.jid}: unexpected event {msg}"
+
+
+@contextlib.asynccontextmanager
+async def session(server, user, resource, **kw):
+    client = PepClient(server, user, resource, **kw)
+    await client.sign_in()
+    try:
+        yield client
+    finally:
+        await client.sign_out()
+
+
+def publish(node: str, item_id: str, payload: str, options: dict | None = None) -> str:
+    form = ""
+    if options is not None:
+        fields = "".join(f"<field var='{k}'><value>{v}</value></field>" for k, v in options.items())
+        form = (f"<publish-options><x xmlns='{DATA}' type='submit'><field var='FORM_TYPE' type='hidden'>"
+                f"<value>{PUBSUB}#publish-options</value></field>{fields}</x></publish-options>")
+    return (f"<pubsub xmlns='{PUBSUB}'><publish node='{node}'><item id='{item_id}'>{payload}</item></publish>"
+            f"{form}</pubsub>")
+
+
+def items_get(node: str) -> str:
+    return f"<pubsub xmlns='{PUBSUB}'><items node='{node}'/></pubsub>"
+
+
+def error_of(answer) -> tuple[str, str | None, str | None]:
+    """(type, defined condition, pubsub#errors condition)."""
+    error = answer.xml.find("{jabber:client}error")
+    assert error is not None, f"no error in {answer}"
+    defined = next((c.tag.split("}")[1] for c in error if c.tag.startswith(f"{{{STANZAS}}}") and
+                    not c.tag.endswith("}text")), None)
+    specific = next((c.tag.split("}")[1] for c in error if c.tag.startswith(f"{{{ERRORS}}}")), None)
+    return answer["type"], defined, specific
+
+
+def devicelist(*ids: int) -> str:
+    return f"<devices xmlns='urn:xmpp:omemo:2'>" + "".join(f"<device id='{i}'/>" for i in ids) + "</devices>"
+
+
+async def test_avatar_metadata_reaches_contacts_with_notify_and_last_item_on_available(pep_server):
+    async with session(pep_server, "alice", "phone", avatar=True) as alice, \
+            session(pep_server, "bob", "laptop", avatar=True) as bob, \
+            session(pep_server, "bob", "plain") as plain:
+        for c in (alice, bob, plain):
+            await c.available()
+        await make_both(alice.watched, bob.watched)
+
+        info = {"id": "abc123", "type": "image/png", "bytes": "42", "width": "8", "height": "8"}
+        await alice.xmpp["xep_0084"].publish_avatar_metadata(items=[info])
+        for c in (bob, alice):  # the contact's and the publisher's own resource with +notify
+            items = await c.next_event(METADATA)
+            assert items.find(f"{{{EVENT}}}item").get("id") == "abc123"
+        await plain.no_event()
+
+        # A contact's resource that becomes available later gets the last item.
+        async with session(pep_server, "bob", "tablet", avatar=True) as tablet:
+            await tablet.available()
+            items = await tablet.next_event(METADATA)
+            assert items.find(f"{{{EVENT}}}item").get("id") == "abc123"
+            # The owner's other resource gets it too.
+            async with session(pep_server, "alice", "desktop", avatar=True) as desktop:
+                await desktop.available()
+                assert (await desktop.next_event(METADATA)).find(f"{{{EVENT}}}item").get("id") == "abc123"
+                # And a new publish reaches every interested resource, once.
+                await alice.xmpp["xep_0084"].publish_avatar_metadata(items=[dict(info, id="def456")])
+                for c in (bob, tablet, desktop, alice):
+                    assert (await c.next_event(METADATA)).find(f"{{{EVENT}}}item").get("id") == "def456"
+                await tablet.no_event(0.5)
+
+
+async def test_omemo_device_lists_reach_contacts_and_bundles_are_open_to_strangers(pep_server):
+    async with session(pep_server, "carol", "omemo") as carol, \
+            session(pep_server, "dave", "omemo", interests=(DEVICES, LEGACY_DEVICES)) as dave, \
+            session(pep_server, "erin", "stranger") as erin:
+        await carol.available()
+        await dave.available()
+        await make_both(carol.watched, dave.watched)
+
+        open_model = {"pubsub#access_model": "open"}
+        for node, payload in ((DEVICES, devicelist(1, 2)),
+                              (LEGACY_DEVICES, "<list xmlns='eu.siacs.conversations.axolotl'><device id='7'/></list>")):
+            answer = await carol.iq("set", None, publish(node, "current", payload, open_model))
+            assert answer["type"] == "result", answer
+            items = await dave.next_event(node)
+            assert items.find(f"{{{EVENT}}}item").get("id") == "current"
+
+        bundle = "<bundle xmlns='urn:xmpp:omemo:2'><spk id='1'>a2V5</spk></bundle>"
+        legacy = "<bundle xmlns='eu.siacs.conversations.axolotl'><signedPreKeyPublic>a2V5</signedPreKeyPublic></bundle>"
+        assert (await carol.iq("set", None, publish(BUNDLES, "1", bundle,
+                                                    dict(open_model, **{"pubsub#max_items": "max"}))))["type"] == "result"
+        assert (await carol.iq("set", None, publish(LEGACY_BUNDLE, "current", legacy, open_model)))["type"] == "result"
+        # A non-contact fetches both bundles (slixmpp's own get_items) ...
+        for node in (BUNDLES, LEGACY_BUNDLE):
+            got = await erin.xmpp["xep_0060"].get_items(carol.bare, node)
+            assert got.xml.find(f".//{{{PUBSUB}}}item") is not None, got
+        # ... but not a node with the default presence access model.
+        assert (await carol.iq("set", None, publish("urn:xmpp:mood", "current", "<mood xmlns='http://jabber.org/protocol/mood'><happy/></mood>")))["type"] == "result"
+        answer = await erin.iq("get", carol.bare, items_get("urn:xmpp:mood"))
+        assert error_of(answer) == ("error", "not-authorized", "presence-subscription-required")
+        # The contact may.
+        assert (await dave.iq("get", carol.bare, items_get("urn:xmpp:mood")))["type"] == "result"
+
+
+async def test_owner_configuration_errors_and_limits(pep_server):
+    async with session(pep_server, "alice", "errors") as alice, session(pep_server, "erin", "errors") as erin:
+        node = "urn:xmpp:test:config"
+        assert (await alice.iq("set", None, publish(node, "1", "<x xmlns='urn:test'/>")))["type"] == "result"
+        # publish-options that differ from the node's configuration.
+        answer = await alice.iq("set", None, publish(node, "2", "<x xmlns='urn:test'/>",
+                                                     {"pubsub#access_model": "open"}))
+        assert error_of(answer) == ("error", "conflict", "precondition-not-met")
+
+        # Configuration: the owner reads and changes it; another account may not.
+        config = await alice.xmpp["xep_0060"].get_node_config(None, node)
+        form = config.xml.find(f".//{{{DATA}}}x")
+        assert form is not None
+        submit = (f"<pubsub xmlns='{OWNER}'><configure node='{node}'><x xmlns='{DATA}' type='submit'>"
+                  f"<field var='FORM_TYPE' type='hidden'><value>{PUBSUB}#node_config</value></field>"
+                  f"<field var='pubsub#access_model'><value>open</value></field></x></configure></pubsub>")
+        assert (await alice.iq("set", None, submit))["type"] == "result"
+        answer = await alice.iq("set", None, publish(node, "3", "<x xmlns='urn:test'/>",
+                                                     {"pubsub#access_model": "open"}))
+        assert answer["type"] == "result", answer
+        assert error_of(await erin.iq("get", alice.bare, f"<pubsub xmlns='{OWNER}'><configure node='{node}'/></pubsub>"))[1] == "forbidden"
+        assert error_of(await erin.iq("set", alice.bare, submit))[1] == "forbidden"
+        # Publishing into another account's PEP.
+        assert error_of(await erin.iq("set", alice.bare, publish(node, "4", "<x xmlns='urn:test'/>")))[1] == "forbidden"
+        # An unknown access model.
+        answer = await alice.iq("set", None, publish(node, "5", "<x xmlns='urn:test'/>",
+                                                     {"pubsub#access_model": "everyone"}))
+        assert error_of(answer)[1] in ("bad-request", "conflict"), answer
+        # Oversized item (max_item_bytes = 4096).
+        answer = await alice.iq("set", None, publish(node, "6", f"<x xmlns='urn:test'>{'y' * 5000}</x>"))
+        assert error_of(answer) == ("error", "not-acceptable", "payload-too-big")
+        # Too many nodes (max_nodes = 12 for the account).
+        refused = None
+        for i in range(13):
+            answer = await alice.iq("set", None, publish(f"urn:xmpp:test:many:{i}", "1", "<x xmlns='urn:test'/>"))
+            if answer["type"] == "error":
+                refused = answer
+                break
+        assert refused is not None
+        assert error_of(refused)[1] == "policy-violation"
+
+
+async def test_items_survive_a_restart(make_server):
+    server = make_server("pep-restart")
+    server.start()
+    try:
+        async with session(server, "alice", "before") as alice:
+            answer = await alice.iq("set", None, publish(LEGACY_BUNDLE, "current", "<bundle xmlns='eu.siacs.conversations.axolotl'>kept</bundle>",
+                                                         {"pubsub#access_model": "open"}))
+            assert answer["type"] == "result", answer
+        assert server.stop() == 0
+        server.start()
+        async with session(server, "bob", "after") as bob:
+            got = await bob.iq("get", "alice@localhost", items_get(LEGACY_BUNDLE))
+            assert got["type"] == "result", got
+            assert "kept" in ET.tostring(got.xml, encoding="unicode")
+    finally:
+        server.stop()
