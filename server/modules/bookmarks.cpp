@@ -185,7 +185,7 @@ void load_bookmarks(ModuleHost& host, Services& services, const conf::ModuleOpti
 
 Module bookmarks_module() {
     return {
-        .schema = {.name = "bookmarks", .options = {}, .depends = {"pep", "private"}},
+        .schema = {.name = "bookmarks", .options = {}, .depends = {"pep"}},
         .protocols = {{"XEP-0402", "PEP Native Bookmarks, with #compat and #compat-pep"},
                       {"XEP-0048", "Bookmarks (private XML and PEP storage:bookmarks, converted)"},
                       {"XEP-0411", "Bookmarks Conversion"}},

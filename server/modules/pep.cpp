@@ -85,13 +85,13 @@ Pep::Pep(Services& services, std::shared_ptr<CapsCache> caps, Settings settings)
       parse_limits_(parse_limits(settings.limits)),
       accounts_(services.stores->pubsub(), service_options(settings.limits), settings.max_loaded_accounts) {}
 
-void Pep::publish_as_owner(const xmpp::Jid& owner, pubsub::Publish request, Done done) {
+void Pep::request_as_owner(const xmpp::Jid& owner, pubsub::Request request, Done done) {
     services_.storage->post([this, owner = owner.bare(), request = std::move(request), done = std::move(done)] {
         if (!exists(owner)) {
             if (done) done(xmpp::fail(pubsub::make_error(xmpp::StanzaError::item_not_found)));
             return;
         }
-        execute(owner, pubsub::Request{request}, requester(owner, owner), done);
+        execute(owner, request, requester(owner, owner), done);
     });
 }
 

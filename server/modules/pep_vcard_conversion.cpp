@@ -131,7 +131,7 @@ void load_pep_vcard_conversion(ModuleHost& host, Services& services, const conf:
 
 Module pep_vcard_conversion_module() {
     return {
-        .schema = {.name = "pep_vcard_conversion", .options = {}, .depends = {"pep", "vcard"}},
+        .schema = {.name = "pep_vcard_conversion", .options = {}, .depends = {"pep"}},
         .protocols = {{"XEP-0398", "User Avatar to vCard-Based Avatars Conversion"},
                       {"XEP-0153", "vCard-Based Avatars (the PHOTO, kept in step with XEP-0084)"}},
         .needs = {Service::stores, Service::storage},

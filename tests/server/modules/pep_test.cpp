@@ -239,7 +239,7 @@ TEST_CASE("pep: another module publishes as the owner and observes the change") 
     request.node = "urn:xmpp:bookmarks:1";
     request.item = pubsub::PublishItem{"room@conference.localhost", xmpp::Element("conference", "urn:xmpp:bookmarks:1"), 50};
     std::optional<bool> ok;
-    pep->publish_as_owner(*xmpp::Jid::parse("juliet@localhost"), request,
+    pep->request_as_owner(*xmpp::Jid::parse("juliet@localhost"), request,
                           [&](const pubsub::Outcome& o) { ok = o.ok(); });
     v.h.settle();
     REQUIRE(ok.has_value());
@@ -253,7 +253,7 @@ TEST_CASE("pep: another module publishes as the owner and observes the change") 
                 .attr_or("type") == "result");
     CHECK(seen.back() == "juliet@localhost urn:xmpp:bookmarks:1 room@conference.localhost removed");
 
-    pep->publish_as_owner(*xmpp::Jid::parse("nobody@localhost"), request, [&](const pubsub::Outcome& o) { ok = o.ok(); });
+    pep->request_as_owner(*xmpp::Jid::parse("nobody@localhost"), request, [&](const pubsub::Outcome& o) { ok = o.ok(); });
     v.h.settle();
     CHECK_FALSE(*ok);
 }
