@@ -392,13 +392,7 @@ private:
         r_.integer(q, path, "prefetch", 0, kMaxPrefetch, queue.prefetch);
         r_.integer(q, path, "hold", 0, kMaxHold, queue.hold);
         r_.integer(q, path, "hold_ttl", 1, kMaxHoldTtl, queue.hold_ttl);
-        bool durable = false;
-        if (const toml::node* n = r_.boolean(q, path, "durable", durable); n && durable) {
-            // Nothing is written to disk yet: accepting the key would promise
-            // a survival across restarts that the server does not keep.
-            r_.error(*n, TomlReader::join(path, "durable"),
-                     "durable queues are not supported yet (held and unacknowledged stanzas live in memory)");
-        }
+        r_.boolean(q, path, "durable", queue.durable);
         if (q.contains("dead_letter")) {
             std::string text;
             if (const toml::node* n = r_.string(q, path, "dead_letter", text)) {
@@ -414,6 +408,11 @@ private:
             for (std::string_view key : {"ack_timeout", "max_attempts", "prefetch", "dead_letter"})
                 if (const toml::node* n = q.get(key))
                     r_.error(*n, TomlReader::join(path, key), "only valid with delivery = \"acked\"");
+        }
+        if (queue.durable && queue.delivery == DeliveryMode::once && queue.hold == 0) {
+            // Nothing would be kept, so nothing would survive a restart.
+            r_.error(*q.get("durable"), TomlReader::join(path, "durable"),
+                     "a durable queue keeps held and unacknowledged stanzas: set delivery = \"acked\" or hold > 0");
         }
         return r_.error_count() == errors_before;
     }

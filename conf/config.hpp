@@ -147,6 +147,9 @@ struct QueueConfig {
     unsigned hold = 0;           // stanzas kept per topic (ANY) / subscriber (ALL) while nobody takes them
     unsigned hold_ttl = 3600;    // s a held stanza may wait
     std::string dead_letter;     // normalised route of another queue; empty = none
+    // Held and unacknowledged stanzas and durable subscriptions are written
+    // to storage and survive a restart; needs delivery = "acked" or hold > 0.
+    bool durable = false;
 
     friend bool operator==(const QueueConfig&, const QueueConfig&) = default;
 };

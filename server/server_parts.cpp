@@ -13,8 +13,12 @@ xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::
     parts->stores = std::move(stores.value());
     if (!options.accounts) options.accounts = &parts->stores->accounts();
     parts->storage.group_commits(*parts->stores);
-    parts->xmq = std::make_unique<xmq::Engine>(config->xmq, config->host_domains());
+    parts->queue_journal = std::make_unique<QueueJournal>(parts->storage, parts->stores->queues());
+    parts->xmq = std::make_unique<xmq::Engine>(
+        config->xmq, config->host_domains(), [] { return std::chrono::steady_clock::now(); }, *parts->queue_journal);
     parts->xmq->set_max_subscriptions_per_client(config->xmq.max_subscriptions_per_client);
+    restore_durable_queues(*parts->xmq, parts->stores->queues(), config->xmq);
+    parts->storage.drain();  // what restoring changed is written before anything else uses the stores
 
     Services& services = parts->services;
     services.config.store(config);
@@ -25,6 +29,7 @@ xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::
     services.storage = &parts->storage;
     services.accounts = options.accounts;
     services.xmq = parts->xmq.get();
+    services.queue_journal = parts->queue_journal.get();
     services.stores = parts->stores.get();
     services.registration_limit = &parts->registrations;
     parts->account_deletion = std::make_unique<AccountDeletion>(services);

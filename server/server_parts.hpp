@@ -3,12 +3,13 @@
 // stores (store::Storage; SQLite under data_dir, or in memory for the unit
 // and fuzz harnesses), their account store (or the one a harness passes), the
 // storage executor, the session and connection tables, the router, the XMQ
-// engine, the in-band registration limit, account deletion, and then the
-// feature modules the configuration turns on. The server,
-// tests/server/c2s_harness.hpp and tests/fuzz/session_harness.hpp all get
-// their world from here, so no module runs with a part missing. What only a
-// server on the network has (TLS, the per-IP connection limit and SASL
-// failure delay, listeners) the Server adds to `services` itself.
+// engine with its durable queues' journal and what they kept restored, the
+// in-band registration limit, account deletion, and then the feature modules
+// the configuration turns on. The server, tests/server/c2s_harness.hpp and
+// tests/fuzz/session_harness.hpp all get their world from here, so no module
+// runs with a part missing. What only a server on the network has (TLS, the
+// per-IP connection limit and SASL failure delay, listeners) the Server adds to
+// `services` itself.
 //
 // Built on one thread before any worker runs; afterwards threads share it
 // through `services`. The storage executor is declared last, so that on
@@ -24,6 +25,7 @@
 #include "server/c2s/registration_limit.hpp"
 #include "server/core/module_host.hpp"
 #include "server/core/module_registry.hpp"
+#include "server/core/queue_journal.hpp"
 #include "server/core/services.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/modules/modules.hpp"
@@ -60,6 +62,8 @@ struct ServerParts {
 
     Services services;
     std::unique_ptr<store::Storage> stores;  // SQLite, the one backend so far
+    // The journal of durable queues: outlives the engine that calls it.
+    std::unique_ptr<QueueJournal> queue_journal;
     std::unique_ptr<xmq::Engine> xmq;
     ConnectionRegistry connections;
     SessionManager sessions;

@@ -54,6 +54,10 @@ std::vector<Unacked> DeliveryTracker::take_of(std::string_view consumer, const s
     return out;
 }
 
+void DeliveryTracker::for_each(const std::function<void(const Unacked&)>& visit) const {
+    for (const auto& [id, unacked] : by_id_) visit(unacked);
+}
+
 std::size_t DeliveryTracker::of_consumer(std::string_view consumer) const {
     auto it = by_consumer_.find(consumer);
     return it == by_consumer_.end() ? 0 : it->second.size();

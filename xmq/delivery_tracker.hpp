@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -36,6 +37,9 @@ public:
     std::vector<Unacked> take_overdue(TimePoint now);
     // A consumer's deliveries (of one topic when given), in publish order.
     std::vector<Unacked> take_of(std::string_view consumer, const std::string* topic = nullptr);
+
+    // Every unacknowledged delivery, in no particular order.
+    void for_each(const std::function<void(const Unacked&)>& visit) const;
 
     std::size_t of_consumer(std::string_view consumer) const;
     std::size_t topic_size(std::string_view topic) const;

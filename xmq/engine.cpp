@@ -41,6 +41,13 @@ private:
     Sink& outer_;
 };
 
+// Before any client is served: no session to deliver to, nobody to answer.
+class NoSessionSink final : public Sink {
+public:
+    bool deliver(const xmpp::Jid&, const xmpp::Element&) override { return false; }
+    void reply(const xmpp::Element&) override {}
+};
+
 }  // namespace
 
 struct Engine::Impl {
@@ -72,6 +79,8 @@ struct Engine::Impl {
             publish_dead_letters(*target, sink);
         }
     }
+
+    Journal& journal_of(const conf::QueueConfig& config) const { return config.durable ? journal : no_journal(); }
 
     std::shared_ptr<Queue> find(std::string_view domain) const {
         std::shared_lock lock(mu);
@@ -141,9 +150,9 @@ void Engine::reconfigure(const conf::XmqConfig& config, std::vector<std::string>
         std::shared_ptr<Queue> queue;
         if (old != impl_->routes.end()) {
             queue = old->second.queue;  // what it holds and has in flight stays
-            queue->configure(p.config, p.parent_host, config.max_load, now);
+            queue->configure(p.config, p.parent_host, config.max_load, now, impl_->journal_of(p.config));
         } else {
-            queue = std::make_shared<Queue>(p.config, p.parent_host, config.max_load, impl_->journal);
+            queue = std::make_shared<Queue>(p.config, p.parent_host, config.max_load, impl_->journal_of(p.config));
         }
         std::string route = p.config.route;
         next.emplace(std::move(route), Impl::Entry{std::move(queue), std::move(p.parent_host)});
@@ -151,6 +160,16 @@ void Engine::reconfigure(const conf::XmqConfig& config, std::vector<std::string>
     impl_->routes.swap(next);
     impl_->sweep_seconds = sweep_seconds;
     impl_->awaits_answers.store(awaits_answers, std::memory_order_relaxed);
+}
+
+std::optional<RestoreReport> Engine::restore(std::string_view route, RestoredQueue state) {
+    std::shared_ptr<Queue> queue = impl_->find(route);
+    if (!queue) return std::nullopt;
+    RestoreReport report = queue->restore(std::move(state), impl_->clock());
+    // Nobody is connected yet: dead letters wait in their queue's hold, or go.
+    NoSessionSink nobody;
+    impl_->publish_dead_letters(*queue, nobody);
+    return report;
 }
 
 bool Engine::is_route(std::string_view domain) const { return impl_->find(domain) != nullptr; }

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,8 @@
 #include "xmq/journal.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/jid.hpp"
+#include "xmq/journal.hpp"
+#include "xmq/kept_stanza.hpp"
 
 namespace xmq {
 
@@ -36,6 +39,12 @@ public:
     // Forwards `stanza` (to/from already rewritten) to a consumer's full JID.
     // Returns false when no such session exists now (ANY then tries the next).
     virtual bool deliver(const xmpp::Jid& to, const xmpp::Element& stanza) = 0;
+    // As deliver(), for a queue configured durable: the stanza goes out only
+    // once what the queue journaled before it (its attempt count) is
+    // committed. By default at once (a sink with no storage behind it).
+    virtual bool deliver_when_committed(const xmpp::Jid& to, const xmpp::Element& stanza) {
+        return deliver(to, stanza);
+    }
     // Sends an answer (iq result, stanza error, disco reply) to the sender.
     virtual void reply(const xmpp::Element& stanza) = 0;
 };
@@ -43,6 +52,7 @@ public:
 struct QueueStats {
     std::string route;
     conf::QueueType type = conf::QueueType::any;
+    bool durable = false;                  // configured durable = true
     std::uint64_t published = 0;           // stanzas accepted for dispatch
     std::uint64_t delivered = 0;           // copies handed to consumers
     std::uint64_t rejected_no_topic = 0;
@@ -68,6 +78,24 @@ struct QueueStats {
     std::uint64_t late_answers = 0;        // iq answers of an earlier consumer, dropped
 };
 
+// What a durable queue kept when the server stopped, read back from storage
+// (docs/xmq.md "Durable queues"), for Engine::restore().
+struct RestoredQueue {
+    std::vector<KeptStanza> held;     // waiting in the hold (lane: topic on ANY, owner on ALL)
+    std::vector<KeptStanza> unacked;  // out with a consumer, unacknowledged; attempts = deliveries so far
+    std::vector<std::pair<std::string, std::string>> durable;  // (subscriber full JID, topic)
+};
+
+struct RestoreReport {
+    std::size_t held = 0;           // stanzas back in the hold, first deliveries
+    std::size_t redeliveries = 0;   // unacknowledged ones, held for their next attempt
+    std::size_t subscriptions = 0;  // durable subscriptions back, away until their subscriber returns
+    std::size_t ended = 0;          // at max_attempts: dead-lettered or dropped, as a late redelivery would be
+    // Not restorable: iq requests (their requester's stream ended with the
+    // server), ALL copies whose subscription is gone, subscribers that do not parse.
+    std::size_t dropped = 0;
+};
+
 // Subscriptions one client (full JID) may hold on one route.
 inline constexpr std::size_t kDefaultMaxSubscriptionsPerClient = 1000;
 // Items at most in a route's disco#items answer (topics, by name).
@@ -76,8 +104,9 @@ inline constexpr std::size_t kMaxDiscoItems = 1000;
 class Engine {
 public:
     // `hosts` are the served virtual hosts: routes must be subdomains of one.
-    // `journal` hears of every change to what reliable queues keep (it must
-    // outlive the engine); the default records nothing.
+    // `journal` hears of every change to what the queues configured
+    // `durable = true` keep (it must outlive the engine); the other queues
+    // record nothing. The default records nothing.
     Engine(const conf::XmqConfig& config, std::vector<std::string> hosts,
            Clock clock = [] { return std::chrono::steady_clock::now(); }, Journal& journal = no_journal());
     ~Engine();
@@ -89,6 +118,14 @@ public:
     // std::invalid_argument naming it, before anything changes (the config
     // loader rejects both first, so this is a programming error).
     void reconfigure(const conf::XmqConfig& config, std::vector<std::string> hosts);
+
+    // Puts back what a route kept before a restart: durable subscriptions
+    // (away until their subscriber subscribes again), held stanzas, and
+    // unacknowledged deliveries, held again so that their next delivery
+    // carries attempt = stored attempts + 1. Call before any client is
+    // served. nullopt when `route` is not configured. Changes it makes (an
+    // unacknowledged delivery now held) go to the route's journal.
+    std::optional<RestoreReport> restore(std::string_view route, RestoredQueue state);
 
     bool is_route(std::string_view domain) const;
     std::vector<std::string> routes() const;

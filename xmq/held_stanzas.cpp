@@ -27,7 +27,17 @@ void HeldStanzas::push_front(std::string_view lane, KeptStanza kept) {
     it->second.push_front(std::move(kept));
 }
 
+void HeldStanzas::for_each(const std::function<void(const KeptStanza&)>& visit) const {
+    for (const auto& [lane, stanzas] : lanes_)
+        for (const KeptStanza& kept : stanzas) visit(kept);
+}
+
 const KeptStanza* HeldStanzas::front(std::string_view lane) const {
+    auto it = lanes_.find(lane);
+    return it == lanes_.end() ? nullptr : &it->second.front();
+}
+
+KeptStanza* HeldStanzas::front(std::string_view lane) {
     auto it = lanes_.find(lane);
     return it == lanes_.end() ? nullptr : &it->second.front();
 }

@@ -27,6 +27,7 @@ public:
     void push_front(std::string_view lane, KeptStanza kept);
     // The oldest stanza of a lane, nullptr when it holds none.
     const KeptStanza* front(std::string_view lane) const;
+    KeptStanza* front(std::string_view lane);
     KeptStanza pop_front(std::string_view lane);
 
     std::size_t size(std::string_view lane) const;
@@ -34,6 +35,8 @@ public:
     std::size_t topic_size(std::string_view topic) const;
     // Lanes holding at least one stanza.
     std::vector<std::string> lanes() const;
+    // Every held stanza, lane by lane, front first.
+    void for_each(const std::function<void(const KeptStanza&)>& visit) const;
 
     // Removes and returns the stanzas `pick` selects (of one lane, or of all).
     std::vector<KeptStanza> take_if(std::string_view lane, const std::function<bool(const KeptStanza&)>& pick);

@@ -3,9 +3,9 @@
 // subscriptions — so that a storage backend can write them down and rebuild
 // them after a restart. The engine calls it under the queue's lock, in the
 // order the changes happen; an implementation must not call back into the
-// engine. no_journal() records nothing: without a storing journal the queues
-// keep their state in memory only, which is why `durable = true` is refused
-// by the configuration until a storing journal exists.
+// engine. Only queues configured `durable = true` get the server's storing
+// journal (server/core/queue_journal.hpp); the others get no_journal(), which
+// records nothing: their state lives in memory only.
 #pragma once
 
 #include <string_view>

@@ -22,7 +22,7 @@ std::string_view topic_of(const xmpp::Element& stanza) {
 }  // namespace
 
 Queue::Queue(const conf::QueueConfig& config, std::string parent_host, unsigned max_load, Journal& journal)
-    : route_(config.route), registry_(config.balance, max_load), journal_(journal) {
+    : route_(config.route), registry_(config.balance, max_load), journal_(&journal) {
     apply(config, std::move(parent_host), max_load);
 }
 
@@ -33,6 +33,7 @@ void Queue::apply(const conf::QueueConfig& config, std::string parent_host, unsi
     registry_.set_policy(config.balance, max_load);
     counters_.route = route_;
     counters_.type = type_;
+    counters_.durable = config.durable;
     // What is held or in flight stays through a reload; the new values
     // apply to what comes next (a lowered hold refuses new stanzas only).
     acked_ = config.delivery == conf::DeliveryMode::acked;
@@ -44,9 +45,11 @@ void Queue::apply(const conf::QueueConfig& config, std::string parent_host, unsi
     dead_letter_ = config.dead_letter;
 }
 
-void Queue::configure(const conf::QueueConfig& config, std::string parent_host, unsigned max_load, TimePoint now) {
+void Queue::configure(const conf::QueueConfig& config, std::string parent_host, unsigned max_load, TimePoint now,
+                      Journal& journal) {
     std::lock_guard lock(mu_);
     apply(config, std::move(parent_host), max_load);
+    use_journal(journal);
     registry_.remove_clients_if([this](const xmpp::Jid& jid) { return !subscribe_.allows(jid); });
     settle_ended(nullptr, now);  // no sink here: ANY redeliveries wait in the hold
 }
@@ -141,6 +144,7 @@ void Queue::on_command(const xmpp::Element& stanza, const xmpp::Element& command
                                               "durable='true' is only for ALL queues"));
             return;
         }
+        const bool was_durable = registry_.durable(full, *cmd.topic);
         auto outcome =
             registry_.subscribe(from, *cmd.topic, cmd.ttl, cmd.load, now, per_client_limit, cmd.durable);
         if (outcome == SubscriptionRegistry::Outcome::limit_reached) {
@@ -150,15 +154,16 @@ void Queue::on_command(const xmpp::Element& stanza, const xmpp::Element& command
                 "Too many subscriptions on this queue: at most " + std::to_string(per_client_limit) + " per client"));
             return;
         }
-        if (cmd.durable) journal_.durable_subscribed(route_, *cmd.topic, full);
+        if (cmd.durable)
+            journal_->durable_subscribed(route_, *cmd.topic, full);
+        else if (was_durable)  // renewed without durable='true': not durable now
+            journal_->durable_ended(route_, *cmd.topic, full);
         sink.reply(iq_result(stanza, full, route_));
         drain(sink, now);  // a new or returning consumer takes what is held for it
         return;
     }
     if (cmd.topic) {
-        const bool durable = registry_.durable(full, *cmd.topic);
-        if (registry_.unsubscribe(full, *cmd.topic, now) && durable)
-            journal_.durable_ended(route_, *cmd.topic, full);
+        registry_.unsubscribe(full, *cmd.topic, now);  // a durable one's end is journaled by settle_ended()
     } else {
         registry_.unsubscribe_all(full);
     }

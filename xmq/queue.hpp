@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,8 +43,14 @@ public:
     const std::string& route() const { return route_; }
 
     // New settings for the same route; subscriptions kept, except those the
-    // new subscribe list denies.
-    void configure(const conf::QueueConfig& config, std::string parent_host, unsigned max_load, TimePoint now);
+    // new subscribe list denies. A different `journal` (the queue became
+    // durable, or stopped being) is told everything the queue keeps now, and
+    // the old one that it is all gone.
+    void configure(const conf::QueueConfig& config, std::string parent_host, unsigned max_load, TimePoint now,
+                   Journal& journal = no_journal());
+
+    // Puts back what a durable queue kept before a restart (Engine::restore).
+    RestoreReport restore(RestoredQueue state, TimePoint now);
 
     void handle(const xmpp::Element& stanza, const xmpp::Jid& from, Sink& sink, TimePoint now,
                 std::size_t per_client_limit);
@@ -83,6 +90,7 @@ private:
     void disco_items(const xmpp::Element& stanza, const xmpp::Element& query, const xmpp::Jid& from,
                      Sink& sink, TimePoint now);
     void apply(const conf::QueueConfig& config, std::string parent_host, unsigned max_load);
+    void use_journal(Journal& journal);
 
     // ---- reliable queues (queue_reliable.cpp) ----
     // Whether a published stanza takes the keeping path: acked, holding, or
@@ -102,6 +110,9 @@ private:
     void sent(KeptStanza kept, const std::string& consumer, TimePoint now);
     // ANY: to an eligible consumer under its prefetch, preferring one other than `avoid`.
     bool try_send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now);
+    // try_send_any's sending half: KEPT stays where it is (it may be the front of the
+    // hold); returns the consumer it went to, or nothing when none could take it.
+    std::optional<std::string> send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now);
     void hold(std::string_view lane, KeptStanza kept, bool front, TimePoint now);
     // A delivery came back unsettled (consumer gone, timeout, nack): sent
     // again, held, or ended after max_attempts. Without a sink it is held.
@@ -137,7 +148,7 @@ private:
     std::chrono::seconds hold_ttl_{3600};
     std::string dead_letter_;
 
-    Journal& journal_;
+    Journal* journal_;  // never null
     HeldStanzas held_;
     DeliveryTracker tracker_;
     std::vector<xmpp::Element> dead_letters_;

@@ -109,9 +109,10 @@ void Queue::publish_kept_any(KeptStanza kept, const xmpp::Element& stanza, Sink&
         return;
     }
     ++counters_.published;
+    // No drain after this: the drain above stopped because no consumer can take
+    // the front of the topic now, and nothing since has changed that.
     std::string topic = kept.topic;
     hold(topic, std::move(kept), false, now);
-    if (waiting > 0) drain_topic(topic, sink, now);
 }
 
 void Queue::publish_kept_all(KeptStanza kept, Sink& sink, TimePoint now) {
@@ -155,17 +156,32 @@ void Queue::publish_kept_all(KeptStanza kept, Sink& sink, TimePoint now) {
 // ---- deliveries --------------------------------------------------------
 
 bool Queue::send_copy(KeptStanza& kept, const xmpp::Jid& to, const std::string& full, Sink& sink, TimePoint) {
-    xmpp::Element copy = kept.stanza;
-    copy.set_attr("to", full);
     ++kept.attempts;
+    if (acked_) journal_->delivering(route_, kept, full);
+    // The kept stanza itself goes out, addressed (and tagged) only for the
+    // call: the sink copies or serialises it before returning, and a copy of
+    // the whole stanza per delivery was the acked path's largest cost after
+    // the socket writes.
+    xmpp::Element& out = kept.stanza;
+    const std::string* addressed = out.attr("to");
+    std::optional<std::string> route_to = addressed ? std::optional(*addressed) : std::nullopt;
+    out.set_attr("to", full);
     if (acked_) {
-        xmpp::Element tag("xmq", std::string(xmpp::ns::xmq_delivery));
+        xmpp::Element& tag = out.add_child(xmpp::Element("xmq", std::string(xmpp::ns::xmq_delivery)));
+        tag.reserve_attributes(2);
         tag.set_attr("id", kept.id);
         tag.set_attr("attempt", std::to_string(kept.attempts));
-        copy.add_child(std::move(tag));
-        journal_.delivering(route_, kept, full);
     }
-    if (!sink.deliver(to, copy)) {
+    // A durable queue's copy waits for the commit of its attempt count, so
+    // that after a crash its redelivery counts one more.
+    const bool delivered =
+        journal_ == &no_journal() ? sink.deliver(to, out) : sink.deliver_when_committed(to, out);
+    if (acked_) out.children().pop_back();
+    if (route_to)
+        out.set_attr("to", std::move(*route_to));
+    else
+        out.remove_attr("to");
+    if (!delivered) {
         --kept.attempts;
         return false;
     }
@@ -185,10 +201,17 @@ void Queue::sent(KeptStanza kept, const std::string& consumer, TimePoint now) {
     if (acked_)
         tracker_.add(std::move(kept), consumer, now + ack_timeout_);
     else if (kept.held_since != TimePoint{})
-        journal_.unheld(route_, kept.id);  // delivered once from the hold: nothing left to keep
+        journal_->unheld(route_, kept.id);  // delivered once from the hold: nothing left to keep
 }
 
 bool Queue::try_send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now) {
+    std::optional<std::string> chosen = send_any(kept, avoid, sink, now);
+    if (!chosen) return false;
+    sent(std::move(kept), *chosen, now);
+    return true;
+}
+
+std::optional<std::string> Queue::send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now) {
     std::string chosen;
     auto deliver = [&](const xmpp::Jid& jid, const std::string& full) {
         if (!send_copy(kept, jid, full, sink, now)) return false;
@@ -204,14 +227,13 @@ bool Queue::try_send_any(KeptStanza& kept, const std::string* avoid, Sink& sink,
         result = registry_.deliver_one_if(kept.topic, now, accept, deliver);
     }
     counters_.consumers_gone += result.gone;
-    if (result.delivered == 0) return false;
-    sent(std::move(kept), chosen, now);
-    return true;
+    if (result.delivered == 0) return std::nullopt;
+    return chosen;
 }
 
 void Queue::hold(std::string_view lane, KeptStanza kept, bool front, TimePoint now) {
     kept.held_since = now;
-    journal_.held(route_, kept);
+    journal_->held(route_, kept);
     if (front)
         held_.push_front(lane, std::move(kept));
     else
@@ -232,16 +254,16 @@ void Queue::redeliver(Unacked unacked, Sink* sink, TimePoint now) {
     if (type_ == conf::QueueType::all) {
         // Only to its own subscriber, and only while that subscription lasts.
         if (!registry_.subscribed(kept.owner, kept.topic)) {
-            journal_.settled(route_, kept.id);
+            journal_->settled(route_, kept.id);
             ++counters_.dropped;
             return;
         }
         std::string owner = kept.owner;
-        journal_.settled(route_, kept.id);
+        journal_->settled(route_, kept.id);
         hold(owner, std::move(kept), true, now);
         return;
     }
-    journal_.settled(route_, kept.id);
+    journal_->settled(route_, kept.id);
     if (sink != nullptr && try_send_any(kept, &unacked.consumer, *sink, now)) return;
     // Nobody can take it now: held, even when the queue holds nothing else.
     std::string topic = kept.topic;
@@ -249,7 +271,7 @@ void Queue::redeliver(Unacked unacked, Sink* sink, TimePoint now) {
 }
 
 void Queue::end_of_life(KeptStanza kept, Sink* sink, TimePoint now) {
-    journal_.settled(route_, kept.id);
+    journal_->settled(route_, kept.id);
     if (kept.is_request()) {
         // Never dead-lettered: the requester is told no consumer answered.
         close_request(kept, now);
@@ -310,7 +332,7 @@ void Queue::on_settle(const xmpp::Element& stanza, const Command& cmd, const std
     taken.reserve(cmd.ids.size());
     for (const std::string& id : cmd.ids) taken.push_back(*tracker_.take(id));
     if (cmd.kind == CommandKind::ack) {
-        for (const Unacked& unacked : taken) journal_.settled(route_, unacked.kept.id);
+        for (const Unacked& unacked : taken) journal_->settled(route_, unacked.kept.id);
         counters_.acked += taken.size();
     } else {
         std::sort(taken.begin(), taken.end(),
@@ -335,7 +357,7 @@ Queue::Answer Queue::consumer_answer(const xmpp::Element& iq, const std::string&
     Request& request = it->second;
     if (request.open && request.consumers.back() == from) {
         if (auto unacked = tracker_.take(request.delivery_id)) {
-            journal_.settled(route_, unacked->kept.id);
+            journal_->settled(route_, unacked->kept.id);
             ++counters_.acked;
             close_request(unacked->kept, now);
             drain(sink, now);
@@ -366,15 +388,16 @@ void Queue::settle_ended(Sink* sink, TimePoint now) {
         std::vector<EndedSubscription> ended = registry_.take_ended();
         if (ended.empty()) return;
         for (const EndedSubscription& e : ended) {
+            if (e.durable) journal_->durable_ended(route_, e.topic, e.full);
             if (type_ == conf::QueueType::all) {
                 // A copy lives only as long as its subscription.
                 for (const Unacked& unacked : tracker_.take_of(e.full, &e.topic)) {
-                    journal_.settled(route_, unacked.kept.id);
+                    journal_->settled(route_, unacked.kept.id);
                     ++counters_.dropped;
                 }
                 for (const KeptStanza& kept :
                      held_.take_if(e.full, [&e](const KeptStanza& k) { return k.topic == e.topic; })) {
-                    journal_.unheld(route_, kept.id);
+                    journal_->unheld(route_, kept.id);
                     ++counters_.dropped;
                 }
                 continue;
@@ -397,12 +420,12 @@ void Queue::drain(Sink& sink, TimePoint now) {
 }
 
 void Queue::drain_topic(const std::string& topic, Sink& sink, TimePoint now) {
-    while (held_.size(topic) > 0) {
-        KeptStanza kept = held_.pop_front(topic);
-        if (!try_send_any(kept, nullptr, sink, now)) {
-            held_.push_front(topic, std::move(kept));
-            return;
-        }
+    // Sent from where it waits: when nobody can take the front (the common case
+    // while consumers are at their prefetch), it is not popped and pushed back.
+    while (KeptStanza* front = held_.front(topic)) {
+        std::optional<std::string> chosen = send_any(*front, nullptr, sink, now);
+        if (!chosen) return;
+        sent(held_.pop_front(topic), *chosen, now);
     }
 }
 
@@ -430,7 +453,7 @@ std::size_t Queue::sweep(TimePoint now, Sink& sink) {
     if (held_.size() > 0) {
         auto expired = held_.take_if([&](const KeptStanza& k) { return k.held_since + hold_ttl_ <= now; });
         for (KeptStanza& kept : expired) {
-            journal_.unheld(route_, kept.id);
+            journal_->unheld(route_, kept.id);
             ++counters_.held_expired;
             if (kept.is_request()) {
                 close_request(kept, now);

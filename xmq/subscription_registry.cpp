@@ -50,7 +50,7 @@ void SubscriptionRegistry::set_durable(Subscription& s, bool durable) {
 }
 
 void SubscriptionRegistry::detach(Subscription& s) {
-    ended_.push_back(EndedSubscription{s.client->full, s.topic->name});
+    ended_.push_back(EndedSubscription{s.client->full, s.topic->name, s.durable});
     unready(s);
     if (s.away) s.topic->away.erase(&s);
     if (s.durable) --durable_count_;
@@ -292,6 +292,15 @@ bool SubscriptionRegistry::present(std::string_view who_full, std::string_view t
     if (cit == clients_.end()) return false;
     auto sit = cit->second.subs.find(topic);
     return sit != cit->second.subs.end() && !sit->second->away;
+}
+
+std::vector<std::pair<std::string, std::string>> SubscriptionRegistry::durable_subscriptions() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (durable_count_ == 0) return out;
+    for (const auto& [full, client] : clients_)
+        for (const auto& [topic, sub] : client.subs)
+            if (sub->durable) out.emplace_back(full, topic);
+    return out;
 }
 
 bool SubscriptionRegistry::durable(std::string_view who_full, std::string_view topic) const {

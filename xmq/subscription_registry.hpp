@@ -82,6 +82,7 @@ struct TopicInfo {
 struct EndedSubscription {
     std::string full;
     std::string topic;
+    bool durable = false;  // it was durable when it ended (its journal row goes)
 };
 
 class SubscriptionRegistry {
@@ -140,6 +141,8 @@ public:
     // Whether (who, topic) exists and its client is here (not away).
     bool present(std::string_view who_full, std::string_view topic) const;
     bool has_durable() const { return durable_count_ > 0; }
+    // Every durable subscription, as (subscriber full JID, topic).
+    std::vector<std::pair<std::string, std::string>> durable_subscriptions() const;
     // Every subscription that ended since the last call, for the owner to
     // settle what it had in flight (the Queue drains it after each operation).
     std::vector<EndedSubscription> take_ended() { return std::exchange(ended_, {}); }

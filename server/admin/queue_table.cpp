@@ -13,9 +13,10 @@ std::string queue_table(const std::vector<xmq::QueueStats>& queues) {
                            "redelivered", "dead_lettered", "expired"}};
     for (const auto& q : queues) {
         auto n = [](auto value) { return std::to_string(value); };
-        rows.push_back({q.route, q.type == conf::QueueType::any ? "any" : "all", n(q.consumers), n(q.topics), n(q.held),
-                        n(q.unacked), n(q.published), n(q.delivered), n(q.redelivered), n(q.dead_lettered),
-                        n(q.held_expired)});
+        std::string type = q.type == conf::QueueType::any ? "any" : "all";
+        if (q.durable) type += ",durable";
+        rows.push_back({q.route, std::move(type), n(q.consumers), n(q.topics), n(q.held), n(q.unacked), n(q.published),
+                        n(q.delivered), n(q.redelivered), n(q.dead_lettered), n(q.held_expired)});
     }
     std::array<std::size_t, kColumns> width{};
     for (const auto& row : rows)

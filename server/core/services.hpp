@@ -26,6 +26,7 @@ class SessionManager;
 class ModuleHost;
 class Router;
 class StorageExecutor;
+class QueueJournal;
 class IpConnectionLimit;
 class AuthFailureDelay;
 class AccountDeletion;
@@ -41,6 +42,7 @@ struct Services {
     StorageExecutor* storage = nullptr;
     auth::AccountStore* accounts = nullptr;
     xmq::Engine* xmq = nullptr;
+    QueueJournal* queue_journal = nullptr;  // what durable queues keep, to storage; null in some tests
     store::Storage* stores = nullptr;  // the storage backend's stores; null in some tests
     IpConnectionLimit* connection_limit = nullptr;  // per-IP connection count; null = no limit
     AuthFailureDelay* auth_failures = nullptr;      // SASL failures per IP; null = no delay

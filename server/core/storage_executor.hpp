@@ -104,6 +104,13 @@ public:
             enqueue(std::make_unique<PostedJob<F>>(std::move(fn)));
         }
     }
+    // Marks the calling thread as post() of a grouped job does, for a write
+    // that joins a grouped job posted earlier and not yet run (a journal's
+    // batch that its waiting job will take): the session fences all the
+    // same, and its fence, queued after that job, completes after its commit.
+    static void joined_grouped() {
+        if (posted_here() == Posted::nothing) posted_here() = Posted::grouped;
+    }
     // What post() was given on this thread since the last call; clears the
     // mark. A session fences when anything was, so that nothing it answers
     // later overtakes storage work its stanza started: only grouped writes

@@ -66,8 +66,7 @@ void load_caps(ModuleHost& host, Services& services, const conf::ModuleOptions& 
     Router& router = *services.router;
     Hooks& hooks = host.hooks();
 
-    hooks.own_presence.push_back([cache, &router, &hooks](const xmpp::Element& presence, const xmpp::Jid& from,
-                                                          bool) {
+    hooks.own_presence.push_back([cache, &router, &hooks](const xmpp::Element& presence, const xmpp::Jid& from, bool) {
         const std::string_view type = presence.attr_or("type");
         if (type == "unavailable") return cache->forget(from);
         if (!type.empty()) return;

@@ -15,7 +15,7 @@ Module core_module() {
                 {"RFC 6121", "XMPP IM: message routing to full and bare JIDs"},
                 {"RFC 7622", "XMPP Address Format"},
                 {"XEP-0368", "Direct TLS listener"},
-                {"XMQ", "mod_xmq queues: ANY and ALL routes; acked, holding queues and durable subscriptions, in memory (docs/xmq.md)"},
+                {"XMQ", "mod_xmq queues: ANY and ALL routes; acked, holding queues, durable subscriptions and durable queues (docs/xmq.md)"},
                 // Served by the HTTP listener (server/http/), which is not a module.
                 {"RFC 7395", "XMPP over WebSocket (/xmpp-websocket)", "http"},
                 {"XEP-0156", "Discovering connection methods (host-meta)", "http"},

@@ -31,15 +31,33 @@ namespace {
 // subscribed implicitly), filtered-notifications (+notify, XEP-0115),
 // last-published (on presence and caps, §6.2), presence-notifications.
 constexpr std::string_view pep_features[] = {
-    "access-open",          "access-presence",        "access-roster",
-    "access-whitelist",     "auto-create",            "auto-subscribe",
-    "config-node",          "create-and-configure",   "create-nodes",
-    "delete-items",         "delete-nodes",           "filtered-notifications",
-    "item-ids",             "last-published",         "modify-affiliations",
-    "multi-items",          "persistent-items",       "presence-notifications",
-    "publish",              "publish-options",        "purge-nodes",
-    "retract-items",        "retrieve-affiliations",  "retrieve-default",
-    "retrieve-items",       "retrieve-subscriptions", "subscribe",
+    "access-open",
+    "access-presence",
+    "access-roster",
+    "access-whitelist",
+    "auto-create",
+    "auto-subscribe",
+    "config-node",
+    "create-and-configure",
+    "create-nodes",
+    "delete-items",
+    "delete-nodes",
+    "filtered-notifications",
+    "item-ids",
+    "last-published",
+    "modify-affiliations",
+    "multi-items",
+    "persistent-items",
+    "presence-notifications",
+    "publish",
+    "publish-options",
+    "purge-nodes",
+    "retract-items",
+    "retrieve-affiliations",
+    "retrieve-default",
+    "retrieve-items",
+    "retrieve-subscriptions",
+    "subscribe",
 };
 
 const xmpp::Element* first_element(const xmpp::Element& parent) {
@@ -145,7 +163,8 @@ void Pep::disco_items(IqRequest&& request) {
         const xmpp::Element* listed = outcome.value().payload ? outcome.value().payload->child("items") : nullptr;
         if (listed)
             for (const auto& stored : listed->children())
-                if (!stored.is_text() && stored.name() == "item") item().set_attr("name", std::string(stored.attr_or("id")));
+                if (!stored.is_text() && stored.name() == "item")
+                    item().set_attr("name", std::string(stored.attr_or("id")));
         services_.router->send(result);
     });
 }
@@ -298,9 +317,8 @@ void load_pep(ModuleHost& host, Services& services, const conf::ModuleOptions& o
 
     for (const char* type : {"get", "set"})
         for (std::string_view ns : {xmpp::ns::pubsub, xmpp::ns::pubsub_owner})
-            host.on_iq(IqTarget::account, type, ns, [pep](IqRequest&& request, Router&) {
-                pep->request(std::move(request));
-            });
+            host.on_iq(IqTarget::account, type, ns,
+                       [pep](IqRequest&& request, Router&) { pep->request(std::move(request)); });
     host.on_iq(IqTarget::account, "get", xmpp::ns::disco_items,
                [pep](IqRequest&& request, Router&) { pep->disco_items(std::move(request)); });
 

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "server/core/metrics.hpp"
+#include "server/core/queue_journal.hpp"
 #include "server/system/log.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmq/engine.hpp"
@@ -21,29 +22,45 @@ class QueueSink final : public xmq::Sink {
 public:
     // `publisher`: the client whose stanza is being handled, or null for
     // work no stanza carries (session end, sweep).
-    QueueSink(Router& router, const xmpp::Jid* publisher) : router_(router), publisher_(publisher) {}
-    bool deliver(const xmpp::Jid& to, const xmpp::Element& stanza) override {
+    // `journal`: where durable queues' copies wait for their commit (null: no storage).
+    QueueSink(Router& router, const xmpp::Jid* publisher, QueueJournal* journal)
+        : router_(router), publisher_(publisher), journal_(journal) {}
+    bool deliver(const xmpp::Jid& to, const xmpp::Element& stanza) override { return defer(to, stanza, copies_); }
+    // A durable queue's copy: reached now (so a consumer gone is known at
+    // once), handed over after the commit of what the queue journaled.
+    bool deliver_when_committed(const xmpp::Jid& to, const xmpp::Element& stanza) override {
+        return defer(to, stanza, journal_ != nullptr ? committed_copies_ : copies_);
+    }
+    // The engine call that used this sink has returned: the queue's lock is free.
+    ~QueueSink() override {
+        Delivery::hand_over(copies_);
+        if (!committed_copies_.empty())
+            journal_->after_commit(
+                [copies = std::move(committed_copies_)]() mutable { Delivery::hand_over(copies); });
+    }
+    void reply(const xmpp::Element& stanza) override { router_.send(stanza); }
+
+private:
+    bool defer(const xmpp::Jid& to, const xmpp::Element& stanza, std::vector<Delivery::Deferred>& out) {
         // A copy's 'from' is its publisher, who is not the sender at hand
         // when a held or redelivered stanza goes out (after an ack, a sub...).
         const std::string* from = stanza.attr("from");
         if (publisher_ != nullptr && (from == nullptr || *from == publisher_->full()))
-            return reach(stanza, *publisher_, to);
+            return reach(stanza, *publisher_, to, out);
         auto parsed = from ? xmpp::Jid::parse(*from) : std::nullopt;
-        return parsed && reach(stanza, *parsed, to);
+        return parsed && reach(stanza, *parsed, to, out);
     }
-    // The engine call that used this sink has returned: the queue's lock is free.
-    ~QueueSink() override { Delivery::hand_over(copies_); }
-    void reply(const xmpp::Element& stanza) override { router_.send(stanza); }
-
-private:
-    bool reach(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
-        return router_.delivery().defer_to_resource(stanza, from, to, DeliveryKind::queue, copies_) !=
+    bool reach(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to,
+               std::vector<Delivery::Deferred>& out) {
+        return router_.delivery().defer_to_resource(stanza, from, to, DeliveryKind::queue, out) !=
                Delivery::Reach::no_session;
     }
 
     Router& router_;
     const xmpp::Jid* publisher_;
+    QueueJournal* journal_;
     std::vector<Delivery::Deferred> copies_;
+    std::vector<Delivery::Deferred> committed_copies_;  // durable queues': after the commit
 };
 
 bool is_iq_answer(const xmpp::Element& iq) {
@@ -79,7 +96,7 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
             is_iq_answer(stanza)) {
             // A consumer's answer to a request it got through an acked queue
             // settles the delivery; an earlier consumer's late one is dropped.
-            QueueSink sink(*this, nullptr);
+            QueueSink sink(*this, nullptr, services_.queue_journal);
             if (services_.xmq->consumer_answer(stanza, from, *to, sink)) return;
         }
         if (!delivery_.admits(stanza, from, *to, DeliveryKind::routed)) return;
@@ -202,19 +219,19 @@ void Router::dispatch_iq(xmpp::Element&& iq, const xmpp::Jid& from, const xmpp::
 }
 
 void Router::to_queue(xmpp::Element&& stanza, const xmpp::Jid& from) {
-    QueueSink sink(*this, &from);
+    QueueSink sink(*this, &from, services_.queue_journal);
     services_.xmq->handle(stanza, from, sink);
 }
 
 void Router::queue_session_ended(const xmpp::Jid& full) {
     if (!services_.xmq) return;
-    QueueSink sink(*this, nullptr);
+    QueueSink sink(*this, nullptr, services_.queue_journal);
     services_.xmq->session_ended(full, sink);
 }
 
 std::size_t Router::sweep_queues() {
     if (!services_.xmq) return 0;
-    QueueSink sink(*this, nullptr);
+    QueueSink sink(*this, nullptr, services_.queue_journal);
     return services_.xmq->sweep(sink);
 }
 

@@ -20,6 +20,7 @@
 #include "server/store/blocklist_store.hpp"
 #include "server/store/offline_store.hpp"
 #include "server/store/pubsub_store.hpp"
+#include "server/store/queue_store.hpp"
 #include "server/store/roster_store.hpp"
 #include "server/store/user_data_store.hpp"
 
@@ -66,6 +67,7 @@ public:
     virtual BlocklistStore& blocklist() = 0;
     virtual ArchiveStore& archive() = 0;
     virtual PubsubStore& pubsub() = 0;
+    virtual QueueStore& queues() = 0;
 
     // Removes every row the backend keeps about one account, atomically: the
     // account and its SCRAM secrets, its roster and roster version, offline

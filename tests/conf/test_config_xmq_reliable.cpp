@@ -32,6 +32,7 @@ TEST_CASE("every reliability key is read") {
     CHECK(q.hold == 100);
     CHECK(q.hold_ttl == 60);
     CHECK(q.dead_letter == "dead.localhost");
+    CHECK_FALSE(q.durable);
 }
 
 TEST_CASE("defaults are mod_xmq's behaviour") {
@@ -66,8 +67,12 @@ TEST_CASE("keys only for acked delivery are refused on a once queue") {
                  "xmq.queues[0].dead_letter", "only valid");
 }
 
-TEST_CASE("durable = true is refused until queues are written to disk") {
-    single_error(queue("durable = true\n"), 3, "xmq.queues[0].durable", "not supported yet");
+TEST_CASE("durable = true needs something to keep: acked delivery or a hold") {
+    single_error(queue("durable = true\n"), 3, "xmq.queues[0].durable", "set delivery = \"acked\" or hold > 0");
+    CHECK(load_ok(queue("delivery = \"acked\"\ndurable = true\n")).xmq.queues.at(0).durable);
+    CHECK(load_ok(queue("hold = 10\ndurable = true\n")).xmq.queues.at(0).durable);
+    CHECK_FALSE(load_ok(queue("delivery = \"acked\"\n")).xmq.queues.at(0).durable);
+    single_error(queue("delivery = \"acked\"\ndurable = 1\n"), 4, "xmq.queues[0].durable", "");
 }
 
 TEST_CASE("dead_letter must name another configured queue, without a cycle") {

@@ -75,7 +75,9 @@ def check_package(deb: Path, tmp_path: Path):
     listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
     paths = {line.split()[5] for line in listing.splitlines()}
     for path in ("./usr/sbin/xmqd", "./lib/systemd/system/xmqd.service", "./lib/systemd/system/xmqd.socket",
-                 "./usr/lib/sysusers.d/xmqd.conf", "./etc/xmqd/xmqd.toml", "./usr/share/man/man8/xmqd.8.gz"):
+                 "./usr/lib/sysusers.d/xmqd.conf", "./etc/xmqd/xmqd.toml", "./usr/share/man/man8/xmqd.8.gz",
+                 *(f"./usr/share/doc/xmqd/examples/{name}"
+                   for name in ("README.md", "xmq_publisher.py", "xmq_consumer.py"))):
         assert path in paths, f"{path} not in the package:\n{listing}"
     assert not [p for p in paths if "/bin/" in p and not p.endswith("/")], f"more than xmqd:\n{listing}"
 
@@ -88,6 +90,9 @@ def check_package(deb: Path, tmp_path: Path):
         assert mode(root / "lib/systemd/system" / unit) == "0644 0:0"
     assert mode(root / "usr/lib/sysusers.d/xmqd.conf") == "0644 0:0"
     assert mode(root / "etc/xmqd/xmqd.toml") == "0644 0:0"
+    # The XMQ examples, runnable as they are (not compressed, still executable).
+    for name in ("xmq_publisher.py", "xmq_consumer.py"):
+        assert mode(root / "usr/share/doc/xmqd/examples" / name) == "0755 0:0"
     config = (root / "etc/xmqd/xmqd.toml").read_text()
     assert 'data_dir = "/var/lib/xmqd"\n' in config
     status = subprocess.run(["dpkg-query", f"--admindir={root}/var/lib/dpkg", "-W", "-f=${Conffiles}\n", "xmqd"],

@@ -115,7 +115,7 @@ def error_of(answer) -> tuple[str, str | None, str | None]:
 
 
 def devicelist(*ids: int) -> str:
-    return f"<devices xmlns='urn:xmpp:omemo:2'>" + "".join(f"<device id='{i}'/>" for i in ids) + "</devices>"
+    return "<devices xmlns='urn:xmpp:omemo:2'>" + "".join(f"<device id='{i}'/>" for i in ids) + "</devices>"
 
 
 async def test_avatar_metadata_reaches_contacts_with_notify_and_last_item_on_available(pep_server):
@@ -167,19 +167,33 @@ async def test_omemo_device_lists_reach_contacts_and_bundles_are_open_to_strange
 
         bundle = "<bundle xmlns='urn:xmpp:omemo:2'><spk id='1'>a2V5</spk></bundle>"
         legacy = "<bundle xmlns='eu.siacs.conversations.axolotl'><signedPreKeyPublic>a2V5</signedPreKeyPublic></bundle>"
-        assert (await carol.iq("set", None, publish(BUNDLES, "1", bundle,
-                                                    dict(open_model, **{"pubsub#max_items": "max"}))))["type"] == "result"
+        many = dict(open_model, **{"pubsub#max_items": "max"})
+        assert (await carol.iq("set", None, publish(BUNDLES, "1", bundle, many)))["type"] == "result"
         assert (await carol.iq("set", None, publish(LEGACY_BUNDLE, "current", legacy, open_model)))["type"] == "result"
         # A non-contact fetches both bundles (slixmpp's own get_items) ...
         for node in (BUNDLES, LEGACY_BUNDLE):
             got = await erin.xmpp["xep_0060"].get_items(carol.bare, node)
             assert got.xml.find(f".//{{{PUBSUB}}}item") is not None, got
         # ... but not a node with the default presence access model.
-        assert (await carol.iq("set", None, publish("urn:xmpp:mood", "current", "<mood xmlns='http://jabber.org/protocol/mood'><happy/></mood>")))["type"] == "result"
+        mood = "<mood xmlns='http://jabber.org/protocol/mood'><happy/></mood>"
+        assert (await carol.iq("set", None, publish("urn:xmpp:mood", "current", mood)))["type"] == "result"
         answer = await erin.iq("get", carol.bare, items_get("urn:xmpp:mood"))
         assert error_of(answer) == ("error", "not-authorized", "presence-subscription-required")
         # The contact may.
         assert (await dave.iq("get", carol.bare, items_get("urn:xmpp:mood")))["type"] == "result"
+
+
+async def test_disco_says_pep_with_publish_options(pep_server):
+    async with session(pep_server, "erin", "disco") as erin:
+        for jid in ("alice@localhost", pep_server.domain):
+            info = await erin.xmpp["xep_0030"].get_info(jid=jid)
+            identities = {(i[0], i[1]) for i in info["disco_info"]["identities"]}
+            assert ("pubsub", "pep") in identities, info
+        info = await erin.xmpp["xep_0030"].get_info(jid="alice@localhost")
+        features = set(info["disco_info"]["features"])
+        for feature in ("publish", "publish-options", "subscribe", "auto-create", "last-published",
+                        "filtered-notifications", "config-node", "retract-items", "delete-items"):
+            assert f"{PUBSUB}#{feature}" in features, features
 
 
 async def test_owner_configuration_errors_and_limits(pep_server):
@@ -202,14 +216,15 @@ async def test_owner_configuration_errors_and_limits(pep_server):
         answer = await alice.iq("set", None, publish(node, "3", "<x xmlns='urn:test'/>",
                                                      {"pubsub#access_model": "open"}))
         assert answer["type"] == "result", answer
-        assert error_of(await erin.iq("get", alice.bare, f"<pubsub xmlns='{OWNER}'><configure node='{node}'/></pubsub>"))[1] == "forbidden"
+        configure = f"<pubsub xmlns='{OWNER}'><configure node='{node}'/></pubsub>"
+        assert error_of(await erin.iq("get", alice.bare, configure))[1] == "forbidden"
         assert error_of(await erin.iq("set", alice.bare, submit))[1] == "forbidden"
         # Publishing into another account's PEP.
         assert error_of(await erin.iq("set", alice.bare, publish(node, "4", "<x xmlns='urn:test'/>")))[1] == "forbidden"
         # An unknown access model.
         answer = await alice.iq("set", None, publish(node, "5", "<x xmlns='urn:test'/>",
                                                      {"pubsub#access_model": "everyone"}))
-        assert error_of(answer)[1] in ("bad-request", "conflict"), answer
+        assert error_of(answer) == ("error", "bad-request", "invalid-options")
         # Oversized item (max_item_bytes = 4096).
         answer = await alice.iq("set", None, publish(node, "6", f"<x xmlns='urn:test'>{'y' * 5000}</x>"))
         assert error_of(answer) == ("error", "not-acceptable", "payload-too-big")
@@ -229,7 +244,8 @@ async def test_items_survive_a_restart(make_server):
     server.start()
     try:
         async with session(server, "alice", "before") as alice:
-            answer = await alice.iq("set", None, publish(LEGACY_BUNDLE, "current", "<bundle xmlns='eu.siacs.conversations.axolotl'>kept</bundle>",
+            bundle = "<bundle xmlns='eu.siacs.conversations.axolotl'>kept</bundle>"
+            answer = await alice.iq("set", None, publish(LEGACY_BUNDLE, "current", bundle,
                                                          {"pubsub#access_model": "open"}))
             assert answer["type"] == "result", answer
         assert server.stop() == 0

@@ -58,7 +58,8 @@ def xmq_toml(*, check_expires_time=3600, max_load=None, queues=DEFAULT_QUEUES) -
             if key in q:
                 out.append(f"{key} = [{', '.join(json.dumps(p) for p in q[key])}]")
         # Reliable queues (docs/xmq.md "Reliable queues").
-        for key in ("delivery", "ack_timeout", "max_attempts", "prefetch", "hold", "hold_ttl", "dead_letter"):
+        for key in ("delivery", "ack_timeout", "max_attempts", "prefetch", "hold", "hold_ttl", "durable",
+                    "dead_letter"):
             if key in q:
                 out.append(f"{key} = {json.dumps(q[key])}")
         out.append("")

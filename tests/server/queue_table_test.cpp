@@ -23,6 +23,7 @@ TEST_CASE("queue table: a row per queue with its counts under the header's names
     xmq::QueueStats jobs;
     jobs.route = "jobs.localhost";
     jobs.type = conf::QueueType::any;
+    jobs.durable = true;
     jobs.consumers = 3;
     jobs.topics = 2;
     jobs.held = 17;
@@ -42,7 +43,7 @@ TEST_CASE("queue table: a row per queue with its counts under the header's names
     CHECK(rows[0] == std::vector<std::string>{"route", "type", "consumers", "topics", "held", "unacked", "published",
                                               "delivered", "redelivered", "dead_lettered", "expired"});
     CHECK(rows[1] ==
-          std::vector<std::string>{"jobs.localhost", "any", "3", "2", "17", "4", "1200", "1190", "5", "1", "2"});
+          std::vector<std::string>{"jobs.localhost", "any,durable", "3", "2", "17", "4", "1200", "1190", "5", "1", "2"});
     CHECK(rows[2] == std::vector<std::string>{"feed.localhost", "all", "0", "0", "0", "0", "0", "0", "0", "0", "0"});
     // Columns line up: every line is as long as the header, less trailing blanks.
     std::istringstream lines(table);

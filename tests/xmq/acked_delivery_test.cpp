@@ -114,6 +114,31 @@ TEST_CASE("nack requeue='false' dead-letters the stanza as its publisher sent it
     CHECK(f.stats(JOBS).unacked == 0);
 }
 
+TEST_CASE("a delivery, sent or failed, leaves the kept stanza as published: one tag each time, none dead") {
+    // The queue addresses and tags the stanza it keeps for the length of the
+    // sink's call only (no copy per delivery); nothing of it may stay behind.
+    ReliableFixture f;  // max_attempts = 3
+    f.sub(B, JOBS, "t");
+    f.sub(A, JOBS, "t");
+    f.sub(C, DEAD, "t");
+    f.sink.gone.insert(B);  // tried first, and gone: a failed attempt
+    f.publish(P, JOBS, "t", "job1");
+    REQUIRE(f.sink.attempts[B] == 1);
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        const Delivery& got = f.last_to(A);
+        CHECK(attempt_of(got) == std::to_string(attempt));
+        CHECK(got.stanza.attr_or("to") == A);
+        CHECK(got.stanza.children().size() == 3);  // body, topic, one delivery tag
+        CHECK(f.command(A, JOBS, "command='nack' id='" + id_of(got) + "'").attr_or("type") == "result");
+    }
+    const Delivery& dead = f.last_to(C);
+    CHECK(dead.stanza.attr_or("to") == C);
+    REQUIRE(dead.stanza.children().size() == 2);
+    CHECK(body_of(dead) == "job1");
+    CHECK(tag_of(dead.stanza) == nullptr);
+    CHECK(f.stats(JOBS).dead_lettered == 1);
+}
+
 TEST_CASE("after max_attempts deliveries a stanza is dead-lettered, or dropped without dead_letter") {
     ReliableFixture f;  // max_attempts = 3
     f.sub(A, JOBS, "t");

@@ -138,8 +138,10 @@ inline conf::XmqConfig default_config() {
 }
 
 struct Fixture {
-    explicit Fixture(conf::XmqConfig config = default_config(), std::vector<std::string> hosts = {"localhost"})
-        : engine(config, std::move(hosts), clock.fn()) {}
+    // `journal` (it must outlive the fixture) hears what durable queues keep.
+    explicit Fixture(conf::XmqConfig config = default_config(), std::vector<std::string> hosts = {"localhost"},
+                     xmq::Journal& journal = xmq::no_journal())
+        : engine(config, std::move(hosts), clock.fn(), journal) {}
 
     // Sends a stanza as the authenticated JID in its 'from'.
     void send(std::string_view text) {

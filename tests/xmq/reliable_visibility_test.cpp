@@ -76,11 +76,13 @@ public:
 
 }  // namespace
 
-TEST_CASE("every change of kept state goes through the Journal") {
+TEST_CASE("every change of kept state of a durable queue goes through the Journal") {
     RecordingJournal journal;
     FakeClock clock;
     FakeSink sink;
-    xmq::Engine engine(reliable_config(0, 10), {"localhost"}, clock.fn(), journal);
+    conf::XmqConfig config = reliable_config(0, 10);
+    for (auto& q : config.queues) q.durable = q.route == JOBS || q.route == FEED;
+    xmq::Engine engine(config, {"localhost"}, clock.fn(), journal);
     auto send = [&](const std::string& text) {
         xmpp::Element stanza = xml(text);
         engine.handle(stanza, jid(stanza.attr_or("from")), sink);
@@ -109,6 +111,7 @@ TEST_CASE("a held stanza delivered on a once queue leaves the journal's hold") {
     FakeSink sink;
     conf::XmqConfig config = default_config();
     config.queues[0].hold = 5;  // queue1: ANY, once
+    config.queues[0].durable = true;
     xmq::Engine engine(config, {"localhost"}, clock.fn(), journal);
     auto send = [&](const std::string& text) {
         xmpp::Element stanza = xml(text);

@@ -5,6 +5,7 @@
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
 #include "server/store/sqlite/sqlite_pubsub_store.hpp"
+#include "server/store/sqlite/sqlite_queue_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
 #include "server/store/sqlite/sqlite_account_store.hpp"
 #include "server/store/sqlite/sqlite_user_data_store.hpp"
@@ -20,6 +21,7 @@ std::vector<MigrationSet> store_schema() {
         SqliteBlocklistStore::schema(),
         SqliteArchiveStore::schema(),
         SqlitePubsubStore::schema(),
+        SqliteQueueStore::schema(),
     };
 }
 

@@ -19,6 +19,7 @@
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
 #include "server/store/sqlite/sqlite_pubsub_store.hpp"
+#include "server/store/sqlite/sqlite_queue_store.hpp"
 #include "server/store/sqlite/sqlite_roster_store.hpp"
 #include "server/store/sqlite/sqlite_user_data_store.hpp"
 #include "server/store/storage.hpp"
@@ -41,6 +42,7 @@ public:
     BlocklistStore& blocklist() override { return blocklist_; }
     ArchiveStore& archive() override { return archive_; }
     PubsubStore& pubsub() override { return pubsub_; }
+    QueueStore& queues() override { return queues_; }
     RemovedAccount remove_account(const std::string& user, const std::string& domain) override;
     // A Database::Batch: BEGIN IMMEDIATE, a savepoint per job, one COMMIT.
     std::unique_ptr<CommitGroup> begin_group() override;
@@ -56,6 +58,7 @@ private:
     SqliteBlocklistStore blocklist_;
     SqliteArchiveStore archive_;
     SqlitePubsubStore pubsub_;
+    SqliteQueueStore queues_;
 };
 
 }  // namespace server::store

@@ -49,7 +49,8 @@ TEST_CASE("pep accounts: restored from the store once, bounded, dropped least re
     FakeStore fake;
     pubsub::NodeConfig config;
     fake.rows["alice@example.org"] = {server::node_row(
-        pubsub::StoredNode{"mood", config, {}, {}, {pubsub::Item{"1", xmpp::Element("m", "urn:test"), "alice@example.org", 10}}},
+        pubsub::StoredNode{
+            "mood", config, {}, {}, {pubsub::Item{"1", xmpp::Element("m", "urn:test"), "alice@example.org", 10}}},
         1)};
     PepAccounts accounts(fake, pubsub::ServiceOptions{}, 2);
 

@@ -100,12 +100,12 @@ TEST_CASE("pep_recipients: contacts with a presence subscription and the owner, 
                    {"dave@example.org/monal", {node}}};
     const std::vector<RosterRow> roster = {
         row("bob@example.org", xmpp::SubState::both),
-        row("carol@example.org", xmpp::SubState::to),    // does not receive alice's presence
-        row("dave@example.org", xmpp::SubState::from),   // does
+        row("carol@example.org", xmpp::SubState::to),   // does not receive alice's presence
+        row("dave@example.org", xmpp::SubState::from),  // does
     };
-    CHECK(names(pep_recipients(alice, note(pubsub::AccessModel::presence), roster, world.presence())) ==
-          std::vector<std::string>{"alice@example.org/phone", "bob@example.org/conversations",
-                                   "dave@example.org/monal"});
+    CHECK(
+        names(pep_recipients(alice, note(pubsub::AccessModel::presence), roster, world.presence())) ==
+        std::vector<std::string>{"alice@example.org/phone", "bob@example.org/conversations", "dave@example.org/monal"});
 
     // Whitelist: the owner only; open: still only contacts with a presence
     // subscription (PEP notifies interested contacts, not everyone).
@@ -114,8 +114,8 @@ TEST_CASE("pep_recipients: contacts with a presence subscription and the owner, 
     CHECK(names(pep_recipients(alice, note(pubsub::AccessModel::open), roster, world.presence())).size() == 3);
 
     // No +notify for this node anywhere: nobody, not even the owner.
-    CHECK(pep_recipients(alice, note(pubsub::AccessModel::presence, "urn:xmpp:other"), roster, world.presence())
-              .empty());
+    CHECK(
+        pep_recipients(alice, note(pubsub::AccessModel::presence, "urn:xmpp:other"), roster, world.presence()).empty());
 }
 
 TEST_CASE("pep_recipients: the roster model admits the allowed groups only") {

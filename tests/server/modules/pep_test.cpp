@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include "conversation.hpp"
+#include "server/core/metrics.hpp"
 #include "server/modules/pep.hpp"
 #include "xmpp/caps.hpp"
 #include "xmpp/serializer.hpp"
@@ -29,8 +30,8 @@ caps::DiscoInfo client_info(std::vector<std::string> notify) {
 std::vector<xmpp::Element> announce(Client& c, const caps::DiscoInfo& info) {
     std::vector<xmpp::Element> seen;
     const caps::Caps own{"sha-1", "https://test.example", *caps::ver(info, "sha-1")};
-    auto got = c.say("<presence><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='" + own.node +
-                     "' ver='" + own.ver + "'/></presence>");
+    auto got = c.say("<presence><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='" + own.node + "' ver='" +
+                     own.ver + "'/></presence>");
     for (const auto& s : got) {
         seen.push_back(s);
         if (s.name() != "iq" || s.attr_or("type") != "get" || !s.child("query", xmpp::ns::disco_info)) continue;
@@ -100,9 +101,10 @@ TEST_CASE("pep: the account's disco#info says pubsub/pep with publish-options; t
     Client juliet(h, "juliet", "r0meo", "balcony");
     const auto info = juliet.iq("get", "<query xmlns='http://jabber.org/protocol/disco#info'/>", "juliet@localhost");
     auto features = test::disco_features(info);
-    for (const char* f : {"http://jabber.org/protocol/pubsub#publish", "http://jabber.org/protocol/pubsub#publish-options",
-                          "http://jabber.org/protocol/pubsub#subscribe", "http://jabber.org/protocol/pubsub#last-published",
-                          "http://jabber.org/protocol/pubsub#config-node"})
+    for (const char* f :
+         {"http://jabber.org/protocol/pubsub#publish", "http://jabber.org/protocol/pubsub#publish-options",
+          "http://jabber.org/protocol/pubsub#subscribe", "http://jabber.org/protocol/pubsub#last-published",
+          "http://jabber.org/protocol/pubsub#config-node"})
         CHECK(std::find(features.begin(), features.end(), f) != features.end());
     // Not implemented, so not advertised.
     CHECK(std::find(features.begin(), features.end(), "http://jabber.org/protocol/pubsub#manage-subscriptions") ==
@@ -128,22 +130,26 @@ TEST_CASE("pep: a publish reaches contacts and own resources whose caps say +not
     v.juliet->received();
     romeo_plain.received();
 
+    const auto publishes = server::metrics::counters().pep_publishes.load();
+    const auto sent = server::metrics::counters().pep_notifications.load();
     const auto result = v.juliet->iq("set", publish(devices, "current", "1 2"));
     REQUIRE(result.attr_or("type") == "result");
+    CHECK(server::metrics::counters().pep_publishes.load() == publishes + 1);
+    CHECK(server::metrics::counters().pep_notifications.load() == sent + 2);
     CHECK(events(v.romeo->received()) == std::vector<std::string>{"juliet@localhost " + devices + " current 1 2"});
     CHECK(events(juliet_phone.received()) == std::vector<std::string>{"juliet@localhost " + devices + " current 1 2"});
     CHECK(events(romeo_plain.received()).empty());
     CHECK(events(v.juliet->received()).empty());  // no caps: no +notify
 
     // The contact reads the item; a stranger may not (presence access model).
-    const auto read = v.romeo->iq(
-        "get", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='" + devices + "'/></pubsub>",
-        "juliet@localhost");
+    const auto read =
+        v.romeo->iq("get", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='" + devices + "'/></pubsub>",
+                    "juliet@localhost");
     CHECK(read.attr_or("type") == "result");
     Client eve(v.h, "eve", "3ve", "pc");
-    const auto refused = eve.iq(
-        "get", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='" + devices + "'/></pubsub>",
-        "juliet@localhost");
+    const auto refused =
+        eve.iq("get", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='" + devices + "'/></pubsub>",
+               "juliet@localhost");
     CHECK(test::error_condition(refused) == "not-authorized");
     CHECK(refused.child("error")->child("presence-subscription-required", xmpp::ns::pubsub_errors) != nullptr);
 }
@@ -154,22 +160,21 @@ TEST_CASE("pep: a stranger fetches an open node; publishing into another account
     REQUIRE(v.juliet->iq("set", publish(bundles, "current", "keys", access_options("open"))).attr_or("type") ==
             "result");
     Client eve(v.h, "eve", "3ve", "pc");
-    const auto got = eve.iq(
-        "get", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='" + bundles + "'/></pubsub>",
-        "juliet@localhost");
+    const auto got =
+        eve.iq("get", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='" + bundles + "'/></pubsub>",
+               "juliet@localhost");
     REQUIRE(got.attr_or("type") == "result");
     CHECK(xmpp::to_string(got).find("keys") != std::string::npos);
 
-    CHECK(test::error_condition(eve.iq("set", publish(bundles, "current", "mine"), "juliet@localhost")) ==
-          "forbidden");
+    CHECK(test::error_condition(eve.iq("set", publish(bundles, "current", "mine"), "juliet@localhost")) == "forbidden");
     // To an account that does not exist.
     CHECK(test::error_condition(eve.iq("set", publish(bundles, "current", "x"), "nobody@localhost")) ==
           "service-unavailable");
     // Configuration is the owner's.
-    CHECK(test::error_condition(eve.iq("get",
-                                       "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='" +
-                                           bundles + "'/></pubsub>",
-                                       "juliet@localhost")) == "forbidden");
+    CHECK(test::error_condition(eve.iq(
+              "get",
+              "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='" + bundles + "'/></pubsub>",
+              "juliet@localhost")) == "forbidden");
     CHECK(v.juliet
               ->iq("get", "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='" + bundles +
                               "'/></pubsub>")
@@ -234,27 +239,38 @@ TEST_CASE("pep: another module publishes as the owner and observes the change") 
     pep->observe([&](const server::modules::PepItemChange& c) {
         seen.push_back(c.owner.bare_string() + " " + c.node + " " + c.id + (c.removed ? " removed" : " stored"));
     });
-    announce(*v.romeo, client_info({"urn:xmpp:bookmarks:1"}));
+    announce(*v.romeo, client_info({"http://jabber.org/protocol/mood"}));
     pubsub::Publish request;
-    request.node = "urn:xmpp:bookmarks:1";
-    request.item = pubsub::PublishItem{"room@conference.localhost", xmpp::Element("conference", "urn:xmpp:bookmarks:1"), 50};
+    request.node = "http://jabber.org/protocol/mood";
+    request.item = pubsub::PublishItem{"current", xmpp::Element("mood", "http://jabber.org/protocol/mood"), 50};
     std::optional<bool> ok;
     pep->request_as_owner(*xmpp::Jid::parse("juliet@localhost"), request,
                           [&](const pubsub::Outcome& o) { ok = o.ok(); });
     v.h.settle();
     REQUIRE(ok.has_value());
     CHECK(*ok);
-    CHECK(seen == std::vector<std::string>{"juliet@localhost urn:xmpp:bookmarks:1 room@conference.localhost stored"});
+    CHECK(seen == std::vector<std::string>{"juliet@localhost http://jabber.org/protocol/mood current stored"});
     CHECK(events(v.romeo->received()).size() == 1);
 
     REQUIRE(v.juliet
-                ->iq("set", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='urn:xmpp:bookmarks:1'>"
-                            "<item id='room@conference.localhost'/></retract></pubsub>")
+                ->iq("set", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='http://jabber.org/protocol/mood'>"
+                            "<item id='current'/></retract></pubsub>")
                 .attr_or("type") == "result");
-    CHECK(seen.back() == "juliet@localhost urn:xmpp:bookmarks:1 room@conference.localhost removed");
+    CHECK(seen.back() == "juliet@localhost http://jabber.org/protocol/mood current removed");
 
-    pep->request_as_owner(*xmpp::Jid::parse("nobody@localhost"), request, [&](const pubsub::Outcome& o) { ok = o.ok(); });
+    pubsub::GetItems get;
+    get.node = "http://jabber.org/protocol/mood";
+    std::optional<pubsub::Outcome> read;
+    pep->request_as_owner(*xmpp::Jid::parse("juliet@localhost"), get, [&](const pubsub::Outcome& o) { read = o; });
     v.h.settle();
+    REQUIRE(read.has_value());
+    CHECK(read->ok());
+
+    ok.reset();
+    pep->request_as_owner(*xmpp::Jid::parse("nobody@localhost"), request,
+                          [&](const pubsub::Outcome& o) { ok = o.ok(); });
+    v.h.settle();
+    REQUIRE(ok.has_value());
     CHECK_FALSE(*ok);
 }
 
