@@ -19,7 +19,9 @@
 // max_items "max", whitelist access, last item never sent on presence.
 // Threads: everything runs on the storage thread (the private module's hook,
 // the PEP observer and the PEP answers are there).
+#include <map>
 #include <memory>
+#include <set>
 
 #include "server/core/storage_executor.hpp"
 #include "server/modules/modules.hpp"
@@ -42,6 +44,21 @@ constexpr std::string_view legacy_item = "current";
 struct Bookmarks {
     std::shared_ptr<Pep> pep;
     store::UserDataStore& store;
+    // The storage:bookmarks documents the module itself is publishing, by
+    // account: their notification to the observer is no legacy client's
+    // write, and taken for one it could undo a newer change with an older
+    // list. Storage thread only.
+    std::map<std::string, std::multiset<std::string>, std::less<>> own_writes;
+
+    bool is_own_write(const xmpp::Jid& owner, const std::string& payload) {
+        auto at = own_writes.find(owner.bare_string());
+        if (at == own_writes.end()) return false;
+        auto one = at->second.find(payload);
+        if (one == at->second.end()) return false;
+        at->second.erase(one);
+        if (at->second.empty()) own_writes.erase(at);
+        return true;
+    }
 };
 
 // The items of a node from a GetItems outcome: nullopt when the node does
@@ -123,10 +140,16 @@ void write_legacy_views(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& ow
                     if (id == legacy_item && there && there->conferences == wanted.conferences) return;
                 }
             }
+            xmpp::Element document = bm::storage_element(wanted);
+            std::string text = xmpp::to_string(document);
+            b->own_writes[owner.bare_string()].insert(text);
             b->pep->request_as_owner(owner,
                                      publish(std::string(xmpp::ns::bookmarks_legacy), std::string(legacy_item),
-                                             bm::storage_element(wanted), !items),
-                                     [owner](const pubsub::Outcome& o) { log_failure(owner, "storage:bookmarks", o); });
+                                             std::move(document), !items),
+                                     [b, owner, text](const pubsub::Outcome& o) {
+                                         log_failure(owner, "storage:bookmarks", o);
+                                         if (!o) b->is_own_write(owner, text);  // no notification will come
+                                     });
         });
     });
 }
@@ -175,7 +198,7 @@ void load_bookmarks(ModuleHost& host, Services& services, const conf::ModuleOpti
     pep->observe([b](const PepItemChange& change) {
         if (change.node == xmpp::ns::bookmarks) return write_legacy_views(b, change.owner);
         if (change.node != xmpp::ns::bookmarks_legacy || change.removed || change.id != legacy_item ||
-            !change.payload)
+            !change.payload || b->is_own_write(change.owner, xmpp::to_string(*change.payload)))
             return;
         if (auto storage = bm::parse_storage(*change.payload)) follow_legacy_write(b, change.owner, std::move(*storage));
     });

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from pep_helpers import EVENT, PUBSUB, items_get, publish, session
+from pep_helpers import EVENT, PUBSUB, items_get, publish, session, until
 
 BOOKMARKS = "urn:xmpp:bookmarks:1"
 LEGACY = "storage:bookmarks"
@@ -41,17 +41,6 @@ async def bookmark_items(client, node=BOOKMARKS) -> dict[str, ET.Element]:
     if answer["type"] != "result":
         return {}
     return {item.get("id"): list(item)[0] for item in answer.xml.iter(f"{{{PUBSUB}}}item")}
-
-
-async def until(predicate, read, rounds=100):
-    """`read()` until `predicate` holds on it (the conversion follows a write asynchronously)."""
-    import asyncio
-    for _ in range(rounds):
-        value = await read()
-        if predicate(value):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never held; last read: {value}")
 
 
 async def test_account_advertises_the_conversions(module_server):

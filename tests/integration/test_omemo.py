@@ -42,9 +42,9 @@ async def test_a_new_device_reaches_contacts_and_gets_their_messages(module_serv
     interests = (DEVICES[TWO], DEVICES[OLD])
     async with session(module_server, "carol", "phone", interests=interests) as carol, \
             session(module_server, "dave", "phone", interests=interests) as dave:
-        await make_both(carol.watched, dave.watched)
         await carol.available()
         await dave.available()
+        await make_both(carol.watched, dave.watched)
         c = await OmemoDevice.create(carol)
         d1 = await OmemoDevice.create(dave)
         await c.send(dave.bare, "hello", TWO)

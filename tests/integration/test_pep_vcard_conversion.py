@@ -12,8 +12,7 @@ import base64
 import hashlib
 
 from im_helpers import make_both
-from pep_helpers import EVENT, PUBSUB, items_get, publish, session
-from test_bookmarks import until
+from pep_helpers import EVENT, PUBSUB, publish, session, until
 
 DATA = "urn:xmpp:avatar:data"
 METADATA = "urn:xmpp:avatar:metadata"
@@ -79,9 +78,9 @@ async def test_a_metadata_item_with_the_wrong_hash_does_not_change_the_vcard(mod
 async def test_vcard_photo_is_published_over_pep_and_notifies_contacts(module_server):
     async with session(module_server, "dave", "vcard") as dave, \
             session(module_server, "erin", "watcher", avatar=True) as erin:
-        await make_both(dave.watched, erin.watched)
         await dave.available()
         await erin.available()
+        await make_both(dave.watched, erin.watched)
         await erin.ping_server()
         answer = await dave.iq("set", None, f"<vCard xmlns='{VCARD}'><FN>Dave</FN><PHOTO><TYPE>image/jpeg</TYPE>"
                                             f"<BINVAL>{IMAGE_B64}</BINVAL></PHOTO></vCard>")
