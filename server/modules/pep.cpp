@@ -349,7 +349,9 @@ Module pep_module() {
                    .depends = {"caps"}},
         .protocols = {{"XEP-0163", "Personal Eventing Protocol"},
                       {"XEP-0060", "Publish-Subscribe (the subset PEP uses)"},
-                      {"XEP-0084", "User Avatar (its data and metadata nodes, as plain PEP)"}},
+                      {"XEP-0084", "User Avatar (its data and metadata nodes, as plain PEP)"},
+                      {"XEP-0223", "Persistent Storage of Private Data via PubSub (whitelist nodes)"},
+                      {"XEP-0384", "OMEMO Encryption (device lists and bundles, open to strangers)"}},
         .needs = {Service::stores, Service::storage, Service::sessions, Service::accounts, Service::router},
         .load = load_pep,
     };
