@@ -10,6 +10,7 @@ packages=(
   libsasl2-dev libsasl2-modules
   libtomlplusplus-dev doctest-dev libsqlite3-dev libidn-dev libsystemd-dev
   python3 python3-slixmpp python3-aioxmpp python3-pytest python3-pytest-xdist python3-cryptography
+  python3-omemo python3-twomemo python3-oldmemo python3-xmlschema  # OMEMO clients of test_omemo.py
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz), run by tests/run-all.sh
   nodejs chromium python3-websockets  # HTTP/WebSocket tests (tests/web, test_websocket.py, test_browser.py)
   debhelper dpkg-dev fakeroot systemd man-db  # .deb build, units, socket activation (test_systemd.py, test_debian_package.py)

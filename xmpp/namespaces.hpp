@@ -54,6 +54,15 @@ inline constexpr std::string_view pubsub_errors = "http://jabber.org/protocol/pu
 // FORM_TYPE values of the XEP-0060 data forms.
 inline constexpr std::string_view pubsub_node_config = "http://jabber.org/protocol/pubsub#node_config";
 inline constexpr std::string_view pubsub_publish_options = "http://jabber.org/protocol/pubsub#publish-options";
+inline constexpr std::string_view bookmarks = "urn:xmpp:bookmarks:1";            // XEP-0402 (node and payload)
+inline constexpr std::string_view bookmarks_compat = "urn:xmpp:bookmarks:1#compat";  // XEP-0402 §5.3, private XML
+inline constexpr std::string_view bookmarks_compat_pep = "urn:xmpp:bookmarks:1#compat-pep";  // XEP-0402, PEP storage:bookmarks
+inline constexpr std::string_view bookmarks_legacy = "storage:bookmarks";        // XEP-0048 (payload, PEP node)
+inline constexpr std::string_view avatar_data = "urn:xmpp:avatar:data";          // XEP-0084
+inline constexpr std::string_view avatar_metadata = "urn:xmpp:avatar:metadata";  // XEP-0084
+inline constexpr std::string_view vcard_update = "vcard-temp:x:update";          // XEP-0153
+inline constexpr std::string_view pep_vcard_conversion = "urn:xmpp:pep-vcard-conversion:0";  // XEP-0398
+inline constexpr std::string_view bookmarks_conversion = "urn:xmpp:bookmarks-conversion:0";  // XEP-0411
 
 // XEP-0227 (PIEFXIS), and the namespace of its drafts before 1.0, still read.
 inline constexpr std::string_view pie = "urn:xmpp:pie:0";

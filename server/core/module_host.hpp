@@ -91,6 +91,12 @@ struct Hooks {
     // The account's rows are gone (storage thread): modules forget what they
     // keep in memory about it.
     std::vector<std::function<void(const xmpp::Jid& bare)>> account_removed;
+    // An account stored a document in its private XML storage (XEP-0049) or
+    // its vCard (XEP-0054): on the storage thread, after the write, with what
+    // was stored. Modules that keep another view of the same data follow it
+    // (bookmarks: XEP-0402 items; pep_vcard_conversion: XEP-0084 avatar).
+    std::vector<std::function<void(const xmpp::Jid& bare, const xmpp::Element& document)>> private_stored;
+    std::vector<std::function<void(const xmpp::Jid& bare, const xmpp::Element& vcard)>> vcard_stored;
     // A local resource's entity capabilities (XEP-0115) became known: its
     // available presence named a ver already verified, or the server's
     // disco#info query verified the ver (then for every resource announcing

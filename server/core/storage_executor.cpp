@@ -23,6 +23,7 @@ void StorageExecutor::enqueue(std::unique_ptr<Job> job) {
         std::lock_guard lock(mutex_);
         if (ended_) return;  // stopped: dropped, as by an io_context that has stopped
         queue_.push_back(std::move(job));
+        ++enqueued_;
     }
     wake_.notify_one();
 }
@@ -96,10 +97,21 @@ void StorageExecutor::run_batch(std::deque<std::unique_ptr<Job>>& jobs) {
 }
 
 void StorageExecutor::drain() {
-    std::promise<void> done;
-    auto signal = [&done] { return [&done](bool) { done.set_value(); }; };
-    enqueue(std::make_unique<PostedJob<decltype(signal)>>(signal));
-    done.get_future().wait();
+    // Again while the jobs drained posted others (a PEP request posts its
+    // grouped write): until a pass ends with nothing new queued.
+    for (;;) {
+        std::size_t before = 0;
+        {
+            std::lock_guard lock(mutex_);
+            before = enqueued_;
+        }
+        std::promise<void> done;
+        auto signal = [&done] { return [&done](bool) { done.set_value(); }; };
+        enqueue(std::make_unique<PostedJob<decltype(signal)>>(signal));
+        done.get_future().wait();
+        std::lock_guard lock(mutex_);
+        if (enqueued_ == before + 1 || ended_) return;
+    }
 }
 
 void StorageExecutor::stop() {

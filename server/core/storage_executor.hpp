@@ -132,8 +132,8 @@ public:
         co_return co_await run(nothing, false);
     }
 
-    // Blocks until everything posted or run before has run, committed and
-    // been followed up (for a test that runs a worker's io_context by hand:
+    // Blocks until everything posted or run before — and what that posted —
+    // has run, committed and been followed up (for a test that runs a worker's io_context by hand:
     // tests/server/c2s_harness.hpp).
     void drain();
 
@@ -217,6 +217,7 @@ private:
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::unique_ptr<Job>> queue_;  // guarded by mutex_
+    std::size_t enqueued_ = 0;                // guarded by mutex_: jobs ever queued (drain())
     bool stopping_ = false;                   // guarded by mutex_
     bool ended_ = false;                      // guarded by mutex_: the thread has returned
     store::Storage* stores_ = nullptr;        // guarded by mutex_

@@ -26,6 +26,9 @@ const ModuleRegistry& builtin_modules() {
         caps_module(),
         // After caps: PEP filters its notifications by the cache caps fills.
         pep_module(),
+        // After pep: they convert other views into PEP items and back.
+        bookmarks_module(),
+        pep_vcard_conversion_module(),
     });
     return registry;
 }

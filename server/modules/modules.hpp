@@ -36,5 +36,7 @@ Module carbons_module();
 Module csi_module();
 Module caps_module();
 Module pep_module();
+Module bookmarks_module();
+Module pep_vcard_conversion_module();
 
 }  // namespace server::modules

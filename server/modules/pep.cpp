@@ -103,13 +103,13 @@ Pep::Pep(Services& services, std::shared_ptr<CapsCache> caps, Settings settings)
       parse_limits_(parse_limits(settings.limits)),
       accounts_(services.stores->pubsub(), service_options(settings.limits), settings.max_loaded_accounts) {}
 
-void Pep::publish_as_owner(const xmpp::Jid& owner, pubsub::Publish request, Done done) {
+void Pep::request_as_owner(const xmpp::Jid& owner, pubsub::Request request, Done done) {
     services_.storage->post([this, owner = owner.bare(), request = std::move(request), done = std::move(done)] {
         if (!exists(owner)) {
             if (done) done(xmpp::fail(pubsub::make_error(xmpp::StanzaError::item_not_found)));
             return;
         }
-        execute(owner, pubsub::Request{request}, requester(owner, owner), done);
+        execute(owner, request, requester(owner, owner), done);
     });
 }
 
@@ -349,7 +349,9 @@ Module pep_module() {
                    .depends = {"caps"}},
         .protocols = {{"XEP-0163", "Personal Eventing Protocol"},
                       {"XEP-0060", "Publish-Subscribe (the subset PEP uses)"},
-                      {"XEP-0084", "User Avatar (its data and metadata nodes, as plain PEP)"}},
+                      {"XEP-0084", "User Avatar (its data and metadata nodes, as plain PEP)"},
+                      {"XEP-0223", "Persistent Storage of Private Data via PubSub (whitelist nodes)"},
+                      {"XEP-0384", "OMEMO Encryption (device lists and bundles, open to strangers)"}},
         .needs = {Service::stores, Service::storage, Service::sessions, Service::accounts, Service::router},
         .load = load_pep,
     };

@@ -16,8 +16,8 @@
 // account and of its contacts' accounts that admits it and that its caps
 // want (XEP-0163 §6.2), once per resource and node.
 //
-// For other modules (the bookmarks synchronisation): publish_as_owner()
-// publishes into an account's node as the account itself, and observe()
+// For other modules (the bookmarks synchronisation): request_as_owner()
+// reads or publishes into an account's node as the account itself, and observe()
 // tells of every item stored or removed.
 //
 // Threads: the public calls may be made from any thread; they post their
@@ -56,12 +56,12 @@ public:
     // --- for other modules ---
 
     using Done = std::function<void(const pubsub::Outcome&)>;
-    // Publishes into a node of `owner` (a local account's bare JID) as the
-    // account itself would: auto-create, publish-options, notifications to
-    // its contacts and resources. `done` (optional) runs once the item is
-    // stored, or with the error (an account that does not exist:
-    // item-not-found). Any thread.
-    void publish_as_owner(const xmpp::Jid& owner, pubsub::Publish request, Done done = {});
+    // Runs a request on a node of `owner` (a local account's bare JID) as the
+    // account itself would: a publish auto-creates, checks publish-options
+    // and notifies its contacts and resources; a get reads the items.
+    // `done` (optional) runs once the change is stored, with the answer or
+    // the error (an account that does not exist: item-not-found). Any thread.
+    void request_as_owner(const xmpp::Jid& owner, pubsub::Request request, Done done = {});
 
     using Observer = std::function<void(const PepItemChange&)>;
     // `observer` is told of every item stored into or removed from any

@@ -23,12 +23,14 @@ namespace {
 constexpr std::string_view private_ns = xmpp::ns::private_xml;
 
 struct PrivateXml {
-    PrivateXml(Services& s, store::Storage& stores, const conf::ModuleOptions& options)
+    PrivateXml(Services& s, const Hooks& h, store::Storage& stores, const conf::ModuleOptions& options)
         : services(s),
+          hooks(h),
           store(stores.user_data()),
           max_document_bytes(options.integer("max_document_bytes")),
           max_documents(options.integer("max_documents")) {}
     Services& services;
+    const Hooks& hooks;
     store::UserDataStore& store;
     const std::size_t max_document_bytes;
     const std::size_t max_documents;
@@ -62,7 +64,9 @@ void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
         if (!p.store.set_document(owner.local(), owner.domain(), "private", ns, xml))
             return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
         result.clear_children();
-        return router.send(result);
+        router.send(result);
+        for (const auto& hook : p.hooks.private_stored) hook(owner, *doc);
+        return;
     }
     auto stored = p.store.document(owner.local(), owner.domain(), "private", ns);
     std::optional<xmpp::Element> element = stored ? xmpp::parse_stored(*stored) : std::nullopt;
@@ -73,7 +77,7 @@ void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
 void load_private(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(private_ns));
     host.add_feature(IqTarget::account, std::string(private_ns));
-    auto p = std::make_shared<PrivateXml>(services, *services.stores, options);
+    auto p = std::make_shared<PrivateXml>(services, host.hooks(), *services.stores, options);
     for (const char* type : {"get", "set"}) {
         const bool is_set = std::string_view(type) == "set";
         host.on_iq(IqTarget::account, type, private_ns, [p, is_set](IqRequest&& request, Router& router) {

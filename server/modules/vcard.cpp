@@ -21,9 +21,10 @@ namespace {
 constexpr std::string_view vcard_ns = xmpp::ns::vcard;
 
 struct VCards {
-    VCards(Services& s, store::Storage& stores, std::size_t max)
-        : services(s), store(stores.user_data()), max_bytes(max) {}
+    VCards(Services& s, const Hooks& h, store::Storage& stores, std::size_t max)
+        : services(s), hooks(h), store(stores.user_data()), max_bytes(max) {}
     Services& services;
+    const Hooks& hooks;
     store::UserDataStore& store;
     const std::size_t max_bytes;
 };
@@ -53,12 +54,13 @@ void set(VCards& v, IqRequest& request, Router& router) {
     if (!v.store.set_document(owner.local(), owner.domain(), "vcard", "", xml))
         return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
     router.send(make_iq_result(request));
+    for (const auto& hook : v.hooks.vcard_stored) hook(owner, *card);
 }
 
 void load_vcard(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {
     host.add_feature(IqTarget::host, std::string(vcard_ns));
     host.add_feature(IqTarget::account, std::string(vcard_ns));
-    auto v = std::make_shared<VCards>(services, *services.stores, options.integer("max_bytes"));
+    auto v = std::make_shared<VCards>(services, host.hooks(), *services.stores, options.integer("max_bytes"));
     host.on_iq(IqTarget::account, "get", vcard_ns, [v](IqRequest&& request, Router& router) {
         auto work = [v, request = std::move(request), &router]() mutable { get(*v, request, router); };
         v->services.storage->post(std::move(work));

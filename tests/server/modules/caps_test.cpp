@@ -181,7 +181,7 @@ TEST_CASE("caps: a <c/> without hash (legacy) or with an unknown hash is not ask
 
 TEST_CASE("caps: without the module there is no <c/> feature and no query") {
     conf::Config config = conf::default_config();
-    config.modules.disabled = {"caps", "pep"};  // PEP needs caps
+    config.modules.disabled = {"caps", "pep", "bookmarks", "pep_vcard_conversion"};  // PEP needs caps; they need PEP
     test::C2sHarness h(config);
     CHECK(features_after_auth(h).child("c", xmpp::ns::caps) == nullptr);
     Client juliet(h, "juliet", "r0meo", "balcony");

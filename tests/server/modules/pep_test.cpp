@@ -239,36 +239,37 @@ TEST_CASE("pep: another module publishes as the owner and observes the change") 
     pep->observe([&](const server::modules::PepItemChange& c) {
         seen.push_back(c.owner.bare_string() + " " + c.node + " " + c.id + (c.removed ? " removed" : " stored"));
     });
-    announce(*v.romeo, client_info({"urn:xmpp:bookmarks:1"}));
+    announce(*v.romeo, client_info({"http://jabber.org/protocol/mood"}));
     pubsub::Publish request;
-    request.node = "urn:xmpp:bookmarks:1";
-    request.item =
-        pubsub::PublishItem{"room@conference.localhost", xmpp::Element("conference", "urn:xmpp:bookmarks:1"), 50};
-    // The write is a storage job the first one posts: a settle() whose drain
-    // began before it was posted may return first, so settle until answered.
+    request.node = "http://jabber.org/protocol/mood";
+    request.item = pubsub::PublishItem{"current", xmpp::Element("mood", "http://jabber.org/protocol/mood"), 50};
     std::optional<bool> ok;
-    auto until_answered = [&] {
-        for (int round = 0; round < 100 && !ok; ++round) v.h.settle();
-    };
-    pep->publish_as_owner(*xmpp::Jid::parse("juliet@localhost"), request,
+    pep->request_as_owner(*xmpp::Jid::parse("juliet@localhost"), request,
                           [&](const pubsub::Outcome& o) { ok = o.ok(); });
-    until_answered();
+    v.h.settle();
     REQUIRE(ok.has_value());
     CHECK(*ok);
-    CHECK(seen == std::vector<std::string>{"juliet@localhost urn:xmpp:bookmarks:1 room@conference.localhost stored"});
+    CHECK(seen == std::vector<std::string>{"juliet@localhost http://jabber.org/protocol/mood current stored"});
     CHECK(events(v.romeo->received()).size() == 1);
 
     REQUIRE(v.juliet
-                ->iq("set",
-                     "<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='urn:xmpp:bookmarks:1'>"
-                     "<item id='room@conference.localhost'/></retract></pubsub>")
+                ->iq("set", "<pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='http://jabber.org/protocol/mood'>"
+                            "<item id='current'/></retract></pubsub>")
                 .attr_or("type") == "result");
-    CHECK(seen.back() == "juliet@localhost urn:xmpp:bookmarks:1 room@conference.localhost removed");
+    CHECK(seen.back() == "juliet@localhost http://jabber.org/protocol/mood current removed");
+
+    pubsub::GetItems get;
+    get.node = "http://jabber.org/protocol/mood";
+    std::optional<pubsub::Outcome> read;
+    pep->request_as_owner(*xmpp::Jid::parse("juliet@localhost"), get, [&](const pubsub::Outcome& o) { read = o; });
+    v.h.settle();
+    REQUIRE(read.has_value());
+    CHECK(read->ok());
 
     ok.reset();
-    pep->publish_as_owner(*xmpp::Jid::parse("nobody@localhost"), request,
+    pep->request_as_owner(*xmpp::Jid::parse("nobody@localhost"), request,
                           [&](const pubsub::Outcome& o) { ok = o.ok(); });
-    until_answered();
+    v.h.settle();
     REQUIRE(ok.has_value());
     CHECK_FALSE(*ok);
 }
