@@ -64,9 +64,10 @@ void handle(PrivateXml& p, IqRequest& request, Router& router, bool is_set) {
         if (!p.store.set_document(owner.local(), owner.domain(), "private", ns, xml))
             return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
         result.clear_children();
-        router.send(result);
+        // The hooks first: what they queue (the bookmarks conversion) comes
+        // before anything the client sends once it has the result.
         for (const auto& hook : p.hooks.private_stored) hook(owner, *doc);
-        return;
+        return router.send(result);
     }
     auto stored = p.store.document(owner.local(), owner.domain(), "private", ns);
     std::optional<xmpp::Element> element = stored ? xmpp::parse_stored(*stored) : std::nullopt;

@@ -53,8 +53,9 @@ void set(VCards& v, IqRequest& request, Router& router) {
         return router.bounce(request.iq, xmpp::StanzaError::not_acceptable, "The vCard is too large");
     if (!v.store.set_document(owner.local(), owner.domain(), "vcard", "", xml))
         return router.bounce(request.iq, xmpp::StanzaError::internal_server_error);
-    router.send(make_iq_result(request));
+    // The hooks first: what they queue comes before the client's next request.
     for (const auto& hook : v.hooks.vcard_stored) hook(owner, *card);
+    router.send(make_iq_result(request));
 }
 
 void load_vcard(ModuleHost& host, Services& services, const conf::ModuleOptions& options) {

@@ -118,3 +118,22 @@ async def test_a_legacy_removal_retracts_the_item(module_server):
                 assert retract.get("id") == "a@muc.example"
                 break
         assert set(await bookmark_items(modern)) == {"b@muc.example"}
+
+
+async def test_slixmpp_xep_0048_client_over_private_and_over_pep(module_server):
+    """slixmpp's own XEP-0048 plugin as the legacy client: it stores through private XML
+    (XEP-0049) and reads the list back through PEP storage:bookmarks (XEP-0223)."""
+    from slixmpp.plugins.xep_0048 import Bookmarks
+
+    async with session(module_server, "erin", "legacy") as legacy, session(module_server, "erin", "modern") as modern:
+        for plugin in ("xep_0049", "xep_0223", "xep_0048"):
+            legacy.xmpp.register_plugin(plugin)
+        bookmarks = Bookmarks()
+        bookmarks.add_conference("library@muc.example", "Erin", name="Library", autojoin=True)
+        await legacy.xmpp["xep_0048"].set_bookmarks(bookmarks, method="xep_0049")
+        items = await until(lambda i: "library@muc.example" in i, lambda: bookmark_items(modern))
+        assert items["library@muc.example"].findtext(f"{{{BOOKMARKS}}}nick") == "Erin"
+
+        answer = await legacy.xmpp["xep_0048"].get_bookmarks(method="xep_0223")
+        conferences = answer.xml.findall(f".//{{{LEGACY}}}conference")
+        assert [c.get("jid") for c in conferences] == ["library@muc.example"]

@@ -177,3 +177,17 @@ async def test_items_survive_a_restart(make_server):
             assert "kept" in ET.tostring(got.xml, encoding="unicode")
     finally:
         server.stop()
+
+
+async def test_nickname_reaches_contacts_with_slixmpp_xep_0172(pep_server):
+    nick_node = "http://jabber.org/protocol/nick"
+    async with session(pep_server, "erin", "phone") as erin, \
+            session(pep_server, "dave", "nick", interests=(nick_node,)) as dave:
+        for c in (erin, dave):
+            await c.available()
+        await make_both(erin.watched, dave.watched)
+        erin.xmpp.register_plugin("xep_0172")
+        await erin.xmpp["xep_0172"].publish_nick("Erin the Bold")
+        items = await dave.next_event(nick_node)
+        nick = items.find(f"{{{EVENT}}}item/{{{nick_node}}}nick")
+        assert nick is not None and nick.text == "Erin the Bold"

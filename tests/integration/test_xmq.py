@@ -16,7 +16,7 @@ import pytest
 from conftest import USERS
 from xmpp_client import Client, signed_in
 from xmq_helpers import (CLIENT, DISCO_INFO, DISCO_ITEMS, Q_ALL, Q_ANY, XMQ_COMMAND, XMQ_TOPIC,
-                         Peer, body_of, configure_xmq, msg, new_id, reload_config,
+                         Peer, body_of, configure_xmq, started_xmq_server, msg, new_id, reload_config,
                          restart_if_dead, show, signed_in_peers, stanza_error, topic_of)
 
 NO_RECIPIENTS = "No recipients found"
@@ -38,14 +38,8 @@ def is_delivery(e):
 
 @pytest.fixture(scope="module")
 def xmq_module_server(make_server):
-    server = make_server("xmq")
-    configure_xmq(server, check_expires_time=3600)
-    server.start()
-    yield server
-    was_running = server.alive()
-    code = server.stop()
-    if was_running:
-        assert code == 0, f"xmqd exited {code} on SIGTERM:\n{server.log()[-4000:]}"
+    with started_xmq_server(make_server, "xmq", check_expires_time=3600) as server:
+        yield server
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from xmq_helpers import Q_ALL, Q_ANY, configure_xmq
+from xmq_helpers import Q_ALL, Q_ANY, started_xmq_server
 from xmqd_process import REPO
 
 JOBS_ROUTE = "jobs.localhost"
@@ -100,14 +100,8 @@ def login(server, user: str, resource: str, route: str = JOBS_ROUTE) -> list[str
 
 @pytest.fixture(scope="module")
 def server(make_server):
-    server = make_server("xmqexamples")
-    configure_xmq(server, check_expires_time=3600, queues=QUEUES)
-    server.start()
-    yield server
-    was_running = server.alive()
-    code = server.stop()
-    if was_running:
-        assert code == 0, f"xmqd exited {code} on SIGTERM:\n{server.log()[-4000:]}"
+    with started_xmq_server(make_server, "xmqexamples", check_expires_time=3600, queues=QUEUES) as server:
+        yield server
 
 
 async def test_example_publisher_and_workers_get_every_job_done_and_acknowledged(server):

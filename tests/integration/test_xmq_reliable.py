@@ -15,8 +15,8 @@ import uuid
 
 import pytest
 
-from xmq_helpers import (CLIENT, DISCO_INFO, DISCO_ITEMS, Q_ALL, Q_ANY, Peer, body_of, configure_xmq,
-                         new_id, restart_if_dead, show, signed_in_peers, stanza_error)
+from xmq_helpers import (CLIENT, DISCO_INFO, DISCO_ITEMS, Q_ALL, Q_ANY, Peer, body_of, configure_xmq, new_id,
+                         restart_if_dead, show, signed_in_peers, stanza_error, started_xmq_server)
 
 JOBS = "jobs.localhost"
 FEED = "feed.localhost"
@@ -49,14 +49,8 @@ def is_delivery(e):
 
 @pytest.fixture(scope="module")
 def reliable_server(make_server):
-    server = make_server("xmqrel")
-    configure_xmq(server, check_expires_time=3600, queues=QUEUES)
-    server.start()
-    yield server
-    was_running = server.alive()
-    code = server.stop()
-    if was_running:
-        assert code == 0, f"xmqd exited {code} on SIGTERM:\n{server.log()[-4000:]}"
+    with started_xmq_server(make_server, "xmqrel", check_expires_time=3600, queues=QUEUES) as server:
+        yield server
 
 
 @pytest.fixture

@@ -81,6 +81,20 @@ def configure_xmq(server: Xmqd, **settings) -> None:
     server.config_path.write_text(head + "\n" + xmq_toml(**settings))
 
 
+@contextlib.contextmanager
+def started_xmq_server(make_server, name: str, **xmq_options):
+    """An xmqd configured by configure_xmq(**xmq_options) and started; stopped on leaving,
+    and its exit code checked when it was still running (a crash is the test's finding)."""
+    server = make_server(name)
+    configure_xmq(server, **xmq_options)
+    server.start()
+    yield server
+    was_running = server.alive()
+    code = server.stop()
+    if was_running:
+        assert code == 0, f"xmqd exited {code} on SIGTERM:\n{server.log()[-4000:]}"
+
+
 def restart_if_dead(server: Xmqd) -> Xmqd:
     """Like conftest's `server` fixture, but keeping the XMQ settings."""
     if not server.alive():
