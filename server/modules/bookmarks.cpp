@@ -105,7 +105,9 @@ pubsub::Publish publish(std::string node, std::string id, xmpp::Element payload,
 }
 
 void log_failure(const xmpp::Jid& owner, std::string_view what, const pubsub::Outcome& outcome) {
-    if (!outcome) XLOG(warning) << "bookmarks: " << what << " for " << owner.bare_string() << " failed";
+    if (!outcome) {
+        XLOG(warning) << "bookmarks: " << what << " for " << owner.bare_string() << " failed";
+    }
 }
 
 std::optional<bm::Storage> stored_private(Bookmarks& b, const xmpp::Jid& owner) {
@@ -127,8 +129,9 @@ void write_legacy_views(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& ow
         if (!current || current->conferences != wanted.conferences) {
             const std::string xml = xmpp::to_string(bm::storage_element(wanted));
             if (!b->store.set_document(owner.local(), owner.domain(), "private",
-                                       std::string(xmpp::ns::bookmarks_legacy), xml))
+                                       std::string(xmpp::ns::bookmarks_legacy), xml)) {
                 XLOG(warning) << "bookmarks: private storage for " << owner.bare_string() << " not written";
+            }
         }
         pubsub::GetItems legacy;
         legacy.node = std::string(xmpp::ns::bookmarks_legacy);
@@ -186,7 +189,7 @@ void follow_legacy_write(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& o
 void load_bookmarks(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     auto pep = host.find_shared<Pep>();
     if (!pep) throw std::logic_error("the bookmarks module needs the pep module");
-    auto b = std::make_shared<Bookmarks>(Bookmarks{pep, services.stores->user_data()});
+    auto b = std::make_shared<Bookmarks>(Bookmarks{pep, services.stores->user_data(), {}});
 
     for (std::string_view feature :
          {xmpp::ns::bookmarks_compat, xmpp::ns::bookmarks_compat_pep, xmpp::ns::bookmarks_conversion})

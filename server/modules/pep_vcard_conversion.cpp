@@ -45,8 +45,9 @@ void write_photo(Conversion& c, const xmpp::Jid& owner, const std::optional<avat
     auto current = avatar::from_vcard(vcard);
     if ((current ? current->id : "") == (avatar ? avatar->id : "")) return;
     const std::string xml = xmpp::to_string(avatar::with_photo(std::move(vcard), avatar));
-    if (!c.store.set_document(owner.local(), owner.domain(), "vcard", "", xml))
+    if (!c.store.set_document(owner.local(), owner.domain(), "vcard", "", xml)) {
         XLOG(warning) << "pep_vcard_conversion: vCard of " << owner.bare_string() << " not written";
+    }
 }
 
 // The first item payload of a GetItems answer, if any.
