@@ -42,7 +42,7 @@ namespace bm = xmpp::bookmarks;
 constexpr std::string_view legacy_item = "current";
 
 struct Bookmarks {
-    std::shared_ptr<Pep> pep;
+    Pep& pep;  // owned by the module host; it holds this module's observer (no cycle)
     store::UserDataStore& store;
     // The storage:bookmarks documents the module itself is publishing, by
     // account: their notification to the observer is no legacy client's
@@ -121,7 +121,7 @@ std::optional<bm::Storage> stored_private(Bookmarks& b, const xmpp::Jid& owner) 
 void write_legacy_views(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& owner) {
     pubsub::GetItems get;
     get.node = std::string(xmpp::ns::bookmarks);
-    b->pep->request_as_owner(owner, get, [b, owner](const pubsub::Outcome& outcome) {
+    b->pep.request_as_owner(owner, get, [b, owner](const pubsub::Outcome& outcome) {
         auto items = items_of(outcome);
         bm::Storage wanted{items ? conferences_of(*items) : std::vector<bm::Conference>{}, {}};
         auto current = stored_private(*b, owner);
@@ -135,7 +135,7 @@ void write_legacy_views(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& ow
         }
         pubsub::GetItems legacy;
         legacy.node = std::string(xmpp::ns::bookmarks_legacy);
-        b->pep->request_as_owner(owner, legacy, [b, owner, wanted](const pubsub::Outcome& outcome) {
+        b->pep.request_as_owner(owner, legacy, [b, owner, wanted](const pubsub::Outcome& outcome) {
             auto items = items_of(outcome);
             if (items) {
                 for (const auto& [id, payload] : *items) {
@@ -146,7 +146,7 @@ void write_legacy_views(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& ow
             xmpp::Element document = bm::storage_element(wanted);
             std::string text = xmpp::to_string(document);
             b->own_writes[owner.bare_string()].insert(text);
-            b->pep->request_as_owner(owner,
+            b->pep.request_as_owner(owner,
                                      publish(std::string(xmpp::ns::bookmarks_legacy), std::string(legacy_item),
                                              std::move(document), !items),
                                      [b, owner, text](const pubsub::Outcome& o) {
@@ -161,14 +161,14 @@ void write_legacy_views(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& ow
 void follow_legacy_write(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& owner, bm::Storage wanted) {
     pubsub::GetItems get;
     get.node = std::string(xmpp::ns::bookmarks);
-    b->pep->request_as_owner(owner, get, [b, owner, wanted = std::move(wanted)](const pubsub::Outcome& outcome) {
+    b->pep.request_as_owner(owner, get, [b, owner, wanted = std::move(wanted)](const pubsub::Outcome& outcome) {
         auto items = items_of(outcome);
         const bool create = !items;
         auto changes = bm::reconcile(items ? conferences_of(*items) : std::vector<bm::Conference>{},
                                      wanted.conferences);
         for (auto& c : changes.publish) {
             std::string id = c.jid;
-            b->pep->request_as_owner(
+            b->pep.request_as_owner(
                 owner, publish(std::string(xmpp::ns::bookmarks), std::move(id), bm::item_payload(c), create),
                 [owner](const pubsub::Outcome& o) { log_failure(owner, "bookmark publish", o); });
         }
@@ -177,7 +177,7 @@ void follow_legacy_write(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& o
             r.node = std::string(xmpp::ns::bookmarks);
             r.item_id = room;
             r.notify = true;
-            b->pep->request_as_owner(owner, r,
+            b->pep.request_as_owner(owner, r,
                                      [owner](const pubsub::Outcome& o) { log_failure(owner, "bookmark retract", o); });
         }
         // Nothing changed on the items (no observer will run): the other
@@ -189,7 +189,7 @@ void follow_legacy_write(const std::shared_ptr<Bookmarks>& b, const xmpp::Jid& o
 void load_bookmarks(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     auto pep = host.find_shared<Pep>();
     if (!pep) throw std::logic_error("the bookmarks module needs the pep module");
-    auto b = std::make_shared<Bookmarks>(Bookmarks{pep, services.stores->user_data(), {}});
+    auto b = std::make_shared<Bookmarks>(Bookmarks{*pep, services.stores->user_data(), {}});
 
     for (std::string_view feature :
          {xmpp::ns::bookmarks_compat, xmpp::ns::bookmarks_compat_pep, xmpp::ns::bookmarks_conversion})

@@ -30,7 +30,7 @@ namespace server::modules {
 namespace {
 
 struct Conversion {
-    std::shared_ptr<Pep> pep;
+    Pep& pep;  // owned by the module host; it holds this module's observer (no cycle)
     store::UserDataStore& store;
 };
 
@@ -80,7 +80,7 @@ void metadata_published(const std::shared_ptr<Conversion>& c, const xmpp::Jid& o
     pubsub::GetItems get;
     get.node = std::string(xmpp::ns::avatar_data);
     get.ids = {info->id};
-    c->pep->request_as_owner(owner, get, [c, owner, info = *info](const pubsub::Outcome& outcome) {
+    c->pep.request_as_owner(owner, get, [c, owner, info = *info](const pubsub::Outcome& outcome) {
         auto data = first_payload(outcome);
         auto a = data ? avatar::from_pep(info, *data) : std::nullopt;
         if (!a) {
@@ -97,19 +97,19 @@ void vcard_stored(const std::shared_ptr<Conversion>& c, const xmpp::Jid& owner, 
     if (!a) return;
     pubsub::GetItems get;
     get.node = std::string(xmpp::ns::avatar_metadata);
-    c->pep->request_as_owner(owner, get, [c, owner, a = *a](const pubsub::Outcome& outcome) {
+    c->pep.request_as_owner(owner, get, [c, owner, a = *a](const pubsub::Outcome& outcome) {
         auto metadata = first_payload(outcome);
         auto info = metadata ? avatar::stored_info(*metadata) : std::nullopt;
         if (info && info->id == a.id) return;
         // Data first: a client that sees the metadata fetches the data.
-        c->pep->request_as_owner(owner, publish(xmpp::ns::avatar_data, a, avatar::data_payload(a)),
+        c->pep.request_as_owner(owner, publish(xmpp::ns::avatar_data, a, avatar::data_payload(a)),
                                  [c, owner, a](const pubsub::Outcome& done) {
                                      if (!done) {
                                          XLOG(warning) << "pep_vcard_conversion: avatar data of "
                                                        << owner.bare_string() << " not published";
                                          return;
                                      }
-                                     c->pep->request_as_owner(
+                                     c->pep.request_as_owner(
                                          owner, publish(xmpp::ns::avatar_metadata, a, avatar::metadata_payload(a)));
                                  });
     });
@@ -118,7 +118,7 @@ void vcard_stored(const std::shared_ptr<Conversion>& c, const xmpp::Jid& owner, 
 void load_pep_vcard_conversion(ModuleHost& host, Services& services, const conf::ModuleOptions&) {
     auto pep = host.find_shared<Pep>();
     if (!pep) throw std::logic_error("the pep_vcard_conversion module needs the pep module");
-    auto c = std::make_shared<Conversion>(Conversion{pep, services.stores->user_data()});
+    auto c = std::make_shared<Conversion>(Conversion{*pep, services.stores->user_data()});
     host.add_feature(IqTarget::account, std::string(xmpp::ns::pep_vcard_conversion));
     host.hooks().vcard_stored.push_back(
         [c](const xmpp::Jid& owner, const xmpp::Element& vcard) { vcard_stored(c, owner, vcard); });
