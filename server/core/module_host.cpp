@@ -1,6 +1,7 @@
 #include "server/core/module_host.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "xmpp/namespaces.hpp"
 
@@ -27,6 +28,25 @@ void ModuleHost::add_identity(IqTarget target, DiscoIdentity identity) {
 bool ModuleHost::is_info_node(IqTarget target, std::string_view node) const {
     auto it = info_nodes_.find(target);
     return it != info_nodes_.end() && std::find(it->second.begin(), it->second.end(), node) != it->second.end();
+}
+
+void ModuleHost::add_service_domain(ServiceDomain service) {
+    if (find_service_domain(service.domain))
+        throw std::logic_error("service domain " + service.domain + " registered twice");
+    service_domains_.push_back(std::move(service));
+}
+
+const ServiceDomain* ModuleHost::find_service_domain(std::string_view domain) const {
+    for (const auto& service : service_domains_)
+        if (service.domain == domain) return &service;
+    return nullptr;
+}
+
+std::vector<const ServiceDomain*> ModuleHost::service_domains_of(std::string_view host) const {
+    std::vector<const ServiceDomain*> out;
+    for (const auto& service : service_domains_)
+        if (service.host == host) out.push_back(&service);
+    return out;
 }
 
 const std::vector<std::string>& ModuleHost::features(IqTarget target) const {

@@ -38,6 +38,21 @@ struct IqRequest {
 // Answers through router.send(), now or later (from any thread).
 using IqHandler = std::function<void(IqRequest&& request, Router& router)>;
 
+// A service with a domain of its own under a host (group chat on
+// conference.HOST; later upload, proxies): the Router hands it every stanza
+// addressed to that domain or to a JID under it, as the sender's session
+// sent it ('from' stamped), on the sender's worker. It answers through
+// the router, now or later.
+using DomainHandler =
+    std::function<void(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Router& router)>;
+
+struct ServiceDomain {
+    std::string domain;  // "conference.example.org"
+    std::string host;    // the served host whose disco#items lists it
+    std::string name;    // its name in those items ("Chat rooms")
+    DomainHandler handler;
+};
+
 struct DiscoIdentity {
     std::string category;
     std::string type;
@@ -142,6 +157,13 @@ public:
     void add_info_node(IqTarget target, std::string node) { info_nodes_[target].push_back(std::move(node)); }
     bool is_info_node(IqTarget target, std::string_view node) const;
 
+    // Start-up only; a domain registered twice, or equal to a served host,
+    // is a bug of the module (std::logic_error).
+    void add_service_domain(ServiceDomain service);
+    const ServiceDomain* find_service_domain(std::string_view domain) const;
+    // The service domains under `host`, in registration order (its disco#items).
+    std::vector<const ServiceDomain*> service_domains_of(std::string_view host) const;
+
     const std::vector<std::string>& features(IqTarget target) const;
     const std::vector<DiscoIdentity>& identities(IqTarget target) const;
 
@@ -174,6 +196,7 @@ private:
     std::map<IqTarget, std::vector<DiscoIdentity>> identities_;
     std::map<IqTarget, std::vector<std::string>> info_nodes_;
     std::map<std::type_index, std::shared_ptr<void>> shared_;
+    std::vector<ServiceDomain> service_domains_;
     Hooks hooks_;
     SessionSettings session_settings_;
     std::vector<xmpp::Element> stream_features_;

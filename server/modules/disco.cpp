@@ -1,6 +1,6 @@
 // Module "disco", XEP-0030 Service Discovery. For the server's domain: its
-// identity, the features every module registered, and the XMQ queue routes
-// under it as items. For a local account's bare JID, answered by the server
+// identity, the features every module registered, and as items the service
+// domains under it (ModuleHost::add_service_domain) and its XMQ queue routes. For a local account's bare JID, answered by the server
 // on the account's behalf (RFC 6121 §8.5.1, XEP-0030 §3.1): the identity
 // account/registered and the features modules registered for accounts; a JID
 // that is no account of ours gets <service-unavailable/>. A node other than
@@ -44,11 +44,16 @@ void load_host_disco(ModuleHost& host, Services& services) {
         router.send(result);
     });
 
-    host.on_iq(IqTarget::host, "get", xmpp::ns::disco_items, [&services](IqRequest&& request, Router& router) {
+    host.on_iq(IqTarget::host, "get", xmpp::ns::disco_items, [&host, &services](IqRequest&& request, Router& router) {
         if (has_node(request, xmpp::ns::disco_items))
             return router.bounce(request.iq, xmpp::StanzaError::item_not_found);
         auto result = make_iq_result(request);
         auto& query = result.add_child(xmpp::Element("query", std::string(xmpp::ns::disco_items)));
+        for (const ServiceDomain* service : host.service_domains_of(request.to.domain())) {
+            auto& item = query.add_child(xmpp::Element("item", std::string(xmpp::ns::disco_items)));
+            item.set_attr("jid", service->domain);
+            if (!service->name.empty()) item.set_attr("name", service->name);
+        }
         for (const auto& route : services.xmq->routes_of_host(request.to.domain()))
             query.add_child(xmpp::Element("item", std::string(xmpp::ns::disco_items))).set_attr("jid", route);
         router.send(result);

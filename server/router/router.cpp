@@ -109,6 +109,8 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
         if (to->is_bare()) return to_account(std::move(stanza), from, *to);
         return to_resource(std::move(stanza), *to);
     }
+    if (const ServiceDomain* service = services_.modules->find_service_domain(to->domain()))
+        return service->handler(std::move(stanza), from, *to, *this);
     if (services_.xmq && services_.xmq->is_route(to->domain())) return to_queue(std::move(stanza), from);
     // No server-to-server links: every other domain is unreachable.
     if (kind != "presence") bounce(stanza, xmpp::StanzaError::remote_server_not_found);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "conversation.hpp"
 
@@ -48,6 +49,32 @@ TEST_CASE("disco: an account's disco#info has its identity; a missing account is
     CHECK(identity->attr_or("type") == "registered");
     CHECK(has(disco_features(info), "vcard-temp"));
     CHECK(test::error_condition(juliet.iq("get", disco_info, "tybalt@localhost")) == "service-unavailable");
+}
+
+// A service domain (ModuleHost::add_service_domain) is an item of its host's
+// disco#items, and every stanza to it or under it reaches its handler.
+TEST_CASE("disco: a service domain is listed by its host and gets the stanzas addressed under it") {
+    test::C2sHarness h;
+    std::vector<std::string> reached;
+    h.services.modules->add_service_domain(
+        {"rooms.localhost", "localhost", "Rooms",
+         [&reached](xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& to, server::Router& router) {
+             reached.push_back(stanza.name() + " " + to.full() + " from " + from.full());
+             if (stanza.name() == "iq") router.send(xmpp::make_error_reply(stanza, xmpp::StanzaError::forbidden));
+         }});
+    Client juliet(h, "juliet", "r0meo", "balcony");
+    const auto items = juliet.iq("get", "<query xmlns='http://jabber.org/protocol/disco#items'/>", "localhost");
+    const xmpp::Element* query = items.child("query", xmpp::ns::disco_items);
+    REQUIRE(query != nullptr);
+    const xmpp::Element* item = query->child("item", xmpp::ns::disco_items);
+    REQUIRE(item != nullptr);
+    CHECK(item->attr_or("jid") == "rooms.localhost");
+    CHECK(item->attr_or("name") == "Rooms");
+
+    CHECK(test::error_condition(juliet.iq("get", disco_info, "hall@rooms.localhost/nick")) == "forbidden");
+    CHECK(reached == std::vector<std::string>{"iq hall@rooms.localhost/nick from juliet@localhost/balcony"});
+    CHECK_THROWS_AS(h.services.modules->add_service_domain({"rooms.localhost", "localhost", "", {}}),
+                    std::logic_error);
 }
 
 }  // namespace disco_test
