@@ -212,6 +212,13 @@ void Engine::session_ended(const xmpp::Jid& full, Sink& sink) {
     }
 }
 
+void Engine::account_removed(const xmpp::Jid& bare, Sink& sink) {
+    for (const std::shared_ptr<Queue>& queue : impl_->queues()) {
+        queue->account_removed(bare, sink, impl_->clock());
+        impl_->publish_dead_letters(*queue, sink);
+    }
+}
+
 std::size_t Engine::sweep(Sink& sink) {
     auto now = impl_->clock();
     std::size_t removed = 0;

@@ -139,6 +139,9 @@ public:
     // Removes every subscription of this full JID on every route (durable
     // ones stay, away); what it had unacknowledged is redelivered via `sink`.
     void session_ended(const xmpp::Jid& full, Sink& sink);
+    // The account `bare` is deleted: every subscription of its resources on
+    // every route ends, durable ones too (Queue::account_removed).
+    void account_removed(const xmpp::Jid& bare, Sink& sink);
 
     // Removes expired subscriptions (returns how many), redelivers deliveries
     // past ack_timeout, drops held stanzas past hold_ttl. Called every

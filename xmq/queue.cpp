@@ -266,6 +266,18 @@ void Queue::session_ended(std::string_view full, Sink& sink, TimePoint now) {
     settle_ended(&sink, now);
 }
 
+void Queue::account_removed(const xmpp::Jid& bare, Sink& sink, TimePoint now) {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> resources;
+    registry_.remove_clients_if([&bare, &resources](const xmpp::Jid& jid) {
+        if (jid.bare() != bare) return false;
+        resources.push_back(jid.full());
+        return true;
+    });
+    for (const std::string& full : resources) client_gone(full, &sink, now);
+    settle_ended(&sink, now);
+}
+
 QueueStats Queue::stats(TimePoint now) const {
     std::lock_guard lock(mu_);
     QueueStats s = counters_;

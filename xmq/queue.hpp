@@ -57,6 +57,10 @@ public:
     // Its subscriptions end (durable ones stay, away); what it had
     // unacknowledged is redelivered, through `sink`.
     void session_ended(std::string_view full, Sink& sink, TimePoint now);
+    // The account `bare` is deleted: every subscription of its resources
+    // ends, durable ones too (their rows go, ALL copies kept for them are
+    // dropped); what they had unacknowledged on ANY goes to other consumers.
+    void account_removed(const xmpp::Jid& bare, Sink& sink, TimePoint now);
     // Expired subscriptions removed (returns how many), overdue deliveries
     // redelivered, held stanzas past hold_ttl dropped.
     std::size_t sweep(TimePoint now, Sink& sink);

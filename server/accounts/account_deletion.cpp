@@ -3,6 +3,7 @@
 #include "server/system/log.hpp"
 #include "server/core/metrics.hpp"
 #include "server/core/module_host.hpp"
+#include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/store/storage.hpp"
@@ -73,6 +74,8 @@ void AccountDeletion::finish(const xmpp::Jid& bare, std::vector<Done> waiting) {
         outcome = Outcome::deleted;
         metrics::offline_messages_changed(-static_cast<std::int64_t>(removed.offline_messages));
         for (const auto& hook : hooks.account_removed) hook(bare);
+        // Durable queue subscriptions outlive sessions, not the account.
+        if (services_.router) services_.router->queue_account_removed(bare);
         close_sessions(bare);  // a login that raced the deletion
         XLOG(info) << "account " << bare.bare_string() << " deleted";
         break;

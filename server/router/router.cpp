@@ -231,6 +231,12 @@ void Router::queue_session_ended(const xmpp::Jid& full) {
     services_.xmq->session_ended(full, sink);
 }
 
+void Router::queue_account_removed(const xmpp::Jid& bare) {
+    if (!services_.xmq) return;
+    QueueSink sink(*this, nullptr, services_.queue_journal);
+    services_.xmq->account_removed(bare, sink);
+}
+
 std::size_t Router::sweep_queues() {
     if (!services_.xmq) return 0;
     QueueSink sink(*this, nullptr, services_.queue_journal);

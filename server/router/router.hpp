@@ -63,6 +63,9 @@ public:
     // ended, or the periodic sweep (xmq::Engine::sweep). Redeliveries and
     // the queues' answers leave through the Delivery like any other.
     void queue_session_ended(const xmpp::Jid& full);
+    // An account was deleted: its subscriptions on every queue end, durable
+    // ones too (their rows go with the account).
+    void queue_account_removed(const xmpp::Jid& bare);
     std::size_t sweep_queues();
 
 private:

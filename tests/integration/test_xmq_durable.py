@@ -242,3 +242,39 @@ async def test_held_stanzas_unacked_deliveries_and_durable_subscriptions_survive
         assert [m.findtext(f"{CLIENT}body") for m in events] == ["event0", "event1"]
         assert all(m.find(DELIVERY).get("attempt") == "1" for m in events)
     assert server.stop() == 0, server.log()[-4000:]
+
+
+async def test_deleting_an_account_ends_its_durable_subscriptions(make_server):
+    """A durable subscription outlives its sessions, not its account: `xmqd deluser`
+    ends it, drops what was kept for it, and a restart does not bring it back."""
+    server = make_server("xmqdurable3")
+    configure_xmq(server, check_expires_time=3600, queues=QUEUES)
+    server.start()
+    topic = "deletion"
+
+    def feed_row() -> dict:
+        r = server.admin("queues")
+        assert r.returncode == 0, r.stdout + r.stderr
+        rows = [line.split() for line in r.stdout.splitlines()]
+        return {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}[FEED]
+
+    async with Peer(server, "carol", resource="subscriber") as subscriber:
+        answer = await subscriber.command(FEED, command="sub", topic=topic, ttl=60, durable="true")
+        assert answer.get("type") == "result", show(answer)
+        await subscriber.sign_out()  # away: its copies are kept
+    async with Peer(server, "alice") as publisher:
+        for i in range(2):
+            await publisher.publish(FEED, topic, f"event{i}")
+        await publisher.barrier()
+    assert (feed_row()["consumers"], feed_row()["held"]) == ("1", "2")
+
+    r = await asyncio.to_thread(server.admin, "deluser", "carol@localhost")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (feed_row()["consumers"], feed_row()["held"]) == ("0", "0")
+
+    assert server.stop() == 0, server.log()[-4000:]
+    server.pick_ports()
+    configure_xmq(server, check_expires_time=3600, queues=QUEUES)
+    server.start()
+    assert (feed_row()["consumers"], feed_row()["held"]) == ("0", "0")
+    assert server.stop() == 0, server.log()[-4000:]

@@ -264,3 +264,29 @@ TEST_CASE("a durable subscription's end is journaled however it ends") {
     f.sub(B, FEED, "t");  // renewed without durable='true'
     CHECK(journal.subs.empty());
 }
+
+TEST_CASE("a deleted account's durable subscriptions end with their rows; its unacked ANY work goes to others") {
+    MemoryJournal journal;
+    DurableFixture f(journal);
+    const std::string a2 = "a@localhost/phone";
+    for (const std::string& who : {std::string(A), a2, std::string(B)})
+        f.send("<iq type='set' id='d' from='" + who + "' to='" + FEED +
+               "'><xmq xmlns='xmq:command' command='sub' topic='t' ttl='60' durable='true'/></iq>");
+    f.engine.session_ended(jid(a2), f.sink);  // away, still durable
+    f.publish(P, FEED, "t", "kept for a's phone");
+    CHECK(journal.subs.size() == 3);
+    CHECK(f.stats(FEED).held == 1);
+
+    f.sub(A, JOBS, "w");
+    f.publish(P, JOBS, "w", "job");  // out with A, unacknowledged
+    REQUIRE(f.sink.count_to(A) == 2);
+    f.sub(B, JOBS, "w");
+
+    f.engine.account_removed(jid("a@localhost"), f.sink);
+    CHECK(journal.subs == std::set<std::tuple<std::string, std::string, std::string>>{{FEED, "t", B}});
+    CHECK(f.stats(FEED).held == 0);      // the copy kept for the phone is gone
+    CHECK(f.stats(FEED).consumers == 1);
+    REQUIRE(f.sink.count_to(B) == 2);    // B's FEED copy, then the job A never acknowledged
+    CHECK(body_of(f.sink.deliveries.back()) == "job");
+    CHECK(attempt_of(f.sink.deliveries.back()) == "2");
+}
