@@ -85,13 +85,24 @@ no-stdout-log
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"turnserver exited with {self.proc.returncode}:\n{self.log()}")
-            probe = subprocess.run(["turnutils_stunclient", "-p", str(self.port), "127.0.0.1"],
-                                   capture_output=True, text=True, timeout=10)
-            if probe.returncode == 0 and "UDP reflexive addr" in probe.stdout:
+            if self._answers_stun():
                 return
             time.sleep(0.2)
         self.stop()
         raise AssertionError(f"turnserver did not answer STUN within {READY_TIMEOUT}s:\n{self.log()}")
+
+    def _answers_stun(self) -> bool:
+        """Its TCP listener accepts, and a STUN binding over UDP gets an answer."""
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return False
+        try:
+            probe = subprocess.run(["turnutils_stunclient", "-p", str(self.port), "127.0.0.1"],
+                                   capture_output=True, text=True, timeout=5)
+        except subprocess.TimeoutExpired:
+            return False
+        return probe.returncode == 0
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
