@@ -81,6 +81,13 @@ no-stdout-log
         self.proc = subprocess.Popen(["turnserver", "-c", str(self.config_path)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self):
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -88,7 +95,6 @@ no-stdout-log
             if self._answers_stun():
                 return
             time.sleep(0.2)
-        self.stop()
         raise AssertionError(f"turnserver did not answer STUN within {READY_TIMEOUT}s:\n{self.log()}")
 
     def _answers_stun(self) -> bool:
