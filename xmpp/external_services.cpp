@@ -53,7 +53,8 @@ std::string turn_password(std::string_view secret, std::string_view username) {
     unsigned int mac_size = 0;
     HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()),
          reinterpret_cast<const unsigned char*>(username.data()), username.size(), mac, &mac_size);
-    std::string out(4 * ((mac_size + 2) / 3), '\0');
+    // EVP_EncodeBlock writes 4 characters per 3 bytes, and a NUL after them.
+    std::string out(4 * ((mac_size + 2) / 3) + 1, '\0');
     const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(mac_size));
     out.resize(static_cast<std::size_t>(written));
     return out;

@@ -28,7 +28,8 @@ void report_contact_addresses(const conf::Config& config, std::ostream& out) {
     }
     out << "contact addresses (XEP-0157):\n";
     for (const auto& kind : xmpp::contact::kinds)
-        for (const auto& address : config.contact_addresses.*kind.list) out << "  " << kind.name << ": " << address << '\n';
+        for (const auto& address : config.contact_addresses.*kind.list)
+            out << "  " << kind.name << ": " << address << '\n';
 }
 
 }  // namespace server

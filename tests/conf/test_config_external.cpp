@@ -114,6 +114,7 @@ TEST_CASE("bad [contact_addresses] values name their line and key") {
                  "contact_addresses.admin[1]", "is listed twice");
     single_error("[contact_addresses]\nmarketing = [\"mailto:m@example.org\"]\n", 2, "contact_addresses.marketing");
     std::string many = "[contact_addresses]\nabuse = [";
-    for (int i = 0; i < 17; ++i) many += std::string(i ? ", " : "") + "\"mailto:a" + std::to_string(i) + "@example.org\"";
+    for (int i = 0; i < 17; ++i)
+        many += std::string(i ? ", " : "") + "\"mailto:a" + std::to_string(i) + "@example.org\"";
     single_error(many + "]\n", 2, "contact_addresses.abuse", "at most 16 addresses");
 }

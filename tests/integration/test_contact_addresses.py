@@ -8,6 +8,8 @@ server without [contact_addresses] has no such form.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from xmpp_client import Client
@@ -26,7 +28,7 @@ ADDRESSES = {
 def contact_server(make_server):
     server = make_server("contact")
     server.extra_toml = "\n[contact_addresses]\n" + "".join(
-        f"{kind} = [{', '.join(repr(a).replace(chr(39), chr(34)) for a in uris)}]\n" for kind, uris in ADDRESSES.items())
+        f"{kind} = {json.dumps(uris)}\n" for kind, uris in ADDRESSES.items())
     server.write_config()
     server.start()
     yield server

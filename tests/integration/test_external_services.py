@@ -109,7 +109,8 @@ async def test_coturn_refuses_a_wrong_or_expired_credential(turn_server, coturn)
     client = Client(turn_server, "bob")
     await client.sign_in()
     try:
-        turn = services_of(await client.iq("get", turn_server.domain, f"<services xmlns='{EXTDISCO}' type='turn'/>"))
+        turn = services_of(await client.iq("get", turn_server.domain,
+                                           f"<services xmlns='{EXTDISCO}' type='turn'/>"))
         assert len(turn) == 1
         turn = turn[0]
     finally:
@@ -136,11 +137,13 @@ async def test_errors_as_the_xep_says(turn_server):
                                   "</credentials>")
         assert error_condition(unknown) == "item-not-found"
         stun = await client.iq("get", turn_server.domain,
-                               f"<credentials xmlns='{EXTDISCO}'><service host='127.0.0.1' type='stun'/></credentials>")
+                               f"<credentials xmlns='{EXTDISCO}'>"
+                               "<service host='127.0.0.1' type='stun'/></credentials>")
         assert error_condition(stun) == "item-not-found"
         bad = await client.iq("get", turn_server.domain, f"<credentials xmlns='{EXTDISCO}'/>")
         assert error_condition(bad) == "bad-request"
-        assert services_of(await client.iq("get", turn_server.domain, f"<services xmlns='{EXTDISCO}' type='turns'/>")) == []
+        turns = await client.iq("get", turn_server.domain, f"<services xmlns='{EXTDISCO}' type='turns'/>")
+        assert services_of(turns) == []
     finally:
         await client.sign_out()
 
