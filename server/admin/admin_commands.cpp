@@ -175,7 +175,7 @@ int check(const conf::Config& config) {
     for (const auto& w : served_certificate_warnings(config))
         std::cerr << config.source << ": tls: warning: " << w << "\n";
     std::cout << config.source << ": configuration OK\n";
-    report_external_services(config, std::cout);
+    report_external_services(config, std::cout, std::cerr);
     report_contact_addresses(config, std::cout);
     return 0;
 }

@@ -2,7 +2,7 @@
 
 namespace server {
 
-void report_external_services(const conf::Config& config, std::ostream& out) {
+void report_external_services(const conf::Config& config, std::ostream& out, std::ostream& warnings) {
     if (config.external_services.empty()) {
         out << "external services (XEP-0215): none\n";
         return;
@@ -18,6 +18,10 @@ void report_external_services(const conf::Config& config, std::ostream& out) {
         else
             out << ", no credentials";
         out << '\n';
+        if (s.restricted() && s.secret.size() < kShortTurnSecret)
+            warnings << config.source << ": external_services: warning: the secret of " << xmpp::extdisco::to_string(s.type) << ' '
+                     << s.host << " is " << s.secret.size() << " characters long; a long random one (openssl rand "
+                     << "-hex 32) cannot be guessed from the credentials users see\n";
     }
 }
 

@@ -2,7 +2,8 @@
 // that an operator sees what the server will advertise before it runs: the
 // STUN and TURN servers of [[external_services]] (XEP-0215), whether each
 // hands out credentials and for how long (never the secret), and the
-// contact addresses of [contact_addresses] (XEP-0157). Pure text from a
+// contact addresses of [contact_addresses] (XEP-0157); and a warning for a
+// shared secret short enough to guess (its length only). Pure text from a
 // loaded Config; any thread.
 #pragma once
 
@@ -12,7 +13,10 @@
 
 namespace server {
 
-void report_external_services(const conf::Config& config, std::ostream& out);
+// A secret shorter than this gets a warning (coturn takes any string).
+inline constexpr std::size_t kShortTurnSecret = 16;
+
+void report_external_services(const conf::Config& config, std::ostream& out, std::ostream& warnings);
 void report_contact_addresses(const conf::Config& config, std::ostream& out);
 
 }  // namespace server

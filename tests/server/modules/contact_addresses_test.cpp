@@ -1,6 +1,7 @@
 // Module "contact_addresses" (XEP-0157), through a session: the serverinfo
 // form is in the server's disco#info when [contact_addresses] is configured,
-// absent when not.
+// absent when not; the server's caps ver (XEP-0115) is the hash of the
+// disco#info with the form, as clients verify it.
 #include <doctest/doctest.h>
 
 #include "conversation.hpp"
@@ -24,6 +25,20 @@ const xmpp::Element* serverinfo_form(const xmpp::Element& result) {
                 return &child;
     }
     return nullptr;
+}
+
+// The ver of the <c/> in the features of a new authenticated stream.
+std::string stream_caps_ver(test::C2sHarness& h) {
+    auto pipe = h.connect(true);
+    h.say(*pipe, h.open_stream());
+    REQUIRE(h.say(*pipe, h.plain_auth("juliet", "r0meo")).find("<success") != std::string::npos);
+    const std::string out = h.say(*pipe, h.open_stream());
+    const auto start = out.find("<stream:features");
+    REQUIRE(start != std::string::npos);
+    for (auto& stanza : test::parse_stanzas(out.substr(start)))
+        if (const xmpp::Element* c = stanza.child("c", xmpp::ns::caps)) return std::string(c->attr_or("ver"));
+    FAIL("no caps in the stream features");
+    return {};
 }
 
 std::vector<std::string> values_of(const xmpp::Element& form, std::string_view var) {
@@ -61,6 +76,10 @@ TEST_CASE("contact_addresses: the configured addresses are in the server's disco
     REQUIRE(info.ok());
     REQUIRE(info->forms.size() == 1);
     CHECK(info->forms[0].form_type == xmpp::ns::serverinfo);
+    const std::string ver = stream_caps_ver(h);
+    CHECK(xmpp::caps::ver(*info, "sha-1") == ver);
+    test::C2sHarness without;
+    CHECK(stream_caps_ver(without) != ver);
 }
 
 }  // namespace contact_addresses_test
