@@ -7,15 +7,14 @@
 
 namespace conf::detail {
 
-namespace {
+// Named, not anonymous: the sanitizer build compiles conf/ as one unity file.
+namespace external_services_reader {
 
 using xmpp::extdisco::Service;
 using xmpp::extdisco::ServiceType;
 using xmpp::extdisco::Transport;
 
 constexpr unsigned kMaxCredentialsTtl = 30 * 86400;
-
-std::string in_quotes(std::string_view s) { return '"' + std::string(s) + '"'; }
 
 bool is_ip_address(const std::string& text) {
     unsigned char buf[sizeof(in6_addr)];
@@ -52,7 +51,7 @@ void read_one(TomlReader& r, const toml::table& t, const std::string& path, std:
         if (host) {
             s.host = service_host(text);
             if (s.host.empty())
-                r.error(*host, TomlReader::join(path, "host"), in_quotes(text) + " is not a domain name or IP address");
+                r.error(*host, TomlReader::join(path, "host"), '"' + text + "\" is not a domain name or IP address");
         }
     }
     r.integer(t, path, "port", 1, 65535, s.port);
@@ -82,16 +81,16 @@ void read_one(TomlReader& r, const toml::table& t, const std::string& path, std:
     paths.push_back(path);
 }
 
-}  // namespace
+}  // namespace external_services_reader
 
-void read_external_services(TomlReader& r, const toml::table& root, std::vector<Service>& out) {
+void read_external_services(TomlReader& r, const toml::table& root, std::vector<xmpp::extdisco::Service>& out) {
     const toml::array* a = r.table_array(root, "", "external_services");
     if (!a) return;
     out.clear();
     std::vector<std::string> paths;  // of each accepted service, for duplicate messages
     for (std::size_t i = 0; i < a->size(); ++i)
         if (const toml::table* t = a->get(i)->as_table())
-            read_one(r, *t, TomlReader::index("external_services", i), out, paths);
+            external_services_reader::read_one(r, *t, TomlReader::index("external_services", i), out, paths);
 }
 
 }  // namespace conf::detail

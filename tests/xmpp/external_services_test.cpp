@@ -6,7 +6,7 @@
 #include "xmpp/external_services.hpp"
 #include "xmpp/stored_xml.hpp"
 
-namespace {
+namespace external_services_test {
 
 namespace extdisco = xmpp::extdisco;
 
@@ -35,8 +35,6 @@ std::vector<extdisco::Service> configured() {
 }
 
 constexpr std::int64_t now = 1700000000;
-
-}  // namespace
 
 TEST_CASE("extdisco: the TURN password is base64(HMAC-SHA1(secret, username)), as coturn computes it") {
     CHECK(extdisco::turn_password("north", "1700086400:juliet@localhost") == "5Iiuom2bHenyRlgyjrq9v8phnho=");
@@ -137,3 +135,5 @@ TEST_CASE("extdisco: <credentials/> errors: item-not-found for no such restricte
           StanzaError::bad_request);
     CHECK(error_of(open + "<other host='turn.example.org' type='turn'/>" + close) == StanzaError::bad_request);
 }
+
+}  // namespace external_services_test
