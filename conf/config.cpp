@@ -11,6 +11,8 @@
 #include <limits>
 #include <optional>
 
+#include "conf/contact_addresses_reader.hpp"
+#include "conf/external_services_reader.hpp"
 #include "conf/modules_reader.hpp"
 #include "conf/toml_reader.hpp"
 #include "xmpp/jid.hpp"
@@ -84,7 +86,8 @@ public:
     void load(const toml::table& root) {
         r_.check_keys(root, "",
                       {"data_dir", "workers", "hosts", "listeners", "tls", "auth", "limits",
-                       "log", "xmq", "http", "modules_enabled", "modules_disabled", "modules"});
+                       "log", "xmq", "http", "modules_enabled", "modules_disabled", "modules",
+                       "external_services", "contact_addresses"});
         if (const auto* n = r_.string(root, "", "data_dir", c_.data_dir); n && c_.data_dir.empty())
             r_.error(*n, "data_dir", "must not be empty");
         r_.integer(root, "", "workers", 0, 256, c_.workers);
@@ -96,6 +99,8 @@ public:
         http(root);
         log(root);
         xmq(root);
+        detail::read_external_services(r_, root, c_.external_services);
+        detail::read_contact_addresses(r_, root, c_.contact_addresses);
         detail::read_modules(r_, root, modules_, c_.modules);
     }
 

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "conf/modules_config.hpp"
+#include "xmpp/contact_addresses.hpp"
+#include "xmpp/external_services.hpp"
 #include "xmpp/result.hpp"
 
 namespace conf {
@@ -186,6 +188,12 @@ struct Config {
     LogConfig log;
     XmqConfig xmq;  // default: queue1.<first host> any, queue2.<first host> all
     ModulesConfig modules;  // default: every module, each option at its default
+    // [[external_services]]: STUN and TURN servers told to users (XEP-0215,
+    // module external_services). Default: none, and nothing is advertised.
+    std::vector<xmpp::extdisco::Service> external_services;
+    // [contact_addresses]: the operators' addresses in the server's
+    // disco#info (XEP-0157, module contact_addresses). Default: none.
+    xmpp::contact::Addresses contact_addresses;
 
     // `domain` must already be normalised (as Jid::domain() is).
     bool serves_host(std::string_view domain) const;

@@ -46,6 +46,9 @@ inline constexpr std::string_view mam = "urn:xmpp:mam:2";                     //
 inline constexpr std::string_view mam_extended = "urn:xmpp:mam:2#extended";   // XEP-0313 disco feature
 inline constexpr std::string_view rsm = "http://jabber.org/protocol/rsm";     // XEP-0059
 inline constexpr std::string_view data_forms = "jabber:x:data";               // XEP-0004
+inline constexpr std::string_view extdisco = "urn:xmpp:extdisco:2";            // XEP-0215
+// FORM_TYPE of the XEP-0157 contact addresses in a server's disco#info.
+inline constexpr std::string_view serverinfo = "http://jabber.org/network/serverinfo";
 inline constexpr std::string_view caps = "http://jabber.org/protocol/caps";   // XEP-0115
 inline constexpr std::string_view pubsub = "http://jabber.org/protocol/pubsub";              // XEP-0060
 inline constexpr std::string_view pubsub_owner = "http://jabber.org/protocol/pubsub#owner";

@@ -6,6 +6,7 @@
 #include "auth/account_passwords.hpp"
 #include "server/store/sqlite/database.hpp"
 #include "server/store/sqlite/sqlite_account_store.hpp"
+#include "server/admin/check_report.hpp"
 #include "server/net/certificate_check.hpp"
 #include "server/admin/control_protocol.hpp"
 #include "server/accounts/stored_account_deletion.hpp"
@@ -174,6 +175,8 @@ int check(const conf::Config& config) {
     for (const auto& w : served_certificate_warnings(config))
         std::cerr << config.source << ": tls: warning: " << w << "\n";
     std::cout << config.source << ": configuration OK\n";
+    report_external_services(config, std::cout, std::cerr);
+    report_contact_addresses(config, std::cout);
     return 0;
 }
 

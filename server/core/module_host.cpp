@@ -71,6 +71,8 @@ xmpp::Element ModuleHost::disco_info(IqTarget target) const {
         if (!id.name.empty()) identity.set_attr("name", id.name);
     }
     for (const auto& var : features(target)) query.add_child(xmpp::Element("feature", ns)).set_attr("var", var);
+    if (auto forms = info_forms_.find(target); forms != info_forms_.end())
+        for (const auto& form : forms->second) query.add_child(form);
     return query;
 }
 

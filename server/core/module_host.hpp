@@ -151,6 +151,10 @@ public:
 
     void add_feature(IqTarget target, std::string var);
     void add_identity(IqTarget target, DiscoIdentity identity);
+    // A XEP-0128 extended information form (<x xmlns='jabber:x:data'
+    // type='result'/> with a hidden FORM_TYPE) in the target's disco#info:
+    // the XEP-0157 contact addresses of the server.
+    void add_info_form(IqTarget target, xmpp::Element form) { info_forms_[target].push_back(std::move(form)); }
 
     // A disco node whose disco#info is the target's own (the XEP-0115 node
     // NODE#VER of the server's caps).
@@ -186,7 +190,7 @@ public:
     }
 
     // The disco#info <query/> of a target: its identities (a name only where
-    // one is set) and every feature registered for it.
+    // one is set), every feature registered for it and its extended forms.
     xmpp::Element disco_info(IqTarget target) const;
 
 private:
@@ -195,6 +199,7 @@ private:
     std::map<IqTarget, std::vector<std::string>> features_;
     std::map<IqTarget, std::vector<DiscoIdentity>> identities_;
     std::map<IqTarget, std::vector<std::string>> info_nodes_;
+    std::map<IqTarget, std::vector<xmpp::Element>> info_forms_;
     std::map<std::type_index, std::shared_ptr<void>> shared_;
     std::vector<ServiceDomain> service_domains_;
     Hooks hooks_;

@@ -29,6 +29,8 @@ const ModuleRegistry& builtin_modules() {
         // After pep: they convert other views into PEP items and back.
         bookmarks_module(),
         pep_vcard_conversion_module(),
+        external_services_module(),
+        contact_addresses_module(),
     });
     return registry;
 }

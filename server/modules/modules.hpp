@@ -38,5 +38,7 @@ Module caps_module();
 Module pep_module();
 Module bookmarks_module();
 Module pep_vcard_conversion_module();
+Module external_services_module();
+Module contact_addresses_module();
 
 }  // namespace server::modules

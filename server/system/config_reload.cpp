@@ -26,10 +26,14 @@ ReloadPlan plan_reload(const conf::Config& running, conf::Config fresh, const co
     if (fresh.listeners != running.listeners) plan.ignored.push_back("listeners");
     if (fresh.data_dir != running.data_dir) plan.ignored.push_back("data_dir");
     if (fresh.workers != running.workers) plan.ignored.push_back("workers");
+    if (fresh.external_services != running.external_services) plan.ignored.push_back("external_services");
+    if (fresh.contact_addresses != running.contact_addresses) plan.ignored.push_back("contact_addresses");
     for (auto& key : changed_module_keys(running.modules, fresh.modules, modules)) plan.ignored.push_back(key);
     fresh.listeners = running.listeners;
     fresh.data_dir = running.data_dir;
     fresh.workers = running.workers;
+    fresh.external_services = running.external_services;
+    fresh.contact_addresses = running.contact_addresses;
     fresh.modules = running.modules;
     plan.config = std::move(fresh);
     return plan;

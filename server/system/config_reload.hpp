@@ -8,6 +8,9 @@
 //   modules_enabled, modules_disabled, [modules.NAME]
 //              modules register their handlers and hooks, with their
 //              options, once at start-up
+//   external_services, contact_addresses
+//              read by their modules (XEP-0215, XEP-0157) when they load; the
+//              server's disco#info and its caps hash are made from them then
 // Everything else takes effect on reload: the log level and format, every
 // certificate (files are re-read, so renewed ones are served to new
 // connections), the XMQ queues and their limits, and the [limits], [auth]

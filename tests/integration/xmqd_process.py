@@ -90,6 +90,8 @@ class Xmqd:
         self.host_config: dict[str, dict[str, object]] = {}
         # [modules.NAME] tables: option name -> integer, by module name.
         self.module_options: dict[str, dict[str, int]] = {}
+        # TOML appended to the file as it is (top-level tables such as [[external_services]]).
+        self.extra_toml = ""
         self.max_stanza_bytes = max_stanza_bytes
         self.idle_timeout = idle_timeout
         self.preauth_timeout = preauth_timeout
@@ -156,7 +158,8 @@ type = "any"
 route = "queue2.localhost"
 type = "all"
 """ + "".join(f"\n[modules.{name}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in options.items())
-                for name, options in self.module_options.items()))
+                for name, options in self.module_options.items())
+                                   + self.extra_toml)
 
     # -- admin sub-commands
 

@@ -57,3 +57,18 @@ TEST_CASE("reload: spelling out a default, or listing the modules that run anywa
     fresh.modules.enabled = std::vector<std::string>{"blocking"};
     CHECK(server::plan_reload(running, fresh, catalog).ignored.empty());
 }
+
+TEST_CASE("reload keeps the external services and contact addresses as they run, and names them") {
+    const conf::Config running = conf::default_config();
+    conf::Config fresh = running;
+    xmpp::extdisco::Service turn;
+    turn.type = xmpp::extdisco::ServiceType::turn;
+    turn.host = "turn.example.org";
+    turn.secret = "north";
+    fresh.external_services = {turn};
+    fresh.contact_addresses.abuse = {"mailto:abuse@example.org"};
+    const auto plan = server::plan_reload(running, fresh, {});
+    CHECK(plan.ignored == std::vector<std::string>{"external_services", "contact_addresses"});
+    CHECK(plan.config.external_services.empty());
+    CHECK(plan.config.contact_addresses.empty());
+}
