@@ -23,6 +23,7 @@ xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::
     Services& services = parts->services;
     services.config.store(config);
     services.connections = &parts->connections;
+    services.components = &parts->components;
     services.sessions = &parts->sessions;
     services.modules = &parts->modules;
     services.router = &parts->router;

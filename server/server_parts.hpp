@@ -29,6 +29,7 @@
 #include "server/core/services.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/modules/modules.hpp"
+#include "server/router/component_table.hpp"
 #include "server/router/connection_registry.hpp"
 #include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
@@ -66,6 +67,7 @@ struct ServerParts {
     std::unique_ptr<QueueJournal> queue_journal;
     std::unique_ptr<xmq::Engine> xmq;
     ConnectionRegistry connections;
+    ComponentTable components;
     SessionManager sessions;
     ModuleHost modules;
     Router router{services};

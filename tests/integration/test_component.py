@@ -1,0 +1,230 @@
+"""External components (XEP-0114): slixmpp's ComponentXMPP and raw streams on the
+component listener.
+
+The handshake (good secret, wrong secret, unknown domain, a second connection of a
+connected domain), stanzas both ways between a local user and JIDs at the
+component's domain, iq to the component, a spoofed 'from', what a local user gets
+when the component is offline or the domain unknown, and the component in the
+host's disco#items while it is connected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import xml.etree.ElementTree as ET
+
+from slixmpp.componentxmpp import ComponentXMPP
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+from protocol import STEP_TIMEOUT
+from raw_stream import RawStream
+from xmpp_client import error_condition, signed_in
+
+COMPONENT_NS = "jabber:component:accept"
+BOT = "bot.localhost"
+BOT_SECRET = "bot-secret-1"
+OTHER = "other.localhost"
+OTHER_SECRET = "other-secret-2"
+XMQD_OPTIONS = {"components": {BOT: BOT_SECRET, OTHER: OTHER_SECRET}}
+
+
+class Component:
+    """A slixmpp ComponentXMPP on the test's event loop, its stanzas in queues."""
+
+    def __init__(self, server, domain=BOT, secret=BOT_SECRET):
+        self.server = server
+        self.xmpp = ComponentXMPP(domain, secret, "127.0.0.1", server.component_port)
+        self.xmpp.use_ipv6 = False
+        self.xmpp.use_aiodns = False
+        self.messages: asyncio.Queue = asyncio.Queue()
+        self.iqs: asyncio.Queue = asyncio.Queue()
+        self.stream_errors: asyncio.Queue = asyncio.Queue()
+        self.gone = asyncio.Event()
+        self.started = asyncio.get_running_loop().create_future()
+        on = self.xmpp.add_event_handler
+        on("session_start", lambda _: self.started.done() or self.started.set_result(True))
+        on("message", self.messages.put_nowait)
+        on("stream_error", lambda err: self.stream_errors.put_nowait(err["condition"]))
+        on("disconnected", lambda _: self.gone.set())
+
+    async def connect(self):
+        self.xmpp.connect()
+        await asyncio.wait_for(asyncio.shield(self.started), STEP_TIMEOUT)
+
+    async def close(self):
+        self.xmpp.disconnect()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.gone.wait(), 5)
+
+    async def next_message(self):
+        return await asyncio.wait_for(self.messages.get(), STEP_TIMEOUT)
+
+
+@contextlib.asynccontextmanager
+async def connected(server, domain=BOT, secret=BOT_SECRET):
+    component = Component(server, domain, secret)
+    await component.connect()
+    try:
+        yield component
+    finally:
+        await component.close()
+
+
+async def open_component_stream(raw: RawStream, domain: str) -> str:
+    """Opens a jabber:component:accept stream to `domain`; the server's stream id."""
+    await raw.say(f"<?xml version='1.0'?><stream:stream xmlns='{COMPONENT_NS}' "
+                  f"xmlns:stream='http://etherx.jabber.org/streams' to='{domain}'>")
+    while raw.header is None:
+        assert await raw._receive(STEP_TIMEOUT), raw.conversation()
+    return raw.header.get("id", "")
+
+
+async def raw_handshake(raw: RawStream, domain: str, secret: str):
+    stream_id = await open_component_stream(raw, domain)
+    assert raw.header.get("from") == domain, raw.conversation()
+    digest = hashlib.sha1((stream_id + secret).encode()).hexdigest()
+    await raw.say(f"<handshake>{digest}</handshake>")
+
+
+async def disco_items(client) -> list[str]:
+    answer = await client.iq("get", "localhost", "<query xmlns='http://jabber.org/protocol/disco#items'/>")
+    assert answer["type"] == "result", answer
+    query = answer.xml.find("{http://jabber.org/protocol/disco#items}query")
+    return [item.get("jid") for item in query]
+
+
+async def test_handshake_with_the_right_secret_connects(server):
+    async with RawStream(server, port=server.component_port) as raw:
+        await raw_handshake(raw, BOT, BOT_SECRET)
+        await raw.expect(f"{{{COMPONENT_NS}}}handshake")
+        assert raw.header.tag == "{http://etherx.jabber.org/streams}stream"
+    assert "component connected" in server.wait_for_log("component connected")
+    assert BOT_SECRET not in server.log()
+
+
+async def test_wrong_secret_is_not_authorized(server):
+    async with RawStream(server, port=server.component_port) as raw:
+        await raw_handshake(raw, BOT, "not-the-secret")
+        assert await raw.stream_error() == "not-authorized"
+        await raw.closed()
+    async with RawStream(server, port=server.component_port) as raw:
+        await open_component_stream(raw, BOT)
+        await raw.say("<message to='alice@localhost' from='bot.localhost'><body>early</body></message>")
+        assert await raw.stream_error() == "not-authorized"
+    assert BOT_SECRET not in server.log()
+
+
+async def test_unknown_domain_is_host_unknown(server):
+    async with RawStream(server, port=server.component_port) as raw:
+        await open_component_stream(raw, "nobody.localhost")
+        assert await raw.stream_error() == "host-unknown"
+    async with RawStream(server, port=server.component_port) as raw:
+        await raw.open_stream("bot.localhost", ns="jabber:client")
+        assert await raw.stream_error() == "invalid-namespace"
+
+
+async def test_a_second_connection_of_a_domain_gets_conflict_and_the_first_stays(server):
+    async with connected(server) as bot, signed_in(server, "alice") as alice:
+        async with RawStream(server, port=server.component_port) as raw:
+            await raw_handshake(raw, BOT, BOT_SECRET)
+            assert await raw.stream_error() == "conflict"
+        alice.send_message(f"echo@{BOT}", "still there?")
+        msg = await bot.next_message()
+        assert msg["body"] == "still there?"
+
+
+async def test_messages_both_ways_between_a_local_user_and_the_component(server):
+    async with connected(server) as bot, signed_in(server, "alice") as alice:
+        await alice.available()
+        alice.send_message(f"echo@{BOT}", "hello component")
+        msg = await bot.next_message()
+        assert msg["body"] == "hello component"
+        assert msg["from"].full == alice.jid
+        assert msg["to"].bare == f"echo@{BOT}"
+        bot.xmpp.send_message(mto=alice.jid, mfrom=f"echo@{BOT}/r", mbody="hello alice", mtype="chat")
+        back = await alice.next_message()
+        assert back["body"] == "hello alice"
+        assert back["from"].full == f"echo@{BOT}/r"
+        # To the bare JID: the account's resource gets it (RFC 6121 §8.5.2).
+        bot.xmpp.send_message(mto=alice.bare, mfrom=BOT, mbody="to your account", mtype="chat")
+        back = await alice.next_message()
+        assert back["body"] == "to your account"
+        assert back["from"].full == BOT
+
+
+async def test_iq_to_the_component_and_its_answer(server):
+    async with connected(server) as bot, signed_in(server, "alice") as alice:
+        def version(iq):
+            reply = iq.reply(clear=True)
+            query = ET.SubElement(reply.xml, "{jabber:iq:version}query")
+            ET.SubElement(query, "{jabber:iq:version}name").text = "test bot"
+            reply.send()
+        bot.xmpp.register_handler(Callback("version", MatchXPath(f"{{{COMPONENT_NS}}}iq/{{jabber:iq:version}}query"),
+                                           version))
+        answer = await alice.iq("get", BOT, "<query xmlns='jabber:iq:version'/>")
+        assert answer["type"] == "result", answer
+        assert answer["from"].full == BOT
+        name = answer.xml.find("{jabber:iq:version}query/{jabber:iq:version}name")
+        assert name is not None and name.text == "test bot"
+        # The component asks the server: its disco#info comes back to it.
+        iq = bot.xmpp.Iq(stype="get", sto="localhost", sfrom=BOT)
+        iq.xml.append(ET.fromstring("<query xmlns='http://jabber.org/protocol/disco#info'/>"))
+        info = await iq.send(timeout=STEP_TIMEOUT)
+        assert info["type"] == "result"
+        assert info.xml.find("{http://jabber.org/protocol/disco#info}query/"
+                             "{http://jabber.org/protocol/disco#info}identity").get("category") == "server"
+
+
+async def test_a_from_outside_the_domain_ends_the_stream_with_invalid_from(server):
+    async with RawStream(server, port=server.component_port) as raw, signed_in(server, "alice") as alice:
+        await raw_handshake(raw, BOT, BOT_SECRET)
+        await raw.expect(f"{{{COMPONENT_NS}}}handshake")
+        await raw.say(f"<message from='bob@localhost' to='{alice.jid}'><body>spoofed</body></message>")
+        assert await raw.stream_error() == "invalid-from"
+        await alice.silence(1.0)
+    async with RawStream(server, port=server.component_port) as raw:
+        await raw_handshake(raw, BOT, BOT_SECRET)
+        await raw.expect(f"{{{COMPONENT_NS}}}handshake")
+        await raw.say(f"<message from='x@{OTHER}' to='alice@localhost'><body>another component's</body></message>")
+        assert await raw.stream_error() == "invalid-from"
+
+
+async def test_component_offline_and_unknown_domains_answer_errors(server):
+    async with signed_in(server, "alice") as alice:
+        alice.send_message(f"echo@{BOT}", "anyone?")
+        error = await alice.next_message()
+        assert error["type"] == "error" and error_condition(error) == "service-unavailable"
+        answer = await alice.iq("get", BOT, "<query xmlns='jabber:iq:version'/>")
+        assert answer["type"] == "error" and error_condition(answer) == "service-unavailable"
+        alice.send_message("someone@elsewhere.example", "far away")
+        error = await alice.next_message()
+        assert error["type"] == "error" and error_condition(error) == "remote-server-not-found"
+
+
+async def test_the_component_reaches_errors_local_users_and_other_components(server):
+    async with connected(server) as bot, connected(server, OTHER, OTHER_SECRET) as other:
+        # To another connected component.
+        bot.xmpp.send_message(mto=f"x@{OTHER}", mfrom=f"y@{BOT}", mbody="between components")
+        msg = await other.next_message()
+        assert msg["body"] == "between components" and msg["from"].full == f"y@{BOT}"
+        # To a domain nobody serves: the error comes back to the component.
+        bot.xmpp.send_message(mto="z@elsewhere.example", mfrom=f"y@{BOT}", mbody="lost")
+        error = await bot.next_message()
+        assert error["type"] == "error"
+        assert error.xml.find(f"{{{COMPONENT_NS}}}error/"
+                              "{urn:ietf:params:xml:ns:xmpp-stanzas}remote-server-not-found") is not None
+
+
+async def test_the_host_disco_items_list_the_component_while_connected(server):
+    async with signed_in(server, "alice") as alice:
+        assert BOT not in await disco_items(alice)
+        async with connected(server):
+            assert BOT in await disco_items(alice)
+        for _ in range(50):  # the disconnect reaches the server after the close
+            if BOT not in await disco_items(alice):
+                break
+            await asyncio.sleep(0.1)
+        assert BOT not in await disco_items(alice)
