@@ -5,7 +5,8 @@ The handshake (good secret, wrong secret, unknown domain, a second connection of
 connected domain), stanzas both ways between a local user and JIDs at the
 component's domain, iq to the component, a spoofed 'from', what a local user gets
 when the component is offline or the domain unknown, and the component in the
-host's disco#items while it is connected.
+host's disco#items while it is connected. And a real component from Debian:
+biboumi, the IRC gateway, against ngircd, both started here on loopback.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
 import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
 
 from slixmpp.componentxmpp import ComponentXMPP
 from slixmpp.xmlstream.handler import Callback
@@ -228,3 +238,165 @@ async def test_the_host_disco_items_list_the_component_while_connected(server):
                 break
             await asyncio.sleep(0.1)
         assert BOT not in await disco_items(alice)
+
+
+# --------------------------------------------------------------------------- biboumi
+
+
+class IrcClient:
+    """A raw IRC client socket (RFC 1459 lines) on the test's event loop."""
+
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+        self.transcript: list[str] = []
+
+    @classmethod
+    async def connect(cls, address: str, port: int, nick: str):
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), STEP_TIMEOUT)
+        irc = cls(reader, writer)
+        await irc.say(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
+        await irc.line_with(" 001 ")
+        return irc
+
+    async def say(self, *lines: str):
+        for line in lines:
+            self.transcript.append("> " + line)
+            self.writer.write(line.encode() + b"\r\n")
+        await self.writer.drain()
+
+    async def line_with(self, text: str, timeout=STEP_TIMEOUT * 2) -> str:
+        """Reads lines (answering PINGs) until one contains `text`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                raise AssertionError(f"no IRC line with {text!r}:\n" + "\n".join(self.transcript[-40:]))
+            try:
+                raw = await asyncio.wait_for(self.reader.readline(), left)
+            except asyncio.TimeoutError:
+                continue
+            if not raw:
+                raise AssertionError("IRC server closed the connection:\n" + "\n".join(self.transcript[-40:]))
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self.transcript.append("< " + line)
+            if line.startswith("PING"):
+                await self.say("PONG" + line[4:])
+            elif text in line:
+                return line
+
+    def close(self):
+        self.writer.close()
+
+
+def free_irc_address() -> str:
+    """A loopback address whose IRC port (6667, which biboumi dials by default) is free."""
+    for _ in range(100):
+        address = f"127.0.{random.randint(1, 254)}.{random.randint(2, 254)}"
+        with socket.socket() as s:
+            try:
+                s.bind((address, 6667))
+            except OSError:
+                continue
+            return address
+    raise RuntimeError("no loopback address with a free port 6667")
+
+
+@contextlib.contextmanager
+def started(args: list[str], log: Path):
+    """A helper process (ngircd, biboumi) stopped by its PID on exit."""
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+async def wait_for_text(path: Path, text: str, timeout=STEP_TIMEOUT * 2):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if path.exists() and text in path.read_text(errors="replace"):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {text!r} in {path}:\n{path.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.mark.skipif(not (shutil.which("biboumi") and shutil.which("ngircd")),
+                    reason="biboumi and ngircd not installed (packaging/install-deps.sh installs them)")
+async def test_biboumi_carries_a_channel_between_xmpp_and_irc(make_server, tmp_path):
+    secret = "biboumi-secret-" + str(random.randrange(1 << 30))
+    server = make_server("biboumi", components={"irc.localhost": secret})
+    server.start()
+    irc_address = free_irc_address()
+    (tmp_path / "ngircd.conf").write_text(f"""\
+[Global]
+Name = irc.test
+Info = xmqd test
+AdminInfo1 = xmqd tests
+AdminInfo2 = loopback
+AdminEMail = root@localhost
+Listen = {irc_address}
+Ports = 6667
+ServerUID = {os.getuid() or 65534}
+ServerGID = {os.getgid() or 65534}
+[Options]
+PAM = no
+Ident = no
+DNS = no
+""")
+    (tmp_path / "biboumi.cfg").write_text(f"""\
+hostname=irc.localhost
+password={secret}
+xmpp_server_ip=127.0.0.1
+port={server.component_port}
+db_name={tmp_path / "biboumi.sqlite"}
+identd_port=0
+log_level=0
+realname_customization=true
+realname_from_jid=false
+policy_directory=/etc/biboumi/
+""")
+    ngircd_log, biboumi_log = tmp_path / "ngircd.log", tmp_path / "biboumi.log"
+    with started(["ngircd", "-n", "-f", str(tmp_path / "ngircd.conf")], ngircd_log), \
+            started(["biboumi", str(tmp_path / "biboumi.cfg")], biboumi_log):
+        await wait_for_text(ngircd_log, "ready")
+        await wait_for_text(biboumi_log, "Authenticated with the XMPP server")
+        irc = await IrcClient.connect(irc_address, 6667, "ircbob")
+        try:
+            await irc.say("JOIN #test")
+            await irc.line_with("JOIN")
+            channel = f"#test%{irc_address}@irc.localhost"
+            async with signed_in(server, "alice") as alice:
+                presences: asyncio.Queue = asyncio.Queue()
+                alice.xmpp.register_handler(Callback("muc presence", MatchXPath("{jabber:client}presence"),
+                                                     presences.put_nowait))
+                alice.send_raw(f"<presence to='{channel}/alice'>"
+                               "<x xmlns='http://jabber.org/protocol/muc'/></presence>")
+                # biboumi dials the IRC server, joins, and reports alice's own presence (status 110).
+                while True:
+                    presence = await asyncio.wait_for(presences.get(), STEP_TIMEOUT * 3)
+                    assert presence["type"] != "error", f"join refused: {presence}\n{biboumi_log.read_text()}"
+                    codes = presence.xml.findall("{http://jabber.org/protocol/muc#user}x/"
+                                                 "{http://jabber.org/protocol/muc#user}status")
+                    if presence["from"].bare == channel.lower() and any(c.get("code") == "110" for c in codes):
+                        break
+                await irc.line_with("JOIN")  # alice, seen from IRC
+                alice.send_message(channel, "hello from xmpp", mtype="groupchat")
+                line = await irc.line_with("PRIVMSG #test")
+                assert line.startswith(":alice!") and line.endswith(":hello from xmpp"), line
+                await irc.say("PRIVMSG #test :hello from irc")
+                while True:
+                    msg = await alice.next_message(timeout=STEP_TIMEOUT * 2)
+                    if msg["body"] == "hello from irc":
+                        break
+                assert msg["type"] == "groupchat"
+                assert msg["from"].full == f"{channel.lower()}/ircbob"
+        finally:
+            irc.close()
+    assert secret not in server.log()
