@@ -14,6 +14,7 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz), run by tests/run-all.sh
   nodejs chromium python3-websockets  # HTTP/WebSocket tests (tests/web, test_websocket.py, test_browser.py)
   debhelper dpkg-dev fakeroot systemd man-db  # .deb build, units, socket activation (test_systemd.py, test_debian_package.py)
+  biboumi ngircd  # a real external component (XEP-0114) and its IRC server (test_component.py)
 )
 
 missing=()

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,5 +77,10 @@ struct ServerParts {
     std::vector<std::string> loaded_modules;  // in load order
     StorageExecutor storage;
 };
+
+// A [[components]] domain that a loaded module serves itself (a service
+// domain, ModuleHost::add_service_domain), as an error text; the component
+// could never be reached. Checked at start-up and on reload.
+std::optional<std::string> component_clash(const conf::Config& config, const ModuleHost& modules);
 
 }  // namespace server

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -30,7 +31,9 @@ from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
 from protocol import STEP_TIMEOUT
+from conftest import USERS
 from raw_stream import RawStream
+from web_helpers import XmqdWeb, http_get, metric, parse_prometheus
 from xmpp_client import error_condition, signed_in
 
 COMPONENT_NS = "jabber:component:accept"
@@ -400,3 +403,62 @@ policy_directory=/etc/biboumi/
         finally:
             irc.close()
     assert secret not in server.log()
+
+
+def test_check_reports_the_component_listener_and_domains_without_secrets(server):
+    r = server.admin("check")
+    assert r.returncode == 0, r.stderr
+    assert f"component listener 127.0.0.1:{server.component_port}" in r.stdout
+    assert f"component {BOT} (secret set)" in r.stdout
+    assert f"component {OTHER} (secret set)" in r.stdout
+    assert BOT_SECRET not in r.stdout + r.stderr and OTHER_SECRET not in r.stdout + r.stderr
+
+
+# --------------------------------------------------------------------------- limits, metrics, /status
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory, tls_cert):
+    """A server with HTTP (for /metrics and /status), a short pre-auth time and small stanzas."""
+    cert, key = tls_cert
+    server = XmqdWeb(tmp_path_factory.mktemp("component-limits"), cert, key, name="component-limits",
+                     components={BOT: BOT_SECRET}, preauth_timeout=5, max_stanza_bytes=4096)
+    for user, password in USERS.items():
+        server.add_user(user, password)
+    server.start()
+    yield server
+    assert server.stop() == 0
+
+
+async def test_a_component_that_does_not_handshake_in_time_is_cut_off(limited):
+    async with RawStream(limited, port=limited.component_port) as raw:
+        await open_component_stream(raw, BOT)
+        assert await raw.stream_error(timeout=STEP_TIMEOUT) == "connection-timeout"
+
+
+async def test_a_component_stanza_over_the_size_limit_ends_its_stream(limited):
+    async with RawStream(limited, port=limited.component_port) as raw:
+        await raw_handshake(raw, BOT, BOT_SECRET)
+        await raw.expect(f"{{{COMPONENT_NS}}}handshake")
+        await raw.say(f"<message from='{BOT}' to='alice@localhost'><body>{'x' * 8192}</body></message>")
+        assert await raw.stream_error() == "policy-violation"
+
+
+async def test_metrics_and_status_show_the_connected_component(limited):
+    async with connected(limited) as bot, signed_in(limited, "alice") as alice:
+        alice.send_message(f"echo@{BOT}", "counted")
+        await bot.next_message()
+        status, _, body = await http_get(limited.http_port, "/metrics")
+        assert status == 200, body
+        series = parse_prometheus(body.decode())
+        assert metric(series, "xmqd_component_connected", domain=BOT) == 1
+        assert metric(series, "xmqd_component_stanzas_out_total") >= 1
+        status, _, body = await http_get(limited.http_port, "/status/data.json")
+        assert status == 200, body
+        assert json.loads(body)["components"] == [BOT]
+    for _ in range(50):  # the disconnect reaches the server after the close
+        status, _, body = await http_get(limited.http_port, "/status/data.json")
+        if json.loads(body)["components"] == []:
+            break
+        await asyncio.sleep(0.1)
+    assert json.loads(body)["components"] == []
