@@ -462,3 +462,23 @@ async def test_metrics_and_status_show_the_connected_component(limited):
             break
         await asyncio.sleep(0.1)
     assert json.loads(body)["components"] == []
+
+
+async def test_a_reload_changes_secrets_and_keeps_the_connected_component(make_server):
+    from test_reload import sighup
+    server = make_server("component-reload", components={BOT: BOT_SECRET})
+    server.start()
+    async with connected(server) as bot:
+        server.components = {BOT: "new-secret", "late.localhost": "late-secret"}
+        server.write_config()
+        line, log = await sighup(server)
+        assert "configuration reloaded" in line, log
+        assert "new-secret" not in server.log() and "late-secret" not in server.log()
+        async with signed_in(server, "alice") as alice:
+            alice.send_message(f"echo@{BOT}", "after the reload")
+            assert (await bot.next_message())["body"] == "after the reload"
+    async with RawStream(server, port=server.component_port) as raw:
+        await raw_handshake(raw, BOT, BOT_SECRET)
+        assert await raw.stream_error() == "not-authorized"
+    async with connected(server, BOT, "new-secret") as bot, connected(server, "late.localhost", "late-secret") as late:
+        assert bot.started.result() and late.started.result()  # both handshakes succeeded
