@@ -122,6 +122,16 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
     }
     if (const ServiceDomain* service = services_.modules->find_service_domain(to->domain()))
         return service->handler(std::move(stanza), from, *to, *this);
+    if (kind == "presence" && config->serves_host(from.domain()) && services_.components &&
+        services_.components->find(to->domain())) {
+        // Directed presence to a component (joining a gateway's room) is
+        // recorded like directed presence to a local JID, so that the
+        // component learns when the resource goes away (RFC 6121 §4.6.3).
+        const std::string_view type = stanza.attr_or("type");
+        if (type.empty() || type == "unavailable")
+            for (const auto& hook : services_.modules->hooks().outbound_presence)
+                if (hook(stanza, from, *to)) return;
+    }
     if (to_component(stanza, *to)) return;
     if (config->component(to->domain())) {
         // A configured component that is not connected (as ejabberd and Prosody answer).

@@ -376,6 +376,7 @@ policy_directory=/etc/biboumi/
             await irc.line_with("JOIN")
             channel = f"#test%{irc_address}@irc.localhost"
             async with signed_in(server, "alice") as alice:
+                await alice.available()  # as clients do before joining rooms
                 presences: asyncio.Queue = asyncio.Queue()
                 alice.xmpp.register_handler(Callback("muc presence", MatchXPath("{jabber:client}presence"),
                                                      presences.put_nowait))
@@ -400,6 +401,12 @@ policy_directory=/etc/biboumi/
                         break
                 assert msg["type"] == "groupchat"
                 assert msg["from"].full == f"{channel.lower()}/ircbob"
+            # alice signed out: her directed presence to the room ends (RFC 6121
+            # §4.6.3), so biboumi takes her out of the channel.
+            while True:
+                line = await irc.line_with(":alice!")
+                if " PART " in line or " QUIT " in line:
+                    break
         finally:
             irc.close()
     assert secret not in server.log()

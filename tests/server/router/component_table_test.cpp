@@ -122,3 +122,23 @@ TEST_CASE("router: stanzas to a component's domain reach it; offline, the sender
     REQUIRE(again.size() == 1);
     CHECK(again[0].child("error")->child("service-unavailable", xmpp::ns::stanzas) != nullptr);
 }
+
+TEST_CASE("router: directed presence to a component's JID is followed by the unavailable one (RFC 6121 §4.6.3)") {
+    test::C2sHarness h(with_component());
+    test::Client juliet(h, "juliet", "r0meo", "balcony");
+    juliet.say("<presence/>");
+    auto bot = std::make_shared<FakeComponent>();
+    REQUIRE(h.services.components->attach("bot.localhost", bot));
+    juliet.say("<presence to='#room%irc.net@bot.localhost/juliet'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+    auto got = bot->taken();
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].starts_with("<presence to='#room%irc.net@bot.localhost/juliet' from='juliet@localhost/balcony'>"));
+
+    juliet.say("<presence type='unavailable'/>");
+    h.parts->storage.drain();
+    got = bot->taken();
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].find("type='unavailable'") != std::string::npos);
+    CHECK(got[0].find("to='#room%irc.net@bot.localhost/juliet'") != std::string::npos);
+    h.services.components->detach("bot.localhost", bot.get());
+}
