@@ -1,7 +1,8 @@
 #include "server/component/component_stream.hpp"
 
+#include <openssl/rand.h>
+
 #include <boost/asio/post.hpp>
-#include <random>
 
 #include "server/component/component_handshake.hpp"
 #include "server/core/metrics.hpp"
@@ -13,13 +14,18 @@ namespace server {
 
 namespace {
 
-// The stream id the handshake digest covers: unpredictable, so that a
-// digest seen on one stream is worth nothing on another.
+// The stream id the handshake digest covers: 128 random bits, so that a
+// digest seen on one stream is worth nothing on another. Empty when the
+// system has no randomness to give.
 std::string random_stream_id() {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;
-    for (int i = 0; i < 32; ++i) out.push_back(digits[rng() & 15]);
+    for (unsigned char b : bytes) {
+        out.push_back(digits[b >> 4]);
+        out.push_back(digits[b & 15]);
+    }
     return out;
 }
 
@@ -67,6 +73,10 @@ void ComponentStream::refuse(xmpp::StreamError condition, std::string_view text)
 asio::awaitable<void> ComponentStream::on_stream_open(const xmpp::StreamHeader& header) {
     const ComponentOpenVerdict verdict = check_component_header(header, *config_);
     stream_id_ = random_stream_id();
+    if (stream_id_.empty()) {
+        connection_.send_header(config_->hosts.front().domain, {}, "error");
+        co_return refuse(xmpp::StreamError::internal_server_error, "No randomness for a stream id");
+    }
     if (!verdict.component) {
         connection_.send_header(config_->hosts.front().domain, {}, stream_id_);
         co_return refuse(verdict.condition, verdict.text);
