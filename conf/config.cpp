@@ -86,7 +86,7 @@ public:
     void load(const toml::table& root) {
         r_.check_keys(root, "",
                       {"data_dir", "workers", "hosts", "listeners", "tls", "auth", "limits",
-                       "log", "xmq", "http", "modules_enabled", "modules_disabled", "modules",
+                       "log", "xmq", "http", "components", "modules_enabled", "modules_disabled", "modules",
                        "external_services", "contact_addresses"});
         if (const auto* n = r_.string(root, "", "data_dir", c_.data_dir); n && c_.data_dir.empty())
             r_.error(*n, "data_dir", "must not be empty");
@@ -99,6 +99,7 @@ public:
         http(root);
         log(root);
         xmq(root);
+        components(root);
         detail::read_external_services(r_, root, c_.external_services);
         detail::read_contact_addresses(r_, root, c_.contact_addresses);
         detail::read_modules(r_, root, modules_, c_.modules);
@@ -166,8 +167,11 @@ private:
                                 {{"c2s", ListenerKind::c2s},
                                  {"c2s_tls", ListenerKind::c2s_tls},
                                  {"http", ListenerKind::http},
-                                 {"https", ListenerKind::https}},
+                                 {"https", ListenerKind::https},
+                                 {"component", ListenerKind::component}},
                                 l.kind) != nullptr;
+            const bool component = l.kind == ListenerKind::component;
+            if (component) l.address = kComponentAddress;
             if (t->contains("address")) {
                 std::string text;
                 if (const toml::node* n = r_.string(*t, path, "address", text)) {
@@ -183,8 +187,12 @@ private:
                 }
             }
             const toml::node* port = nullptr;
-            if (r_.require(*t, path, "port"))
+            if (component && !t->contains("port")) {
+                l.port = kComponentPort;
+                port = t;
+            } else if (r_.require(*t, path, "port")) {
                 port = r_.integer(*t, path, "port", 1, 65535, l.port);
+            }
             if (!port || !ok) continue;
             bool duplicate = false;
             for (std::size_t j = 0; j < c_.listeners.size(); ++j) {
@@ -453,6 +461,73 @@ private:
         }
     }
 
+    // [[components]]: domain and secret each. A component's domain is its
+    // own: not a served host, not a queue route, not another component's.
+    void components(const toml::table& root) {
+        const toml::array* a = r_.table_array(root, "", "components");
+        if (!a) return;
+        std::vector<std::string> paths;  // of each accepted entry, for duplicate messages
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            const toml::table* t = a->get(i)->as_table();
+            if (!t) continue;
+            const std::string path = TomlReader::index("components", i);
+            r_.check_keys(*t, path, {"domain", "secret"});
+            ComponentConfig component;
+            const toml::node* secret = nullptr;
+            if (r_.require(*t, path, "secret")) {
+                secret = r_.string(*t, path, "secret", component.secret);
+                // The secret itself never appears in a message.
+                if (secret && component.secret.empty()) {
+                    r_.error(*secret, path + ".secret", "must not be empty");
+                    secret = nullptr;
+                }
+            }
+            if (!r_.require(*t, path, "domain")) continue;
+            std::string text;
+            const toml::node* n = r_.string(*t, path, "domain", text);
+            if (!n) continue;
+            const std::string key = path + ".domain";
+            const auto domain = xmpp::Jid::normalize_domain(text);
+            if (!domain || domain->empty()) {
+                r_.error(*n, key, in_quotes(text) + " is not a valid domain");
+                continue;
+            }
+            if (c_.serves_host(*domain)) {
+                r_.error(*n, key, in_quotes(*domain) + " is a served host; a component needs a domain of its own");
+                continue;
+            }
+            bool taken = false;
+            for (const QueueConfig& q : c_.xmq.queues)
+                if (q.route == *domain) {
+                    r_.error(*n, key, in_quotes(*domain) + " is an XMQ queue route");
+                    taken = true;
+                }
+            for (std::size_t j = 0; j < c_.components.size() && !taken; ++j)
+                if (c_.components[j].domain == *domain) {
+                    r_.error(*n, key, "duplicate component " + in_quotes(*domain) + " (also " + paths[j] + ")");
+                    taken = true;
+                }
+            if (taken || !secret) continue;
+            component.domain = *domain;
+            c_.components.push_back(std::move(component));
+            paths.push_back(path);
+        }
+        if (c_.components.empty()) return;
+        for (const ListenerConfig& l : c_.listeners)
+            if (l.kind == ListenerKind::component) return;
+        // Components and no listener for them: the usual one, on loopback.
+        const ListenerConfig fallback{ListenerKind::component, std::string(kComponentAddress), kComponentPort};
+        for (const ListenerConfig& l : c_.listeners)
+            if (l.address == fallback.address && l.port == fallback.port) {
+                r_.error(*a, "components",
+                         "no component listener, and the default one ([" + fallback.address + "]:" +
+                             std::to_string(fallback.port) +
+                             ") is taken by another listener; add a [[listeners]] entry of kind \"component\"");
+                return;
+            }
+        c_.listeners.push_back(fallback);
+    }
+
     // Validates a route against the hosts and the routes accepted so far.
     bool route(const toml::node& n, const std::string& path, const std::string& text,
                const std::vector<std::string>& paths, std::string& out) {
@@ -527,6 +602,12 @@ std::vector<std::string> Config::host_domains() const {
     std::vector<std::string> domains;
     for (const HostConfig& h : hosts) domains.push_back(h.domain);
     return domains;
+}
+
+const ComponentConfig* Config::component(std::string_view domain) const {
+    for (const ComponentConfig& c : components)
+        if (c.domain == domain) return &c;
+    return nullptr;
 }
 
 bool Config::serves_host(std::string_view domain) const {

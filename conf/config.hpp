@@ -39,6 +39,21 @@ enum class ListenerKind {
     c2s_tls,  // direct TLS, XEP-0368
     http,     // HTTP: XMPP over WebSocket (RFC 7395), host-meta, /metrics, /status
     https,    // the same over TLS
+    component,  // external components (XEP-0114, jabber:component:accept); 127.0.0.1:5347 unless set
+};
+
+// The default address and port of a `component` listener: components run
+// beside the server, and their handshake is a shared secret in clear text.
+inline constexpr std::string_view kComponentAddress = "127.0.0.1";
+inline constexpr std::uint16_t kComponentPort = 5347;
+
+// An external component (XEP-0114): a program that serves `domain` (and
+// every JID at it) over a component listener, once it proved `secret`.
+struct ComponentConfig {
+    std::string domain;  // normalised
+    std::string secret;  // never logged nor reported
+
+    friend bool operator==(const ComponentConfig&, const ComponentConfig&) = default;
 };
 
 struct ListenerConfig {
@@ -187,6 +202,9 @@ struct Config {
     HttpConfig http;
     LogConfig log;
     XmqConfig xmq;  // default: queue1.<first host> any, queue2.<first host> all
+    // [[components]]: external components; with any, a component listener
+    // (127.0.0.1:5347 when the file names none).
+    std::vector<ComponentConfig> components;
     ModulesConfig modules;  // default: every module, each option at its default
     // [[external_services]]: STUN and TURN servers told to users (XEP-0215,
     // module external_services). Default: none, and nothing is advertised.
@@ -201,6 +219,8 @@ struct Config {
     std::vector<std::string> host_domains() const;
     // Whether `host` (normalised) lets anyone create an account in-band (XEP-0077).
     bool registration_open(std::string_view host) const;
+    // The [[components]] entry of `domain` (normalised), or null.
+    const ComponentConfig* component(std::string_view domain) const;
 
     friend bool operator==(const Config&, const Config&) = default;
 };

@@ -15,6 +15,7 @@ packages=(
   nodejs chromium python3-websockets  # HTTP/WebSocket tests (tests/web, test_websocket.py, test_browser.py)
   debhelper dpkg-dev fakeroot systemd man-db  # .deb build, units, socket activation (test_systemd.py, test_debian_package.py)
   coturn  # a TURN server that checks the XEP-0215 credentials (test_external_services.py)
+  biboumi ngircd  # a real external component (XEP-0114) and its IRC server (test_component.py)
 )
 
 missing=()
@@ -29,11 +30,14 @@ if [ ${#missing[@]} -ne 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  # coturn is a test tool here (the tests start their own, on loopback): the
-  # package's system service, which would listen on every interface, is not wanted.
-  if [[ " ${missing[*]} " == *" coturn "* ]] && command -v systemctl >/dev/null; then
-    $sudo systemctl disable --now coturn >/dev/null 2>&1 || true
-  fi
+  # coturn, ngircd and biboumi are test tools here (the tests start their own, on
+  # loopback): the packages' system services, which would listen on every
+  # interface (ngircd on the port its test instance uses), are not wanted.
+  for service in coturn ngircd biboumi; do
+    if [[ " ${missing[*]} " == *" $service "* ]] && command -v systemctl >/dev/null; then
+      $sudo systemctl disable --now "$service" >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 # Debian's nodejs comes without npm (a separate package); some builds include it.

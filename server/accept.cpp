@@ -1,6 +1,7 @@
 #include "server/accept.hpp"
 
 #include "server/c2s/c2s_negotiation.hpp"
+#include "server/component/component_stream.hpp"
 #include "server/http/http_connection.hpp"
 #include "server/net/limited_transport.hpp"
 #include "server/net/tcp_transport.hpp"
@@ -15,12 +16,19 @@ ConnectionHandler connection_handler(Services& services) {
                                    listener.kind == conf::ListenerKind::https, std::move(slot), refused);
             return;
         }
-        // Per-IP connection count, c2s and HTTP together, and inbound shaper
+        // Per-IP connection count, c2s, components and HTTP together, and inbound shaper
         // (limited_transport.hpp).
         const auto config = services.current_config();
         std::unique_ptr<Transport> transport = std::make_unique<TcpTransport>(std::move(socket), services.tls.load());
         transport = std::make_unique<LimitedTransport>(std::move(transport), std::move(slot),
                                                        config->limits.inbound_rate, config->limits.inbound_burst);
+        if (listener.kind == conf::ListenerKind::component) {
+            auto stream = std::make_shared<ComponentStream>(services, worker.get_executor(), std::move(transport));
+            stream->start();
+            if (refused)
+                stream->close_with(xmpp::StreamError::policy_violation, "Too many connections from your address");
+            return;
+        }
         auto stream = std::make_shared<C2sNegotiation>(services, worker.get_executor(), std::move(transport),
                                                        listener.kind == conf::ListenerKind::c2s_tls);
         stream->start();

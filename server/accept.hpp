@@ -1,6 +1,6 @@
 // What an accepted connection becomes, by the kind of its listener: a c2s
-// session (TCP with STARTTLS, or direct TLS) or an HTTP connection (which may
-// upgrade to XMPP over WebSocket). The listeners (server/net/) call it on the
+// session (TCP with STARTTLS, or direct TLS), an external component's stream
+// (XEP-0114), or an HTTP connection (which may upgrade to XMPP over WebSocket). The listeners (server/net/) call it on the
 // connection's worker; it lives here, at the top, because it is the one place
 // that knows every kind of session.
 #pragma once

@@ -208,6 +208,11 @@ void Server::Impl::reload() {
     Services& services = parts->services;
     auto plan = plan_reload(*services.current_config(), std::move(loaded.value()), catalog);
     auto fresh = std::make_shared<const conf::Config>(std::move(plan.config));
+    if (auto clash = component_clash(*fresh, *services.modules)) {
+        XLOG(error) << "reload refused: components: " << *clash;
+        sd_notify(0, "READY=1");
+        return;
+    }
     auto tls = make_tls_context(*fresh);
     if (!tls) {
         XLOG(error) << "reload refused: TLS: " << tls.error();

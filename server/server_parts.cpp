@@ -4,6 +4,13 @@
 
 namespace server {
 
+std::optional<std::string> component_clash(const conf::Config& config, const ModuleHost& modules) {
+    for (const conf::ComponentConfig& c : config.components)
+        if (modules.find_service_domain(c.domain))
+            return c.domain + " is served by a module of the server (a service domain); choose another domain";
+    return std::nullopt;
+}
+
 xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::shared_ptr<const conf::Config> config,
                                                                            Options options) {
     auto parts = std::make_unique<ServerParts>();
@@ -23,6 +30,7 @@ xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::
     Services& services = parts->services;
     services.config.store(config);
     services.connections = &parts->connections;
+    services.components = &parts->components;
     services.sessions = &parts->sessions;
     services.modules = &parts->modules;
     services.router = &parts->router;
@@ -39,6 +47,7 @@ xmpp::Result<std::unique_ptr<ServerParts>, std::string> ServerParts::build(std::
     auto loaded = registry.load(parts->modules, services, config->modules);
     if (!loaded) return xmpp::fail("modules: " + loaded.error());
     parts->loaded_modules = std::move(loaded.value());
+    if (auto clash = component_clash(*config, parts->modules)) return xmpp::fail("components: " + *clash);
     // After the modules: its session_ended hook must run after theirs.
     parts->account_deletion->watch_session_ends();
     return parts;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "server/core/services.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/modules/modules.hpp"
+#include "server/router/component_table.hpp"
 #include "server/router/connection_registry.hpp"
 #include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
@@ -66,6 +68,7 @@ struct ServerParts {
     std::unique_ptr<QueueJournal> queue_journal;
     std::unique_ptr<xmq::Engine> xmq;
     ConnectionRegistry connections;
+    ComponentTable components;
     SessionManager sessions;
     ModuleHost modules;
     Router router{services};
@@ -74,5 +77,10 @@ struct ServerParts {
     std::vector<std::string> loaded_modules;  // in load order
     StorageExecutor storage;
 };
+
+// A [[components]] domain that a loaded module serves itself (a service
+// domain, ModuleHost::add_service_domain), as an error text; the component
+// could never be reached. Checked at start-up and on reload.
+std::optional<std::string> component_clash(const conf::Config& config, const ModuleHost& modules);
 
 }  // namespace server

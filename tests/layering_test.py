@@ -8,7 +8,7 @@ Libraries below server/ include only what is below them:
     xmq/          xmpp, conf
     pubsub/       xmpp
     server/store/ xmpp, auth
-server/ folders are ordered system < core < net < router < accounts < c2s < modules:
+server/ folders are ordered system < core < net < router < accounts < c2s < component < modules:
 each includes only its own folder, the folders before it, and the libraries
 (xmpp, conf, auth, xmq, pubsub, server/store). server/http, server/migration,
 server/admin and the files at the top of server/ may include anything, except
@@ -33,7 +33,7 @@ LIBRARIES = {
     "pubsub": {"xmpp"},
     "server/store": {"xmpp", "auth"},
 }
-ORDERED = ["system", "core", "net", "router", "accounts", "c2s", "modules"]
+ORDERED = ["system", "core", "net", "router", "accounts", "c2s", "component", "modules"]
 ANYTHING = ["http", "migration", "admin"]  # and the top of server/
 FORBIDDEN_FOR_ANYTHING = {"server/migration": {"server/admin"}}
 

@@ -7,6 +7,7 @@ namespace xmpp::ns {
 
 inline constexpr std::string_view client = "jabber:client";
 inline constexpr std::string_view server = "jabber:server";
+inline constexpr std::string_view component_accept = "jabber:component:accept";  // XEP-0114
 inline constexpr std::string_view stream = "http://etherx.jabber.org/streams";
 inline constexpr std::string_view streams = "urn:ietf:params:xml:ns:xmpp-streams";
 inline constexpr std::string_view stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";

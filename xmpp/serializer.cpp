@@ -107,11 +107,11 @@ std::string to_string(const Element& e, std::string_view parent_ns) {
 }
 
 std::string stream_header(std::string_view from, std::string_view to, std::string_view id,
-                          std::string_view version, std::string_view lang) {
+                          std::string_view version, std::string_view lang, std::string_view content_ns) {
     std::string out;
     out.reserve(192 + from.size() + to.size() + id.size());
     out += "<?xml version='1.0'?><stream:stream xmlns='";
-    out += ns::client;
+    out += content_ns;
     out += "' xmlns:stream='";
     out += ns::stream;
     out += '\'';

@@ -24,10 +24,12 @@ void escape_attr(std::string_view in, std::string& out);
 void serialize(const Element& e, std::string& out, std::string_view parent_ns = ns::client);
 std::string to_string(const Element& e, std::string_view parent_ns = ns::client);
 
-// The server's stream header for a c2s stream (RFC 6120 §4.7), with the XML
-// declaration. `to` may be empty (omitted).
+// The server's stream header (RFC 6120 §4.7), with the XML declaration.
+// `to` may be empty (omitted). `content_ns`: the stream's default namespace,
+// jabber:client, or jabber:component:accept for a component (XEP-0114).
 std::string stream_header(std::string_view from, std::string_view to, std::string_view id,
-                          std::string_view version = "1.0", std::string_view lang = "en");
+                          std::string_view version = "1.0", std::string_view lang = "en",
+                          std::string_view content_ns = ns::client);
 inline constexpr std::string_view stream_close = "</stream:stream>";
 
 }  // namespace xmpp

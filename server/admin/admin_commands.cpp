@@ -165,6 +165,28 @@ int list_users(const CommandLine& line, const conf::Config& config) {
     return 0;
 }
 
+// External components (XEP-0114): where they connect and which domains
+// they may serve; the secrets stay in the file.
+void report_components(const conf::Config& config) {
+    for (const conf::ListenerConfig& l : config.listeners) {
+        if (l.kind != conf::ListenerKind::component) continue;
+        const bool v6 = l.address.find(':') != std::string::npos;
+        std::cout << config.source << ": component listener " << (v6 ? "[" : "") << l.address << (v6 ? "]" : "")
+                  << ':' << l.port << "\n";
+        const bool loopback = l.address == "127.0.0.1" || l.address == "::1" || l.address.starts_with("127.");
+        if (!loopback)
+            std::cerr << config.source << ": components: warning: the component listener on " << l.address
+                      << " is reachable from other hosts; its streams are not encrypted\n";
+    }
+    for (const conf::ComponentConfig& c : config.components) {
+        std::cout << config.source << ": component " << c.domain << " (secret set)\n";
+        const auto dot = c.domain.find('.');
+        if (dot == std::string::npos || !config.serves_host(std::string_view(c.domain).substr(dot + 1)))
+            std::cerr << config.source << ": components: warning: " << c.domain
+                      << " is not directly under a served host: no host's disco#items lists it\n";
+    }
+}
+
 int check(const conf::Config& config) {
     auto tls = make_tls_context(config);
     if (!tls) {
@@ -174,6 +196,7 @@ int check(const conf::Config& config) {
     // Warnings, not errors: the server starts, but clients will object.
     for (const auto& w : served_certificate_warnings(config))
         std::cerr << config.source << ": tls: warning: " << w << "\n";
+    report_components(config);
     std::cout << config.source << ": configuration OK\n";
     report_external_services(config, std::cout, std::cerr);
     report_contact_addresses(config, std::cout);

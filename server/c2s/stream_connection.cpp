@@ -49,6 +49,11 @@ void StreamConnection::start(std::shared_ptr<Handler> handler, bool tls_first) {
     asio::co_spawn(executor_, [self]() { return self->watchdog(); }, asio::detached);
 }
 
+void StreamConnection::stop_deadline() {
+    no_deadline_ = true;
+    watchdog_.cancel();  // re-arm without it
+}
+
 void StreamConnection::start_idle_timeout() {
     idle_timeout_ = true;
     watchdog_.cancel();  // re-arm with the new deadline
@@ -78,7 +83,8 @@ void StreamConnection::send(const xmpp::Element& element) {
 
 void StreamConnection::send_header(std::string_view from, std::string_view to, std::string_view id) {
     local_domain_ = std::string(from);
-    send_raw(xmpp::stream_header(from, to, id));
+    send_raw(component_stream_ ? xmpp::stream_header(from, to, id, {}, {}, xmpp::ns::component_accept)
+                               : xmpp::stream_header(from, to, id));
     header_sent_ = true;
 }
 
@@ -287,6 +293,7 @@ void StreamConnection::trim_idle_memory() {
 
 std::chrono::steady_clock::time_point StreamConnection::deadline() const {
     if (closing_) return closing_since_ + close_grace;
+    if (no_deadline_) return std::chrono::steady_clock::time_point::max();
     if (idle_timeout_) return last_input_ + limits_.idle_timeout;
     return started_ + limits_.preauth_timeout;
 }

@@ -86,6 +86,13 @@ public:
     // instead of at the negotiation deadline.
     void start_idle_timeout();
 
+    // From now on, our stream headers declare this default namespace and no
+    // version (a component stream, XEP-0114) instead of jabber:client 1.0.
+    void use_component_namespace() { component_stream_ = true; }
+    // From now on the stream has no deadline: an authenticated component
+    // may stay quiet for as long as it likes (the peer's TCP ends it).
+    void stop_deadline();
+
     // ---- output
     // Our stream header.
     void send_header(std::string_view from, std::string_view to, std::string_view id);
@@ -179,6 +186,8 @@ private:
 
     bool header_sent_ = false;
     bool idle_timeout_ = false;  // start_idle_timeout() called
+    bool no_deadline_ = false;   // stop_deadline() called
+    bool component_stream_ = false;
     bool closing_ = false;       // no more input handled; close once output is flushed
     bool ended_in_order_ = false;
     bool finished_ = false;      // the reader stopped

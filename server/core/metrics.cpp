@@ -102,6 +102,9 @@ void caps_query() { counters().caps_queries.fetch_add(1, relaxed); }
 void caps_answer(bool verified) { (verified ? counters().caps_verified : counters().caps_rejected).fetch_add(1, relaxed); }
 void pep_publish() { counters().pep_publishes.fetch_add(1, relaxed); }
 void pep_notifications(std::size_t count) { counters().pep_notifications.fetch_add(count, relaxed); }
+void component_stanza_in() { counters().component_stanzas_in.fetch_add(1, relaxed); }
+void component_stanza_out() { counters().component_stanzas_out.fetch_add(1, relaxed); }
+void component_refused() { counters().component_refusals.fetch_add(1, relaxed); }
 void http_request() { counters().http_requests.fetch_add(1, relaxed); }
 
 void stanza_in(std::string_view name) {
@@ -163,6 +166,15 @@ std::string prometheus_text(const Gauges& gauges) {
     w.sample("xmqd_pep_publishes_total", "", c.pep_publishes.load(relaxed));
     w.family("xmqd_pep_notifications_total", "counter", "Personal eventing: event messages handed to sessions.");
     w.sample("xmqd_pep_notifications_total", "", c.pep_notifications.load(relaxed));
+    w.family("xmqd_component_connected", "gauge", "External components (XEP-0114) connected, by domain.");
+    for (const auto& domain : gauges.components) w.sample("xmqd_component_connected", "domain=\"" + label(domain) + "\"", 1);
+    w.family("xmqd_component_stanzas_in_total", "counter", "Stanzas received from external components.");
+    w.sample("xmqd_component_stanzas_in_total", "", c.component_stanzas_in.load(relaxed));
+    w.family("xmqd_component_stanzas_out_total", "counter", "Stanzas routed to external components.");
+    w.sample("xmqd_component_stanzas_out_total", "", c.component_stanzas_out.load(relaxed));
+    w.family("xmqd_component_refusals_total", "counter",
+             "Component streams refused: unknown domain, wrong secret, already connected, no handshake.");
+    w.sample("xmqd_component_refusals_total", "", c.component_refusals.load(relaxed));
     w.family("xmqd_http_requests_total", "counter", "HTTP requests answered.");
     w.sample("xmqd_http_requests_total", "", c.http_requests.load(relaxed));
 
@@ -242,6 +254,10 @@ std::string status_json(const Gauges& gauges) {
         }
         out += '}';
     }
+    out += ",\"components\":[";
+    for (std::size_t i = 0; i < gauges.components.size(); ++i)
+        out += (i ? "," : "") + json_string(gauges.components[i]);
+    out += ']';
     out += ",\"queues\":[";
     bool first = true;
     for (const auto& q : gauges.queues) {

@@ -42,6 +42,9 @@ struct Counters {
     std::atomic<std::uint64_t> caps_rejected{};                    // wrong hash, ill-formed, error or none
     std::atomic<std::uint64_t> pep_publishes{};                    // items published into accounts' PEP (XEP-0163)
     std::atomic<std::uint64_t> pep_notifications{};                // PEP event messages handed to sessions
+    std::atomic<std::uint64_t> component_stanzas_in{};             // from external components (XEP-0114)
+    std::atomic<std::uint64_t> component_stanzas_out{};            // routed to external components
+    std::atomic<std::uint64_t> component_refusals{};               // component streams refused (handshake, domain, conflict)
 };
 
 Counters& counters();
@@ -73,11 +76,17 @@ void caps_answer(bool verified);
 // An item stored in an account's PEP; `count` event messages sent to sessions.
 void pep_publish();
 void pep_notifications(std::size_t count);
+// External components (XEP-0114): a stanza from one, a stanza routed to one,
+// a component stream refused before or at its handshake.
+void component_stanza_in();
+void component_stanza_out();
+void component_refused();
 // What the counters do not hold: read from the session table and the queue
 // engine by whoever renders them.
 struct Gauges {
     std::size_t sessions_bound = 0;
     std::vector<xmq::QueueStats> queues;
+    std::vector<std::string> components;  // domains of the external components connected now
 };
 
 // Prometheus text exposition of everything, XMQ queues included.

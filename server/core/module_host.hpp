@@ -77,7 +77,8 @@ struct Hooks {
     std::vector<std::function<void(const xmpp::Element& presence, const xmpp::Jid& from, bool was_available)>>
         own_presence;
     // Presence from a bound session to a JID of a host we serve (local part
-    // set): subscriptions, directed presence.
+    // set): subscriptions, directed presence; and available or unavailable
+    // presence from one to a connected external component's JID (directed).
     std::vector<std::function<bool(xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to)>>
         outbound_presence;
     // A message to a local account (local part set), once, as the Router

@@ -21,6 +21,7 @@ class Storage;
 
 namespace server {
 
+class ComponentTable;
 class ConnectionRegistry;
 class SessionManager;
 class ModuleHost;
@@ -48,6 +49,7 @@ struct Services {
     AuthFailureDelay* auth_failures = nullptr;      // SASL failures per IP; null = no delay
     AccountDeletion* account_deletion = nullptr;    // XEP-0077 <remove/>, xmqd deluser; null in tests
     RegistrationLimit* registration_limit = nullptr;  // in-band registrations per IP; null = no limit
+    ComponentTable* components = nullptr;  // connected external components (XEP-0114); null in some tests
 
     std::shared_ptr<const conf::Config> current_config() const { return config.load(); }
 };

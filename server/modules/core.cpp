@@ -1,5 +1,5 @@
-// Module "core": the protocols the c2s session, the router and the HTTP
-// listener implement, declared here so that `xmqd version --features` and
+// Module "core": the protocols the c2s session, the router, the component
+// listener and the HTTP listener implement, declared here so that `xmqd version --features` and
 // the README list them too. It registers nothing, and it is always on: the
 // server cannot run without what it stands for.
 #include "server/modules/modules.hpp"
@@ -15,6 +15,8 @@ Module core_module() {
                 {"RFC 6121", "XMPP IM: message routing to full and bare JIDs"},
                 {"RFC 7622", "XMPP Address Format"},
                 {"XEP-0368", "Direct TLS listener"},
+                // The component listener (server/component/), which is not a module.
+                {"XEP-0114", "Jabber Component Protocol: external components ([[components]])", "component"},
                 {"XMQ", "mod_xmq queues: ANY and ALL routes; acked, holding queues, durable subscriptions and durable queues (docs/xmq.md)"},
                 // Served by the HTTP listener (server/http/), which is not a module.
                 {"RFC 7395", "XMPP over WebSocket (/xmpp-websocket)", "http"},

@@ -1,6 +1,8 @@
 // Module "disco", XEP-0030 Service Discovery. For the server's domain: its
 // identity, the features every module registered, and as items the service
-// domains under it (ModuleHost::add_service_domain) and its XMQ queue routes. For a local account's bare JID, answered by the server
+// domains under it (ModuleHost::add_service_domain), the external components
+// (XEP-0114) connected now whose domain's parent it is (irc.HOST), and its
+// XMQ queue routes. For a local account's bare JID, answered by the server
 // on the account's behalf (RFC 6121 §8.5.1, XEP-0030 §3.1): the identity
 // account/registered and the features modules registered for accounts; a JID
 // that is no account of ours gets <service-unavailable/>. A node other than
@@ -9,6 +11,7 @@
 // NODE#VER, XEP-0115 §6.2), answered with that node named.
 #include "server/core/storage_executor.hpp"
 #include "server/modules/modules.hpp"
+#include "server/router/component_table.hpp"
 #include "server/router/router.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmq/engine.hpp"
@@ -54,6 +57,12 @@ void load_host_disco(ModuleHost& host, Services& services) {
             item.set_attr("jid", service->domain);
             if (!service->name.empty()) item.set_attr("name", service->name);
         }
+        if (services.components)
+            for (const std::string& domain : services.components->domains()) {
+                const auto dot = domain.find('.');
+                if (dot != std::string::npos && std::string_view(domain).substr(dot + 1) == request.to.domain())
+                    query.add_child(xmpp::Element("item", std::string(xmpp::ns::disco_items))).set_attr("jid", domain);
+            }
         for (const auto& route : services.xmq->routes_of_host(request.to.domain()))
             query.add_child(xmpp::Element("item", std::string(xmpp::ns::disco_items))).set_attr("jid", route);
         router.send(result);

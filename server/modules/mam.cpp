@@ -205,7 +205,8 @@ void archive(Mam& m, xmpp::Element& message, const xmpp::Jid& from, const xmpp::
     const std::int64_t stamp = now_us();
     std::vector<PendingRow> pending;
     const bool to_self = from.bare() == to.bare();
-    if (!to_self) {
+    // A sender of another domain (an external component's JID) has no archive here.
+    if (!to_self && m.services.current_config()->serves_host(from.domain())) {
         const Mode mode = decide(m.prefs_of(from), to);
         if (mode != Mode::never)
             pending.push_back({{from.local(), from.domain(), new_archive_id(), stamp, to.bare_string(), to.resource(),

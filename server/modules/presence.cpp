@@ -144,6 +144,14 @@ void broadcast_unavailable(ImContext& im, const xmpp::Jid& full, const xmpp::Ele
     for (const auto& target : directed) {
         auto jid = xmpp::Jid::parse(target);
         if (!jid || reached.count(jid->bare_string())) continue;
+        if (!im.services.current_config()->serves_host(jid->domain())) {
+            // An external component's JID (a gateway's room): through the Router.
+            xmpp::Element copy = presence;
+            copy.set_attr("from", full.full());
+            copy.set_attr("to", jid->full());
+            im.services.router->send(copy);
+            continue;
+        }
         if (jid->is_bare())
             delivery.to_available(presence, full, *jid, DeliveryKind::presence);
         else

@@ -65,6 +65,7 @@ const char* listener_kind_name(conf::ListenerKind kind) {
         case conf::ListenerKind::c2s_tls: return "c2s_tls";
         case conf::ListenerKind::http: return "http";
         case conf::ListenerKind::https: return "https";
+        case conf::ListenerKind::component: return "component";
     }
     return "unknown";
 }

@@ -103,7 +103,7 @@ std::vector<std::optional<InheritedSocket>> take_sockets_for(const std::vector<c
     for (auto s : assignment.unmatched) {
         XLOG(error) << "socket activation: no listener takes inherited " << describe(sockets[s])
                     << " (match a [[listeners]] entry's address and port, or name the socket after its kind:"
-                    << " c2s, c2s_tls, http, https); closing it";
+                    << " c2s, c2s_tls, http, https, component); closing it";
         ::close(sockets[s].fd);
     }
     for (std::size_t l = 0; l < listeners.size(); ++l)

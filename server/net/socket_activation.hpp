@@ -3,7 +3,7 @@
 // sockets xmqd binds itself. An inherited socket goes to the configured
 // listener with the same local address and port; failing that, to the first
 // listener whose kind is the socket's name (FileDescriptorName=: "c2s",
-// "c2s_tls", "http" or "https"), which then serves on the socket's address.
+// "c2s_tls", "http", "https" or "component"), which then serves on the socket's address.
 // A listener that gets no socket binds its own; an inherited socket that no
 // listener takes is logged as an error and closed.
 //

@@ -4,7 +4,9 @@
 
 #include "server/core/metrics.hpp"
 #include "server/core/queue_journal.hpp"
+#include "server/router/component_table.hpp"
 #include "server/system/log.hpp"
+#include "xmpp/serializer.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmq/engine.hpp"
 
@@ -100,9 +102,18 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
             if (services_.xmq->consumer_answer(stanza, from, *to, sink)) return;
         }
         if (!delivery_.admits(stanza, from, *to, DeliveryKind::routed)) return;
-        if (kind == "presence")
-            for (const auto& hook : services_.modules->hooks().outbound_presence)
-                if (hook(stanza, from, *to)) return;
+        if (kind == "presence") {
+            if (config->serves_host(from.domain())) {
+                for (const auto& hook : services_.modules->hooks().outbound_presence)
+                    if (hook(stanza, from, *to)) return;
+            } else if (stanza.attr_or("type") == "probe") {
+                // A component's probe: the rosters keep no subscriptions of
+                // component JIDs (yet), so no presence is owed to it.
+                return;
+            }
+            // Other presence of a component (its own, subscription requests)
+            // goes to the addressee's resources as it is.
+        }
         if (kind == "message")
             for (const auto& hook : services_.modules->hooks().routed_message)
                 if (hook(stanza, from, *to)) return;
@@ -111,16 +122,47 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
     }
     if (const ServiceDomain* service = services_.modules->find_service_domain(to->domain()))
         return service->handler(std::move(stanza), from, *to, *this);
+    if (kind == "presence" && config->serves_host(from.domain()) && services_.components &&
+        services_.components->find(to->domain())) {
+        // Directed presence to a component (joining a gateway's room) is
+        // recorded like directed presence to a local JID, so that the
+        // component learns when the resource goes away (RFC 6121 §4.6.3).
+        const std::string_view type = stanza.attr_or("type");
+        if (type.empty() || type == "unavailable")
+            for (const auto& hook : services_.modules->hooks().outbound_presence)
+                if (hook(stanza, from, *to)) return;
+    }
+    if (to_component(stanza, *to)) return;
+    if (config->component(to->domain())) {
+        // A configured component that is not connected (as ejabberd and Prosody answer).
+        if (kind != "presence") bounce(stanza, xmpp::StanzaError::service_unavailable, "The component is not connected");
+        return;
+    }
     if (services_.xmq && services_.xmq->is_route(to->domain())) return to_queue(std::move(stanza), from);
     // No server-to-server links: every other domain is unreachable.
     if (kind != "presence") bounce(stanza, xmpp::StanzaError::remote_server_not_found);
+}
+
+bool Router::to_component(const xmpp::Element& stanza, const xmpp::Jid& to) {
+    if (!services_.components) return false;
+    auto link = services_.components->find(to.domain());
+    if (!link) return false;
+    // Written without a namespace of its own: on the component's stream it
+    // is in jabber:component:accept, the stream's default (XEP-0114).
+    std::string xml;
+    xmpp::serialize(stanza, xml, xmpp::ns::client);
+    metrics::component_stanza_out();
+    link->deliver(std::move(xml));
+    return true;
 }
 
 void Router::send(const xmpp::Element& stanza) {
     const std::string* to_attr = stanza.attr("to");
     if (!to_attr) return;
     auto to = xmpp::Jid::parse(*to_attr);
-    if (!to || to->is_bare()) return;
+    if (!to) return;
+    if (to_component(stanza, *to)) return;
+    if (to->is_bare()) return;
     const std::string* from_attr = stanza.attr("from");
     auto from = from_attr ? xmpp::Jid::parse(*from_attr) : std::nullopt;
     delivery_.to_resource(stanza, from ? *from : to->bare(), *to, DeliveryKind::server);

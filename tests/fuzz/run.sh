@@ -12,7 +12,7 @@ build=${1:-build-asan}
 seconds=${2:-20}
 shift $(( $# > 2 ? 2 : $# ))
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(stream_parser_fuzz jid_fuzz mam_query_fuzz extdisco_fuzz caps_fuzz pubsub_request_fuzz config_fuzz sasl_fuzz c2s_preauth_fuzz c2s_bound_fuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(stream_parser_fuzz jid_fuzz mam_query_fuzz extdisco_fuzz caps_fuzz pubsub_request_fuzz config_fuzz sasl_fuzz c2s_preauth_fuzz c2s_bound_fuzz component_stream_fuzz)
 work=${FUZZ_WORK_DIR:-$(mktemp -d /tmp/xmqd-fuzz.XXXXXX)}
 mkdir -p "$work"
 # One target: prints one line; a crash prints the reproducer and fails.
@@ -23,7 +23,7 @@ fuzz_one() {
   # A whole session touches so much instrumented code that libFuzzer's
   # entropic schedule (per-feature frequencies) took 72% of the time: off there.
   local schedule=()
-  case $t in c2s_*) schedule=(-entropic=0) ;; esac
+  case $t in c2s_*|component_*) schedule=(-entropic=0) ;; esac
   # LeakSanitizer per input as well; logs of the run in $work/$t.log.
   if "$bin" "${schedule[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="$work/artifacts/$t/" "$work/$t" "tests/fuzz/corpus/$t" >"$work/$t.log" 2>&1; then

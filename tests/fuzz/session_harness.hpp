@@ -1,7 +1,8 @@
-// SessionHarness: the c2s fuzz targets' world — one io_context, the real
-// router, session table, every module and the XMQ engine (ServerParts, with
-// the store in memory), the accounts juliet and romeo in MemoryAccounts, and
-// c2s streams over test::MemoryTransport. Made once per fuzzing process; each
+// SessionHarness: the c2s and component fuzz targets' world — one
+// io_context, the real router, session table, every module and the XMQ
+// engine (ServerParts, with the store in memory), the accounts juliet and
+// romeo in MemoryAccounts, the external component bot.localhost (secret
+// kComponentSecret), and c2s and component streams over test::MemoryTransport. Made once per fuzzing process; each
 // input gets fresh sessions that are torn down (transport hung up, every
 // coroutine finished) before the next input. What an input leaves in the
 // store stays for the next ones, but each login restores its account's
@@ -20,6 +21,7 @@
 #include "../server/memory_transport.hpp"
 #include "auth/scram.hpp"
 #include "server/c2s/c2s_negotiation.hpp"
+#include "server/component/component_stream.hpp"
 #include "server/server_parts.hpp"
 #include "server/system/log.hpp"
 
@@ -28,6 +30,11 @@ namespace fuzz {
 inline const std::string kOpenStream =
     "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
     "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
+
+inline const std::string kComponentSecret = "s3cret";
+inline const std::string kOpenComponentStream =
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' "
+    "xmlns:stream='http://etherx.jabber.org/streams' to='bot.localhost'>";
 
 inline std::string plain_auth(std::string_view user, std::string_view password) {
     const std::string message =
@@ -73,6 +80,7 @@ struct SessionHarness {
         feed.dead_letter.clear();
         config.xmq.queues.push_back(jobs);
         config.xmq.queues.push_back(feed);
+        config.components = {conf::ComponentConfig{"bot.localhost", kComponentSecret}};
         auto parts = server::ServerParts::build(std::make_shared<const conf::Config>(std::move(config)),
                                                 {.store = server::ServerParts::Store::memory, .accounts = &accounts});
         if (!parts) std::abort();
@@ -91,6 +99,16 @@ struct SessionHarness {
         auto session = std::make_shared<server::C2sNegotiation>(
             services, ctx.get_executor(), std::make_unique<test::MemoryTransport>(pipe), false);
         session->start();
+        settle();
+        return pipe;
+    }
+
+    // A stream on the component listener (XEP-0114), not yet opened.
+    std::shared_ptr<test::MemoryPipe> connect_component() {
+        auto pipe = std::make_shared<test::MemoryPipe>(ctx);
+        auto stream =
+            std::make_shared<server::ComponentStream>(services, ctx.get_executor(), std::make_unique<test::MemoryTransport>(pipe));
+        stream->start();
         settle();
         return pipe;
     }
@@ -148,7 +166,7 @@ struct SessionHarness {
             if (sm) sm->end_hibernated();
             settle();
             if (std::chrono::steady_clock::now() > deadline) std::abort();  // a session outlived its transport
-        } while (sessions.size() != 0);
+        } while (sessions.size() != 0 || services.components->size() != 0);
     }
 };
 

@@ -19,9 +19,10 @@ class RawStream:
     Keeps a transcript (C: what we said, S: what the server answered) for failure messages.
     """
 
-    def __init__(self, server: Xmqd, *, direct_tls: bool = False):
+    def __init__(self, server: Xmqd, *, direct_tls: bool = False, port: int | None = None):
         self.server = server
         self.direct_tls = direct_tls
+        self.port = port  # another listener's (a component's); default: c2s, or direct TLS
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.transcript: list[str] = []
@@ -37,7 +38,7 @@ class RawStream:
 
     async def __aenter__(self):
         ctx = client_tls_context(self.server.cert) if self.direct_tls else None
-        port = self.server.tls_port if self.direct_tls else self.server.c2s_port
+        port = self.port or (self.server.tls_port if self.direct_tls else self.server.c2s_port)
         self.reader, self.writer = await asyncio.wait_for(
             asyncio.open_connection("127.0.0.1", port, ssl=ctx,
                                     server_hostname="localhost" if ctx else None),

@@ -38,8 +38,8 @@ class XmqdWeb(Xmqd):
 
     def pick_ports(self):
         super().pick_ports()
-        self.http_port = free_port({self.c2s_port, self.tls_port})
-        self.https_port = free_port({self.c2s_port, self.tls_port, self.http_port})
+        self.http_port = free_port({self.c2s_port, self.tls_port, self.component_port})
+        self.https_port = free_port({self.c2s_port, self.tls_port, self.component_port, self.http_port})
 
     def write_config(self):
         super().write_config()

@@ -73,7 +73,7 @@ class Xmqd:
 
     def __init__(self, workdir: Path, cert: Path | None, key: Path | None, *,
                  hosts=("localhost",), max_failures=3, max_stanza_bytes=262144,
-                 idle_timeout=600, preauth_timeout=60, name="xmqd"):
+                 idle_timeout=600, preauth_timeout=60, name="xmqd", components=None):
         self.name = name
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +95,9 @@ class Xmqd:
         self.max_stanza_bytes = max_stanza_bytes
         self.idle_timeout = idle_timeout
         self.preauth_timeout = preauth_timeout
+        # [[components]] (XEP-0114): domain -> secret; with any, a component
+        # listener on 127.0.0.1:component_port.
+        self.components: dict[str, str] = dict(components or {})
         self.passwords: dict[str, str] = {}
         self.proc: subprocess.Popen | None = None
         self.lines: list[str] = []
@@ -115,6 +118,7 @@ class Xmqd:
     def pick_ports(self):
         self.c2s_port = free_port()
         self.tls_port = free_port({self.c2s_port})
+        self.component_port = free_port({self.c2s_port, self.tls_port})
 
     def write_config(self):
         hosts = "".join(f"[[hosts]]\ndomain = {toml_str(h)}\n"
@@ -122,6 +126,11 @@ class Xmqd:
                         + "\n" for h in self.hosts)
         cert = toml_str(self.cert or "")
         key = toml_str(self.key or "")
+        components = "".join(f"[[components]]\ndomain = {toml_str(d)}\nsecret = {toml_str(s)}\n\n"
+                             for d, s in self.components.items())
+        if components:
+            components = (f"[[listeners]]\nkind = \"component\"\nport = {self.component_port}\n\n"
+                          + components)
         self.config_path.write_text(f"""\
 data_dir = {toml_str(self.data_dir)}
 
@@ -135,7 +144,7 @@ kind = "c2s_tls"
 address = "127.0.0.1"
 port = {self.tls_port}
 
-[tls]
+{components}[tls]
 certificate = {cert}
 key = {key}
 

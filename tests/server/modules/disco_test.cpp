@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "conversation.hpp"
+#include "server/router/component_table.hpp"
 
 namespace disco_test {
 
@@ -75,6 +76,35 @@ TEST_CASE("disco: a service domain is listed by its host and gets the stanzas ad
     CHECK(reached == std::vector<std::string>{"iq hall@rooms.localhost/nick from juliet@localhost/balcony"});
     CHECK_THROWS_AS(h.services.modules->add_service_domain({"rooms.localhost", "localhost", "", {}}),
                     std::logic_error);
+}
+
+// An external component (XEP-0114) is listed while it is connected.
+struct NoComponent final : server::ComponentLink {
+    void deliver(std::string) override {}
+};
+
+TEST_CASE("disco: a connected component is an item of its parent host") {
+    conf::Config config = conf::default_config();
+    config.components = {conf::ComponentConfig{"bot.localhost", "s3cret"}};
+    test::C2sHarness h(config);
+    test::Client juliet(h, "juliet", "r0meo", "balcony");
+    const std::string items = "<query xmlns='http://jabber.org/protocol/disco#items'/>";
+    auto jids = [&] {
+        std::vector<std::string> out;
+        auto answer = juliet.iq("get", items, "localhost");
+        for (const auto& item : answer.child("query")->children())
+            if (!item.is_text()) out.emplace_back(item.attr_or("jid"));
+        return out;
+    };
+    auto has = [](const std::vector<std::string>& v, std::string_view s) {
+        return std::find(v.begin(), v.end(), s) != v.end();
+    };
+    CHECK_FALSE(has(jids(), "bot.localhost"));
+    auto bot = std::make_shared<NoComponent>();
+    REQUIRE(h.services.components->attach("bot.localhost", bot));
+    CHECK(has(jids(), "bot.localhost"));
+    h.services.components->detach("bot.localhost", bot.get());
+    CHECK_FALSE(has(jids(), "bot.localhost"));
 }
 
 }  // namespace disco_test
