@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "muc/error.hpp"
 #include "muc/join.hpp"
@@ -92,6 +93,12 @@ std::string Room::occupant_id(const xmpp::Jid& bare) const {
     out.resize(static_cast<std::size_t>(n));
     return out;
 }
+
+void Room::forget_session(const xmpp::Jid& full) {
+    if (nick_of_.erase(full.full())) departed_.push_back(full);
+}
+
+std::vector<xmpp::Jid> Room::take_departed() { return std::exchange(departed_, {}); }
 
 Room::Occupant* Room::occupant_of(const xmpp::Jid& full) {
     auto it = nick_of_.find(full.full());
@@ -410,7 +417,7 @@ void Room::leave(const xmpp::Jid& from, const Element* unavailable, const Presen
         for (const auto& child : unavailable->children())
             if (!child.is_text() && child.name() == "status" && child.xmlns() == xmpp::ns::client)
                 base.add_child(child);
-    nick_of_.erase(from.full());
+    forget_session(from);
     if (o->sessions.size() > 1) {
         // The others stay: this session alone is told it left, and everyone
         // sees the occupant as its remaining latest session says.
@@ -432,7 +439,7 @@ void Room::remove_occupant(const std::string& nick, const PresenceNote& note, Ou
     Element base("presence");
     base.set_attr("type", "unavailable");
     broadcast_presence(*o, base, note, out);
-    for (const auto& s : o->sessions) nick_of_.erase(s.full.full());
+    for (const auto& s : o->sessions) forget_session(s.full);
     occupants_.erase(nick);
 }
 
@@ -750,7 +757,7 @@ void Room::destroy(const Element& destroy_element, Outbox& out) {
         base.set_attr("type", "unavailable");
         for (const auto& s : o->sessions)
             out.push_back({occupant_jid(nick), s.full, share(presence_of(*o, sees_jids(o), true, base, {.destroy = &d}))});
-        for (const auto& s : o->sessions) nick_of_.erase(s.full.full());
+        for (const auto& s : o->sessions) forget_session(s.full);
         occupants_.erase(nick);
     }
     affiliations_.clear();

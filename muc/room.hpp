@@ -79,6 +79,10 @@ public:
     // rooms loaded from storage).
     void set_affiliation(const xmpp::Jid& bare, Affiliation affiliation);
 
+    // The sessions that left since the last call, whoever made them leave
+    // (themselves, a kick, a ban, the room's destruction).
+    std::vector<xmpp::Jid> take_departed();
+
     bool has_session(const xmpp::Jid& full) const { return nick_of_.contains(full.full()); }
     std::size_t occupant_count() const { return occupants_.size(); }
     bool empty() const { return occupants_.empty(); }
@@ -158,6 +162,7 @@ private:
     void result(const xmpp::Element& iq, const xmpp::Jid& from, const xmpp::Jid& to,
                 std::optional<xmpp::Element> payload, Outbox& out) const;
 
+    void forget_session(const xmpp::Jid& full);
     Occupant* occupant_of(const xmpp::Jid& full);
     Occupant* occupant_named(const std::string& nick);
     bool sees_jids(const Occupant* viewer) const;
@@ -174,6 +179,7 @@ private:
     std::map<std::string, Affiliation> affiliations_;  // bare JID -> other than none
     History history_;
     std::optional<xmpp::Element> subject_;  // the last subject message, without 'to'
+    std::vector<xmpp::Jid> departed_;
     bool fresh_ = true;                     // nobody has joined yet: the first joiner created it (201)
     bool destroyed_ = false;
 };

@@ -29,6 +29,7 @@ const ModuleRegistry& builtin_modules() {
         // After pep: they convert other views into PEP items and back.
         bookmarks_module(),
         pep_vcard_conversion_module(),
+        muc_module(),
     });
     return registry;
 }

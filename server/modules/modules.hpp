@@ -38,5 +38,6 @@ Module caps_module();
 Module pep_module();
 Module bookmarks_module();
 Module pep_vcard_conversion_module();
+Module muc_module();
 
 }  // namespace server::modules

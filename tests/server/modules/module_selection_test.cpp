@@ -32,7 +32,8 @@ TEST_CASE("the unit harness runs every built-in module, in the registry's order"
     CHECK(h.parts->loaded_modules ==
           std::vector<std::string>{"core", "disco", "ping", "version", "roster", "presence", "offline", "mam", "vcard",
                                    "private", "time", "last", "blocking", "register", "carbons", "csi",
-                                   "stream_management", "caps", "pep", "bookmarks", "pep_vcard_conversion"});
+                                   "stream_management", "caps", "pep", "bookmarks", "pep_vcard_conversion",
+                                   "muc"});
 }
 
 TEST_CASE("a module in modules_disabled serves nothing and is not advertised") {

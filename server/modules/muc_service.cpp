@@ -1,0 +1,231 @@
+#include "server/modules/muc_service.hpp"
+
+#include <random>
+#include <vector>
+
+#include "server/router/router.hpp"
+#include "xmpp/namespaces.hpp"
+
+namespace server::modules {
+
+namespace {
+
+// The key a room's occupant ids (XEP-0421) are made from: random per room.
+std::string new_key() {
+    std::random_device random;
+    std::string key(32, '\0');
+    for (auto& c : key) c = static_cast<char>(random() & 0xff);
+    return key;
+}
+
+const xmpp::Element* first_element(const xmpp::Element& e) {
+    for (const auto& child : e.children())
+        if (!child.is_text()) return &child;
+    return nullptr;
+}
+
+bool is_join(const xmpp::Element& stanza, const xmpp::Jid& to) {
+    return stanza.name() == "presence" && stanza.attr("type") == nullptr && !to.is_bare();
+}
+
+}  // namespace
+
+std::size_t MucService::room_count() const {
+    std::shared_lock lock(rooms_mutex_);
+    return rooms_.size();
+}
+
+void MucService::handle(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Router& router) {
+    if (to.local().empty()) {
+        if (stanza.name() == "iq") return service_iq(stanza, from, to, router);
+        if (stanza.name() == "message") router.bounce(stanza, xmpp::StanzaError::service_unavailable);
+        return;  // presence to the service itself means nothing
+    }
+    to_room(stanza, from, to, router);
+}
+
+void MucService::service_iq(const xmpp::Element& iq, const xmpp::Jid& from, const xmpp::Jid& to, Router& router) {
+    (void)from;
+    const std::string_view type = iq.attr_or("type");
+    if (type != "get" && type != "set") return;
+    const xmpp::Element* payload = first_element(iq);
+    const std::string ns = payload ? payload->xmlns() : std::string();
+    if (type == "get" && (ns == xmpp::ns::disco_info || ns == xmpp::ns::disco_items)) {
+        if (!to.is_bare() || payload->attr("node")) return router.bounce(iq, xmpp::StanzaError::item_not_found);
+        xmpp::Element result("iq", std::string(xmpp::ns::client));
+        result.set_attr("type", "result");
+        if (const std::string* id = iq.attr("id")) result.set_attr("id", *id);
+        result.set_attr("from", to.full());
+        result.set_attr("to", from.full());
+        xmpp::Element& query = result.add_child(xmpp::Element("query", ns));
+        if (ns == xmpp::ns::disco_info) {
+            xmpp::Element& identity = query.add_child(xmpp::Element("identity", ns));
+            identity.set_attr("category", "conference");
+            identity.set_attr("type", "text");
+            identity.set_attr("name", "Chat rooms");
+            for (std::string_view var : {xmpp::ns::disco_info, xmpp::ns::disco_items, xmpp::ns::muc})
+                query.add_child(xmpp::Element("feature", ns)).set_attr("var", std::string(var));
+        } else {
+            // The public rooms: the table is read first, each room under its
+            // own lock afterwards (lock order).
+            std::vector<std::shared_ptr<Slot>> slots;
+            {
+                std::shared_lock lock(rooms_mutex_);
+                for (const auto& [jid, slot] : rooms_)
+                    if (slot->room.jid().domain() == to.domain()) slots.push_back(slot);
+            }
+            for (const auto& slot : slots) {
+                std::lock_guard lock(slot->mutex);
+                if (slot->gone || !slot->room.config().public_room) continue;
+                xmpp::Element& item = query.add_child(xmpp::Element("item", ns));
+                item.set_attr("jid", slot->room.jid().full());
+                const std::string& name = slot->room.config().name;
+                item.set_attr("name", name.empty() ? slot->room.jid().local() : name);
+            }
+        }
+        return router.send(result);
+    }
+    if (type == "get" && ns == xmpp::ns::ping) {
+        xmpp::Element result("iq", std::string(xmpp::ns::client));
+        result.set_attr("type", "result");
+        if (const std::string* id = iq.attr("id")) result.set_attr("id", *id);
+        result.set_attr("from", to.full());
+        result.set_attr("to", from.full());
+        return router.send(result);
+    }
+    router.bounce(iq, xmpp::StanzaError::service_unavailable);
+}
+
+std::shared_ptr<MucService::Slot> MucService::find(const std::string& room) const {
+    std::shared_lock lock(rooms_mutex_);
+    auto it = rooms_.find(room);
+    return it == rooms_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<MucService::Slot> MucService::find_or_create(const xmpp::Element& stanza, const xmpp::Jid& from,
+                                                             const xmpp::Jid& to, Router& router) {
+    const std::string room = to.bare_string();
+    if (auto slot = find(room)) return slot;
+    if (!is_join(stanza, to)) return nullptr;
+    std::unique_lock lock(rooms_mutex_);
+    if (auto it = rooms_.find(room); it != rooms_.end()) return it->second;
+    if (rooms_per_domain_[to.domain()] >= options_.max_rooms) {
+        lock.unlock();
+        router.bounce(stanza, xmpp::StanzaError::not_allowed, "The service has as many rooms as it may");
+        return nullptr;
+    }
+    (void)from;
+    muc::Room fresh(to.bare(), muc::default_config(options_.room.config, options_.history_default), new_key(),
+                    options_.room);
+    auto slot = std::make_shared<Slot>(std::move(fresh));
+    rooms_.emplace(room, slot);
+    ++rooms_per_domain_[to.domain()];
+    return slot;
+}
+
+void MucService::to_room(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Router& router) {
+    const std::string room = to.bare_string();
+    // A slot found may be taken out of the table before its lock is ours:
+    // then look again (the room may be made anew by this very stanza).
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        auto slot = find_or_create(stanza, from, to, router);
+        if (!slot) {
+            if (stanza.name() == "presence") return;  // leaving a room that is not there
+            return router.bounce(stanza, xmpp::StanzaError::item_not_found, "No such room");
+        }
+        std::lock_guard lock(slot->mutex);
+        if (slot->gone) continue;
+        const bool was_in = slot->room.has_session(from);
+        if (!was_in && is_join(stanza, to)) {
+            std::lock_guard joined(joined_mutex_);
+            if (rooms_of(from.bare()) >= options_.max_rooms_per_user) {
+                router.bounce(stanza, xmpp::StanzaError::resource_constraint, "You are in as many rooms as you may");
+                after(*slot, room, from, false);
+                return;
+            }
+        }
+        muc::Outbox out;
+        slot->room.handle(stanza, from, to, muc::Clock::now(), out);
+        deliver(out, router);
+        after(*slot, room, from, was_in);
+        return;
+    }
+}
+
+void MucService::after(Slot& slot, const std::string& room, const xmpp::Jid& session, bool was_in) {
+    const bool is_in = slot.room.has_session(session);
+    std::vector<xmpp::Jid> departed = slot.room.take_departed();
+    if (is_in != was_in || !departed.empty()) {
+        std::lock_guard joined(joined_mutex_);
+        if (is_in && !was_in) joined_[session.full()].insert(room);
+        for (const auto& gone : departed)
+            if (auto it = joined_.find(gone.full()); it != joined_.end()) {
+                it->second.erase(room);
+                if (it->second.empty()) joined_.erase(it);
+            }
+    }
+    if (slot.room.destroyed() || (slot.room.empty() && !slot.room.config().persistent)) {
+        std::unique_lock lock(rooms_mutex_);
+        if (auto it = rooms_.find(room); it != rooms_.end() && it->second.get() == &slot) {
+            rooms_.erase(it);
+            if (--rooms_per_domain_[slot.room.jid().domain()] == 0) rooms_per_domain_.erase(slot.room.jid().domain());
+        }
+        slot.gone = true;
+    }
+}
+
+std::size_t MucService::rooms_of(const xmpp::Jid& bare) const {
+    // Full JIDs of one account sort together after "bare/".
+    const std::string prefix = bare.bare_string() + "/";
+    std::set<std::string> rooms;
+    for (auto it = joined_.lower_bound(prefix); it != joined_.end() && it->first.starts_with(prefix); ++it)
+        rooms.insert(it->second.begin(), it->second.end());
+    return rooms.size();
+}
+
+void MucService::deliver(const muc::Outbox& out, Router& router) {
+    auto config = services_.current_config();
+    Delivery& delivery = router.delivery();
+    for (const auto& o : out) {
+        const xmpp::Element& stanza = *o.stanza;
+        if (o.to.is_bare()) {
+            // An invitation (or its decline) for an account: routed as a
+            // message to it (offline storage when no resource is online),
+            // only to the hosts served here.
+            if (config->serves_host(o.to.domain())) {
+                xmpp::Element copy = stanza;
+                copy.set_attr("to", o.to.full());
+                router.route(std::move(copy), o.from, &o.to);
+            }
+            continue;
+        }
+        const std::string& kind = stanza.name();
+        const DeliveryKind delivery_kind = kind == "presence" ? DeliveryKind::presence
+                                           : kind == "iq"     ? DeliveryKind::server
+                                                              : DeliveryKind::routed;
+        delivery.to_resource(stanza, o.from, o.to, delivery_kind);
+    }
+}
+
+void MucService::session_ended(const xmpp::Jid& full) {
+    std::set<std::string> rooms;
+    {
+        std::lock_guard joined(joined_mutex_);
+        auto it = joined_.find(full.full());
+        if (it == joined_.end()) return;
+        rooms = std::move(it->second);
+        joined_.erase(it);
+    }
+    for (const auto& room : rooms) {
+        auto slot = find(room);
+        if (!slot) continue;
+        std::lock_guard lock(slot->mutex);
+        if (slot->gone) continue;
+        muc::Outbox out;
+        slot->room.session_ended(full, out);
+        deliver(out, *services_.router);
+        after(*slot, room, full, false);
+    }
+}
+
+}  // namespace server::modules
