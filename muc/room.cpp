@@ -69,12 +69,30 @@ Room::Room(xmpp::Jid jid, RoomConfig config, std::string occupant_id_key, Limits
       limits_(limits),
       history_(limits.config.max_history) {}
 
+Room::Room(xmpp::Jid jid, RoomState state, std::string occupant_id_key, Limits limits)
+    : Room(std::move(jid), std::move(state.config), std::move(occupant_id_key), limits) {
+    for (auto& [bare, affiliation] : state.affiliations)
+        if (affiliation != Affiliation::none && affiliations_.size() < limits_.max_affiliations)
+            affiliations_[bare] = affiliation;
+    subject_ = std::move(state.subject);
+    fresh_ = false;
+}
+
+RoomState Room::state() const {
+    RoomState state;
+    state.config = config_;
+    state.affiliations.assign(affiliations_.begin(), affiliations_.end());
+    state.subject = subject_;
+    return state;
+}
+
 Affiliation Room::affiliation_of(const xmpp::Jid& bare) const {
     auto it = affiliations_.find(bare.bare_string());
     return it == affiliations_.end() ? Affiliation::none : it->second;
 }
 
 void Room::set_affiliation(const xmpp::Jid& bare, Affiliation affiliation) {
+    ++revision_;
     if (affiliation == Affiliation::none)
         affiliations_.erase(bare.bare_string());
     else
@@ -503,6 +521,7 @@ void Room::groupchat(const Element& stanza, Occupant& sender, const xmpp::Jid& f
     to_all(shared, room_from, out);
 
     const std::int64_t stamp = unix_seconds(now);
+    if (subject) ++revision_;
     if (subject && !has_body) {
         subject_ = reflected;
     } else if (has_body || subject) {
@@ -709,6 +728,7 @@ void Room::owner_set(const Element& iq, const xmpp::Jid& from, Outbox& out) {
 
 void Room::configured(const RoomConfig& before, Outbox& out) {
     if (before == config_) return;
+    ++revision_;
     // §10.2.1: occupants hear that the configuration changed (104), and
     // whether real JIDs became public (172) or not (173).
     Element notice("message", std::string(xmpp::ns::client));

@@ -20,10 +20,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "muc/config.hpp"
@@ -59,11 +61,27 @@ struct Outgoing {
 };
 using Outbox = std::vector<Outgoing>;
 
+// What a persistent room keeps across restarts (the muc module stores it):
+// no occupants, no history.
+struct RoomState {
+    RoomConfig config;
+    std::vector<std::pair<std::string, Affiliation>> affiliations;  // bare JID -> other than none
+    std::optional<xmpp::Element> subject;                           // the last subject message
+};
+
 class Room {
 public:
     // `jid`: the room's bare JID. `occupant_id_key`: the secret occupant ids
     // (XEP-0421) are made from; the same key gives the same ids.
     Room(xmpp::Jid jid, RoomConfig config, std::string occupant_id_key, Limits limits);
+    // A stored room brought back: nobody entering it creates it.
+    Room(xmpp::Jid jid, RoomState state, std::string occupant_id_key, Limits limits);
+
+    RoomState state() const;
+    const std::string& occupant_id_key() const { return occupant_id_key_; }
+    // Counts the changes of what state() holds (configuration,
+    // affiliations, subject): the caller stores the room when it moved.
+    std::uint64_t revision() const { return revision_; }
 
     const xmpp::Jid& jid() const { return jid_; }
     const RoomConfig& config() const { return config_; }
@@ -180,6 +198,7 @@ private:
     History history_;
     std::optional<xmpp::Element> subject_;  // the last subject message, without 'to'
     std::vector<xmpp::Jid> departed_;
+    std::uint64_t revision_ = 0;
     bool fresh_ = true;                     // nobody has joined yet: the first joiner created it (201)
     bool destroyed_ = false;
 };

@@ -1,7 +1,8 @@
 // Module "muc", Multi-User Chat (XEP-0045): a group chat service on
 // conference.HOST for every served host (the subdomain is fixed for now),
 // listed in the host's disco#items, with rooms made by whoever enters them
-// first (MucService, muc_service.hpp; the rooms themselves are muc/room.hpp).
+// first (MucService, muc_service.hpp; the rooms themselves are muc/room.hpp);
+// persistent rooms are stored (store::MucStore) and loaded at start-up.
 // Occupant ids (XEP-0421) and self-ping (XEP-0410) are the rooms' own.
 // XEP-0249 direct invitations are messages between users, routed as any
 // other. Switch the service off with modules_disabled = ["muc"].
@@ -10,10 +11,13 @@
 // service, occupants per room, history, nick length, rooms per user, and
 // the message rate per occupant.
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "server/modules/modules.hpp"
 #include "server/modules/muc_service.hpp"
 #include "server/router/router.hpp"
+#include "server/system/log.hpp"
 
 namespace server::modules {
 
@@ -31,6 +35,11 @@ void load_muc(ModuleHost& host, Services& services, const conf::ModuleOptions& o
     o.room.message_burst = static_cast<std::size_t>(options.integer("message_burst"));
     auto service = std::make_shared<MucService>(services, std::move(o));
 
+    std::vector<std::string> domains;
+    for (const auto& h : services.current_config()->hosts) domains.push_back("conference." + h.domain);
+    if (const std::size_t loaded = service->load_stored(domains)) {
+        XLOG(info) << "muc: " << loaded << " persistent rooms loaded";
+    }
     for (const auto& h : services.current_config()->hosts)
         host.add_service_domain({"conference." + h.domain, h.domain, "Chat rooms",
                                  [service](xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& to,
@@ -54,7 +63,7 @@ Module muc_module() {
         .protocols = {{"XEP-0045", "Multi-User Chat: rooms on conference.HOST (see README, Group chat)"},
                       {"XEP-0421", "Anonymous unique occupant identifiers for MUCs"},
                       {"XEP-0410", "MUC Self-Ping (answered by the room)"}},
-        .needs = {Service::router, Service::sessions},
+        .needs = {Service::router, Service::sessions, Service::stores, Service::storage},
         .load = load_muc,
     };
 }

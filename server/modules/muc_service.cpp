@@ -1,21 +1,40 @@
 #include "server/modules/muc_service.hpp"
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
+#include "server/core/storage_executor.hpp"
 #include "server/router/router.hpp"
+#include "server/store/storage.hpp"
+#include "server/system/log.hpp"
 #include "xmpp/namespaces.hpp"
+#include "xmpp/serializer.hpp"
+#include "xmpp/stored_xml.hpp"
 
 namespace server::modules {
 
 namespace {
 
-// The key a room's occupant ids (XEP-0421) are made from: random per room.
+// The key a room's occupant ids (XEP-0421) are made from: random per room
+// (hex, so that the store keeps it as text).
 std::string new_key() {
     std::random_device random;
-    std::string key(32, '\0');
-    for (auto& c : key) c = static_cast<char>(random() & 0xff);
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::string key(64, '0');
+    for (auto& c : key) c = digits[random() & 0xf];
     return key;
+}
+
+store::MucRoomRow row_of(const muc::Room& room, const muc::ConfigLimits& limits) {
+    muc::RoomState state = room.state();
+    xmpp::Element form = muc::config_form(state.config, limits);
+    form.set_attr("type", "submit");
+    store::MucRoomRow row{room.jid().domain(), room.jid().local(), xmpp::to_string(form),
+                          state.subject ? xmpp::to_string(*state.subject) : std::string(), room.occupant_id_key(), {}};
+    for (const auto& [jid, affiliation] : state.affiliations)
+        row.affiliations.emplace_back(jid, std::string(muc::to_string(affiliation)));
+    return row;
 }
 
 const xmpp::Element* first_element(const xmpp::Element& e) {
@@ -29,6 +48,60 @@ bool is_join(const xmpp::Element& stanza, const xmpp::Jid& to) {
 }
 
 }  // namespace
+
+std::size_t MucService::load_stored(const std::vector<std::string>& domains) {
+    if (!services_.stores) return 0;
+    std::size_t loaded = 0;
+    for (auto& row : services_.stores->muc().load(options_.max_rooms * std::max<std::size_t>(domains.size(), 1))) {
+        if (std::find(domains.begin(), domains.end(), row.domain) == domains.end()) continue;
+        auto jid = xmpp::Jid::from_parts(row.name, row.domain);
+        if (!jid || rooms_per_domain_[row.domain] >= options_.max_rooms) continue;
+        const muc::RoomConfig defaults = muc::default_config(options_.room.config, options_.history_default);
+        muc::RoomState state{defaults, {}, std::nullopt};
+        auto form = xmpp::parse_stored(row.config);
+        auto config = form ? muc::apply_config_form(defaults, *form, options_.room.config)
+                           : xmpp::Result<muc::RoomConfig, muc::Error>(xmpp::fail(muc::Error{}));
+        if (config) {
+            state.config = std::move(*config);
+        } else {
+            // Stored under other bounds ([modules.muc] changed since): the
+            // room keeps its place, its members and its subject, with the
+            // default configuration.
+            XLOG(warning) << "muc: the stored configuration of " << jid->full()
+                          << " is out of the service's bounds; it gets the default one";
+        }
+        state.config.persistent = true;
+        for (auto& [member, affiliation] : row.affiliations)
+            if (auto a = muc::affiliation_from_string(affiliation); a && xmpp::Jid::parse(member))
+                state.affiliations.emplace_back(member, *a);
+        if (!row.subject.empty()) state.subject = xmpp::parse_stored(row.subject);
+        rooms_.emplace(jid->bare_string(),
+                       std::make_shared<Slot>(muc::Room(*jid, std::move(state), row.occupant_key, options_.room)));
+        ++rooms_per_domain_[row.domain];
+        ++loaded;
+    }
+    return loaded;
+}
+
+void MucService::persist(Slot& slot, std::uint64_t revision_before, bool persistent_before) {
+    if (!services_.stores || !services_.storage) return;
+    const muc::Room& room = slot.room;
+    const bool keep = room.config().persistent && !room.destroyed();
+    store::MucStore& store = services_.stores->muc();
+    if (keep && (room.revision() != revision_before || !persistent_before)) {
+        services_.storage->post([&store, row = row_of(room, options_.room.config)] {
+            if (!store.save(row)) {
+                XLOG(warning) << "muc: room " << row.name << "@" << row.domain << " not stored";
+            }
+        });
+    } else if (!keep && persistent_before) {
+        services_.storage->post([&store, domain = room.jid().domain(), name = room.jid().local()] {
+            if (!store.remove(domain, name)) {
+                XLOG(warning) << "muc: room " << name << "@" << domain << " not deleted";
+            }
+        });
+    }
+}
 
 std::size_t MucService::room_count() const {
     std::shared_lock lock(rooms_mutex_);
@@ -144,9 +217,12 @@ void MucService::to_room(const xmpp::Element& stanza, const xmpp::Jid& from, con
                 return;
             }
         }
+        const std::uint64_t revision = slot->room.revision();
+        const bool persistent = slot->room.config().persistent;
         muc::Outbox out;
         slot->room.handle(stanza, from, to, muc::Clock::now(), out);
         deliver(out, router);
+        persist(*slot, revision, persistent);
         after(*slot, room, from, was_in);
         return;
     }

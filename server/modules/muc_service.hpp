@@ -16,12 +16,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include "muc/room.hpp"
 #include "server/core/services.hpp"
@@ -44,6 +46,10 @@ struct MucOptions {
 class MucService {
 public:
     MucService(Services& services, MucOptions options) : services_(services), options_(std::move(options)) {}
+
+    // Start-up, before the workers run: the persistent rooms of the served
+    // conference domains from the store. Returns how many came back.
+    std::size_t load_stored(const std::vector<std::string>& domains);
 
     void handle(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Router& router);
     void session_ended(const xmpp::Jid& full);
@@ -69,6 +75,9 @@ private:
     // step and drop a room nobody keeps.
     void after(Slot& slot, const std::string& room, const xmpp::Jid& session, bool was_in);
     void deliver(const muc::Outbox& out, Router& router);
+    // With the slot's lock held, after a stanza: writes a persistent room
+    // that changed, or deletes one that stopped being persistent or is gone.
+    void persist(Slot& slot, std::uint64_t revision_before, bool persistent_before);
     std::size_t rooms_of(const xmpp::Jid& bare) const;  // with joined_mutex_ held
 
     Services& services_;

@@ -392,3 +392,31 @@ TEST_CASE("room: disco#info lists the features of the configuration") {
 }
 
 }  // namespace muc_test
+
+namespace muc_test {
+
+TEST_CASE("room: state() holds configuration, affiliations and subject; a restored room is not created anew") {
+    RoomFixture f;
+    f.join(romeo, "Romeo");
+    const auto start = f.room.revision();
+    f.say(romeo, room_jid, "<message xmlns='jabber:client' type='groupchat'><subject>Verona</subject></message>");
+    CHECK(f.room.revision() > start);
+    f.iq(romeo, "set", "<query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='member' jid='juliet@localhost'/></query>");
+    const auto state = f.room.state();
+    CHECK(state.affiliations.size() == 2);
+    REQUIRE(state.subject.has_value());
+    CHECK(state.subject->child_text("subject") == "Verona");
+
+    muc::Room restored(jid(room_jid), state, f.room.occupant_id_key(), test_limits());
+    CHECK(restored.affiliation_of(jid("juliet@localhost")) == muc::Affiliation::member);
+    CHECK(restored.occupant_id(jid("romeo@localhost")) == f.room.occupant_id(jid("romeo@localhost")));
+    xmpp::Element join = xml("<presence xmlns='jabber:client'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+    muc::Outbox out;
+    restored.handle(join, jid(juliet), jid(room_jid + "/Juliet"), f.now, out);
+    REQUIRE(out.size() == 2);
+    CHECK(codes(*out[0].stanza) == std::vector<int>{110});  // no 201: the room was there
+    CHECK(item(*out[0].stanza)->attr_or("affiliation") == "member");
+    CHECK(out[1].stanza->child_text("subject") == "Verona");
+}
+
+}  // namespace muc_test

@@ -150,3 +150,37 @@ TEST_CASE("muc: the module switched off serves no conference domain") {
 }
 
 }  // namespace muc_session_test
+
+namespace muc_session_test {
+
+TEST_CASE("muc: a persistent room stays when everyone leaves, is written to the store, and deleted when destroyed") {
+    Three t;
+    Client juliet(t.h, "juliet", "r0meo", "balcony");
+    juliet.say(join_xml("Juliet"));
+    auto configured = juliet.iq("set",
+                                "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' "
+                                "type='submit'><field var='muc#roomconfig_persistentroom'><value>1</value></field>"
+                                "<field var='muc#roomconfig_roomname'><value>Hall</value></field></x></query>",
+                                room);
+    CHECK(configured.attr_or("type") == "result");
+    juliet.say("<presence to='" + room + "/Juliet' type='unavailable'/>");
+    auto info = juliet.iq("get", "<query xmlns='http://jabber.org/protocol/disco#info'/>", room);
+    CHECK(info.attr_or("type") == "result");
+    auto rows = t.h.services.stores->muc().load(10);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].name == "hall");
+    CHECK(rows[0].config.find("Hall") != std::string::npos);
+    REQUIRE(rows[0].affiliations.size() == 1);
+    CHECK(rows[0].affiliations[0] == std::pair<std::string, std::string>{"juliet@localhost", "owner"});
+
+    // The owner comes back (no 201) and destroys it.
+    auto back = test::only(juliet.say(join_xml("Juliet")), "presence");
+    REQUIRE(back.size() == 1);
+    CHECK(codes(back[0]) == std::vector<int>{110});
+    juliet.iq("set", "<query xmlns='http://jabber.org/protocol/muc#owner'><destroy/></query>", room);
+    CHECK(t.h.services.stores->muc().load(10).empty());
+    CHECK(test::error_condition(juliet.iq("get", "<query xmlns='http://jabber.org/protocol/disco#info'/>", room)) ==
+          "item-not-found");
+}
+
+}  // namespace muc_session_test
