@@ -45,6 +45,13 @@ class MucClient(Client):
             if msg["body"] and msg.xml.find(f"{{{DELAY}}}delay") is None:
                 return msg
 
+    async def next_groupchat_subject(self, timeout=STEP_TIMEOUT):
+        """The next groupchat message that sets a subject (slixmpp gives those no groupchat_message event)."""
+        while True:
+            msg = await self.next_message(timeout)
+            if msg["type"] == "groupchat" and msg["subject"]:
+                return msg
+
     async def next_room_presence(self, sender: str, timeout=STEP_TIMEOUT, *, unavailable: bool | None = None):
         """The next room presence from `sender` (room@service/nick), of availability `unavailable` if given."""
         while True:
@@ -195,3 +202,29 @@ async def test_owner_configures_the_room(server):
         await alice.muc.set_affiliation(room, "member", jid=dave.bare, timeout=STEP_TIMEOUT)
         own, *_ = await dave.muc.join_muc_wait(room, "Dave", timeout=STEP_TIMEOUT)
         assert 110 in status_codes(own)
+
+
+async def test_persistent_room_survives_a_restart(fresh_server):
+    server = fresh_server
+    room = room_of(server, "archive")
+    async with clients(server, "alice") as (alice,):
+        await alice.muc.join_muc_wait(room, "Alice", timeout=STEP_TIMEOUT)
+        form = await alice.muc.get_room_config(room, timeout=STEP_TIMEOUT)
+        form.set_values({"muc#roomconfig_persistentroom": True, "muc#roomconfig_roomname": "Kept"})
+        await alice.muc.set_room_config(room, form, timeout=STEP_TIMEOUT)
+        await alice.muc.set_affiliation(room, "member", jid=f"bob@{server.domain}", timeout=STEP_TIMEOUT)
+        alice.xmpp.send_message(mto=room, msubject="Still here", mtype="groupchat")
+        await alice.next_groupchat_subject()
+    assert server.stop() == 0
+    server.start()
+    async with clients(server, "alice", "bob") as (alice, bob):
+        info = await bob.iq("get", room, f"<query xmlns='{DISCO_INFO}'/>")
+        query = info.xml.find(f"{{{DISCO_INFO}}}query")
+        assert query is not None, f"the room is gone after the restart: {info}"
+        assert query.find(f"{{{DISCO_INFO}}}identity").get("name") == "Kept"
+        assert "muc_persistent" in {f.get("var") for f in query.findall(f"{{{DISCO_INFO}}}feature")}
+        own, subject, _, _ = await alice.muc.join_muc_wait(room, "Alice", timeout=STEP_TIMEOUT)
+        assert 201 not in status_codes(own)
+        assert subject["subject"] == "Still here"
+        members = await alice.muc.get_affiliation_list(room, "member", timeout=STEP_TIMEOUT)
+        assert [str(j) for j in members] == [f"bob@{server.domain}"]
