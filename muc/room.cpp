@@ -465,6 +465,30 @@ void Room::session_ended(const xmpp::Jid& full, Outbox& out) {
     if (has_session(full)) leave(full, nullptr, {}, out);
 }
 
+void Room::account_removed(const xmpp::Jid& bare, Outbox& out) {
+    std::vector<std::string> nicks;
+    for (const auto& [nick, o] : occupants_)
+        if (o.bare == bare) nicks.push_back(nick);
+    for (const auto& nick : nicks) remove_occupant(nick, {}, out);
+    if (affiliation_of(bare) == Affiliation::none) return;
+    set_affiliation(bare, Affiliation::none);
+    if (count_owners() > 0) return;
+    std::vector<std::string> admins;
+    for (const auto& [jid, affiliation] : affiliations_)
+        if (affiliation == Affiliation::admin) admins.push_back(jid);
+    if (admins.empty()) {
+        Element d("destroy", std::string(xmpp::ns::muc_owner));
+        d.add_child(Element("reason", std::string(xmpp::ns::muc_owner))).add_text("The owner's account was deleted");
+        return destroy(d, out);
+    }
+    for (const auto& jid : admins) {
+        affiliations_[jid] = Affiliation::owner;
+        ++revision_;
+        for (auto& [nick, o] : occupants_)
+            if (o.bare.bare_string() == jid) broadcast_presence(o, o.sessions.back().presence, {}, out);
+    }
+}
+
 // --- messages ---------------------------------------------------------------
 
 void Room::message(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Clock::time_point now,

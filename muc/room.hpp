@@ -92,6 +92,12 @@ public:
     // unavailable presence.
     void session_ended(const xmpp::Jid& full, Outbox& out);
 
+    // The account `bare` was deleted: it leaves (any session still in) and
+    // loses its affiliation, so that a new account of the same name inherits
+    // nothing. A room left without an owner passes ownership to its admins;
+    // with none, it is destroyed.
+    void account_removed(const xmpp::Jid& bare, Outbox& out);
+
     Affiliation affiliation_of(const xmpp::Jid& bare) const;
     // Sets an affiliation without telling anyone (the creator's ownership,
     // rooms loaded from storage).

@@ -45,6 +45,7 @@ void load_muc(ModuleHost& host, Services& services, const conf::ModuleOptions& o
                                  [service](xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& to,
                                            Router& router) { service->handle(std::move(stanza), from, to, router); }});
     host.hooks().session_ended.push_back([service](const xmpp::Jid& full) { service->session_ended(full); });
+    host.hooks().account_removed.push_back([service](const xmpp::Jid& bare) { service->account_removed(bare); });
 }
 
 }  // namespace

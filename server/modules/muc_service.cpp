@@ -283,6 +283,25 @@ void MucService::deliver(const muc::Outbox& out, Router& router) {
     }
 }
 
+void MucService::account_removed(const xmpp::Jid& bare) {
+    std::vector<std::pair<std::string, std::shared_ptr<Slot>>> slots;
+    {
+        std::shared_lock lock(rooms_mutex_);
+        slots.assign(rooms_.begin(), rooms_.end());
+    }
+    for (const auto& [room, slot] : slots) {
+        std::lock_guard lock(slot->mutex);
+        if (slot->gone) continue;
+        const std::uint64_t revision = slot->room.revision();
+        const bool persistent = slot->room.config().persistent;
+        muc::Outbox out;
+        slot->room.account_removed(bare, out);
+        deliver(out, *services_.router);
+        persist(*slot, revision, persistent);
+        after(*slot, room, bare, false);
+    }
+}
+
 void MucService::session_ended(const xmpp::Jid& full) {
     std::set<std::string> rooms;
     {

@@ -53,6 +53,9 @@ public:
 
     void handle(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Router& router);
     void session_ended(const xmpp::Jid& full);
+    // An account was deleted (storage thread): every room forgets it
+    // (muc::Room::account_removed), stored rooms included.
+    void account_removed(const xmpp::Jid& bare);
 
     std::size_t room_count() const;
 

@@ -228,3 +228,18 @@ async def test_persistent_room_survives_a_restart(fresh_server):
         assert subject["subject"] == "Still here"
         members = await alice.muc.get_affiliation_list(room, "member", timeout=STEP_TIMEOUT)
         assert [str(j) for j in members] == [f"bob@{server.domain}"]
+
+
+async def test_deleted_owner_leaves_and_admins_inherit_the_room(fresh_server):
+    server = fresh_server
+    room = room_of(server, "heirs")
+    async with clients(server, "alice", "bob") as (alice, bob):
+        await alice.muc.join_muc_wait(room, "Alice", timeout=STEP_TIMEOUT)
+        await alice.muc.set_affiliation(room, "admin", jid=bob.bare, timeout=STEP_TIMEOUT)
+        await bob.muc.join_muc_wait(room, "Bob", timeout=STEP_TIMEOUT)
+        r = await asyncio.to_thread(server.admin, "deluser", alice.bare)
+        assert r.returncode == 0, r.stdout + r.stderr
+        gone = await bob.next_room_presence(f"{room}/Alice", unavailable=True)
+        assert gone["type"] == "unavailable"
+        owners = await bob.muc.get_affiliation_list(room, "owner", timeout=STEP_TIMEOUT)
+        assert [str(j) for j in owners] == [bob.bare]

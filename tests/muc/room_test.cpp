@@ -420,3 +420,25 @@ TEST_CASE("room: state() holds configuration, affiliations and subject; a restor
 }
 
 }  // namespace muc_test
+
+namespace muc_test {
+
+TEST_CASE("room: a deleted account leaves and loses its affiliation; ownership passes to admins, else the room goes") {
+    RoomFixture f;
+    f.join(romeo, "Romeo");
+    f.join(juliet, "Juliet");
+    f.iq(romeo, "set", "<query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='admin' jid='juliet@localhost'/></query>");
+    muc::Outbox out;
+    f.room.account_removed(jid("romeo@localhost"), out);
+    CHECK_FALSE(f.room.has_session(jid(romeo)));
+    CHECK(f.room.affiliation_of(jid("romeo@localhost")) == muc::Affiliation::none);
+    CHECK(f.room.affiliation_of(jid("juliet@localhost")) == muc::Affiliation::owner);
+    CHECK_FALSE(f.room.destroyed());
+
+    out.clear();
+    f.room.account_removed(jid("juliet@localhost"), out);
+    CHECK(f.room.destroyed());
+    CHECK(f.room.empty());
+}
+
+}  // namespace muc_test
