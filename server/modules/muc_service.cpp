@@ -88,17 +88,25 @@ void MucService::persist(Slot& slot, std::uint64_t revision_before, bool persist
     const muc::Room& room = slot.room;
     const bool keep = room.config().persistent && !room.destroyed();
     store::MucStore& store = services_.stores->muc();
+    // Grouped jobs: a write that joins the commit group of the moment, and
+    // reports only a failure afterwards.
     if (keep && (room.revision() != revision_before || !persistent_before)) {
         services_.storage->post([&store, row = row_of(room, options_.room.config)] {
-            if (!store.save(row)) {
-                XLOG(warning) << "muc: room " << row.name << "@" << row.domain << " not stored";
-            }
+            const bool saved = store.save(row);
+            return [saved, name = row.name + "@" + row.domain](bool committed) {
+                if (!saved || !committed) {
+                    XLOG(warning) << "muc: room " << name << " not stored";
+                }
+            };
         });
     } else if (!keep && persistent_before) {
         services_.storage->post([&store, domain = room.jid().domain(), name = room.jid().local()] {
-            if (!store.remove(domain, name)) {
-                XLOG(warning) << "muc: room " << name << "@" << domain << " not deleted";
-            }
+            const bool removed = store.remove(domain, name);
+            return [removed, room = name + "@" + domain](bool committed) {
+                if (!removed || !committed) {
+                    XLOG(warning) << "muc: room " << room << " not deleted";
+                }
+            };
         });
     }
 }
