@@ -180,7 +180,7 @@ void Room::handle(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid&
     const std::string& kind = stanza.name();
     if (kind == "presence") return presence(stanza, from, to, now, out);
     if (kind == "message") return message(stanza, from, to, now, out);
-    if (kind == "iq") return iq(stanza, from, to, out);
+    if (kind == "iq") return iq(stanza, from, to, now, out);
 }
 
 // --- presence ---------------------------------------------------------------
@@ -645,26 +645,24 @@ void Room::invite(const Element& stanza, const Element& x, const xmpp::Jid& from
 
 // --- iq -----------------------------------------------------------------------
 
-void Room::iq(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Outbox& out) {
+void Room::iq(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Clock::time_point now,
+              Outbox& out) {
     const std::string_view type = stanza.attr_or("type");
-    if (type != "get" && type != "set") return;  // answers to nothing the room asked
+    if (type == "result" || type == "error") return iq_answer(stanza, from, to, out);
+    if (type != "get" && type != "set") return error(stanza, from, to, {StanzaError::bad_request}, out);
     const Element* payload = first_element(stanza);
     if (!payload) return error(stanza, from, to, {StanzaError::bad_request, "An iq without a payload"}, out);
     const std::string& ns = payload->xmlns();
     if (!to.is_bare()) {
+        Occupant* asker = occupant_of(from);
+        if (!asker) return error(stanza, from, to, {StanzaError::not_acceptable, "You are not in the room"}, out);
         // XEP-0410: a client pings its own occupant JID to learn whether it
         // is still in the room; the room answers for it.
-        if (ns == xmpp::ns::ping && type == "get") {
-            Occupant* o = occupant_of(from);
-            if (!o) return error(stanza, from, to, {StanzaError::not_acceptable, "You are not in the room"}, out);
-            if (o->nick == to.resource()) return result(stanza, from, to, std::nullopt, out);
-        }
-        if (!occupant_of(from))
-            return error(stanza, from, to, {StanzaError::not_acceptable, "You are not in the room"}, out);
-        if (!occupant_named(to.resource()))
-            return error(stanza, from, to, {StanzaError::item_not_found, "No such occupant"}, out);
-        return error(stanza, from, to,
-                     {StanzaError::feature_not_implemented, "Queries to other occupants are not passed on"}, out);
+        if (ns == xmpp::ns::ping && type == "get" && asker->nick == to.resource())
+            return result(stanza, from, to, std::nullopt, out);
+        Occupant* target = occupant_named(to.resource());
+        if (!target) return error(stanza, from, to, {StanzaError::item_not_found, "No such occupant"}, out);
+        return forward_iq(stanza, *asker, from, *target, now, out);
     }
     if (ns == xmpp::ns::disco_info && type == "get") {
         if (payload->attr("node")) return error(stanza, from, to, {StanzaError::item_not_found}, out);
@@ -678,6 +676,41 @@ void Room::iq(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to,
     if (ns == xmpp::ns::muc_admin) return type == "get" ? admin_get(stanza, from, out) : admin_set(stanza, from, out);
     if (ns == xmpp::ns::ping && type == "get") return result(stanza, from, to, std::nullopt, out);
     error(stanza, from, to, {StanzaError::service_unavailable}, out);
+}
+
+void Room::forward_iq(const Element& stanza, const Occupant& asker, const xmpp::Jid& from, const Occupant& target,
+                      Clock::time_point now, Outbox& out) {
+    std::erase_if(pending_iqs_, [&](const auto& p) { return now - p.second.sent > limits_.iq_timeout; });
+    const xmpp::Jid asker_nick = occupant_jid(asker.nick);
+    const xmpp::Jid target_nick = occupant_jid(target.nick);
+    if (pending_iqs_.size() >= limits_.max_pending_iqs)
+        return error(stanza, from, target_nick,
+                     {StanzaError::resource_constraint, "Too many queries in flight", xmpp::ErrorType::wait}, out);
+    const std::string id = "muc-" + std::to_string(++next_iq_);
+    const xmpp::Jid& session = target.sessions.back().full;
+    pending_iqs_[id] = {from, std::string(stanza.attr_or("id")), asker_nick, session, target_nick, now};
+    Element forwarded("iq", std::string(xmpp::ns::client));
+    for (const auto& a : stanza.attributes())
+        if (a.name != "from" && a.name != "to" && a.name != "id") forwarded.append_attr(a.name, a.value);
+    forwarded.set_attr("id", id);
+    forwarded.set_attr("from", asker_nick.full());
+    for (const auto& child : stanza.children()) forwarded.add_child(child);
+    out.push_back({asker_nick, session, share(std::move(forwarded))});
+}
+
+void Room::iq_answer(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Outbox& out) {
+    // Only the session asked may answer, to the occupant JID it was asked from.
+    auto it = pending_iqs_.find(std::string(stanza.attr_or("id")));
+    if (it == pending_iqs_.end() || it->second.target != from || it->second.asker_nick != to) return;
+    const PendingIq pending = std::move(it->second);
+    pending_iqs_.erase(it);
+    Element answer("iq", std::string(xmpp::ns::client));
+    for (const auto& a : stanza.attributes())
+        if (a.name != "from" && a.name != "to" && a.name != "id") answer.append_attr(a.name, a.value);
+    answer.set_attr("id", pending.asker_id);
+    answer.set_attr("from", pending.target_nick.full());
+    for (const auto& child : stanza.children()) answer.add_child(child);
+    out.push_back({pending.target_nick, pending.asker, share(std::move(answer))});
 }
 
 Element Room::disco_info() const {

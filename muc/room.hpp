@@ -12,7 +12,8 @@
 // messages and the subject (§7.4, §8.1), private messages (§7.5), mediated
 // invitations (§7.8.2), the owner's configuration and destruction (§10), the
 // admin list and role changes (§8, §9: kick, ban, voice, membership,
-// moderator, admin, owner), self-ping (XEP-0410) and occupant ids (XEP-0421).
+// moderator, admin, owner), queries passed on between occupants, self-ping
+// (XEP-0410) and occupant ids (XEP-0421).
 //
 // The owner of a Room (the muc module keeps one per room behind a lock)
 // calls it from one thread at a time.
@@ -45,6 +46,8 @@ struct Limits {
     std::size_t max_affiliations = 1000;  // listed JIDs (owners, admins, members, outcasts)
     std::size_t max_admin_items = 50;     // items in one admin request
     std::size_t max_invites = 10;         // invitations in one message
+    std::size_t max_pending_iqs = 64;     // queries passed on to occupants and not yet answered
+    std::chrono::seconds iq_timeout{60};  // after which an unanswered one is forgotten
     // Groupchat and private messages per occupant: `message_burst` at once,
     // refilled at `message_rate` per second; 0: unlimited.
     double message_rate = 0;
@@ -147,7 +150,15 @@ private:
                   Outbox& out);
     void message(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Clock::time_point now,
                  Outbox& out);
-    void iq(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Outbox& out);
+    void iq(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Clock::time_point now,
+            Outbox& out);
+    // A query to another occupant passes on to its latest session, from
+    // the asker's occupant JID under an id of the room's; the answer comes
+    // back the same way, with the asker's id (§7.5's "IQ" forwarding, as
+    // Prosody and ejabberd do: vCards, software version, disco).
+    void forward_iq(const xmpp::Element& stanza, const Occupant& asker, const xmpp::Jid& from,
+                    const Occupant& target, Clock::time_point now, Outbox& out);
+    void iq_answer(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Outbox& out);
 
     void join(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Clock::time_point now,
               Outbox& out);
@@ -203,6 +214,16 @@ private:
     std::map<std::string, Affiliation> affiliations_;  // bare JID -> other than none
     History history_;
     std::optional<xmpp::Element> subject_;  // the last subject message, without 'to'
+    struct PendingIq {
+        xmpp::Jid asker;          // the full JID that asked
+        std::string asker_id;     // its id
+        xmpp::Jid asker_nick;     // room/nick the query came from
+        xmpp::Jid target;         // the session asked
+        xmpp::Jid target_nick;    // room/nick it was asked as
+        Clock::time_point sent;
+    };
+    std::map<std::string, PendingIq> pending_iqs_;  // by the room's id
+    std::uint64_t next_iq_ = 0;
     std::vector<xmpp::Jid> departed_;
     std::uint64_t revision_ = 0;
     bool fresh_ = true;                     // nobody has joined yet: the first joiner created it (201)

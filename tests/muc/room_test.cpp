@@ -442,3 +442,53 @@ TEST_CASE("room: a deleted account leaves and loses its affiliation; ownership p
 }
 
 }  // namespace muc_test
+
+namespace muc_test {
+
+TEST_CASE("room: a query to another occupant passes to its session and the answer comes back with the asker's id") {
+    RoomFixture f;
+    f.join(romeo, "Romeo");
+    f.join(juliet, "Juliet");
+    f.join(juliet2, "Juliet");  // the latest session is asked
+    auto sent = f.say(romeo, room_jid + "/Juliet",
+                      "<iq xmlns='jabber:client' type='get' id='v1'><vCard xmlns='vcard-temp'/></iq>");
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].to == juliet2);
+    CHECK(sent[0].stanza.attr_or("from") == room_jid + "/Romeo");
+    const std::string room_id(sent[0].stanza.attr_or("id"));
+    CHECK(room_id != "v1");
+    CHECK(sent[0].stanza.child("vCard", "vcard-temp") != nullptr);
+
+    // Another session may not answer for it; the one asked may, once.
+    CHECK(f.say(juliet, room_jid + "/Romeo", "<iq xmlns='jabber:client' type='result' id='" + room_id + "'/>").empty());
+    auto answer = f.say(juliet2, room_jid + "/Romeo",
+                        "<iq xmlns='jabber:client' type='result' id='" + room_id +
+                            "'><vCard xmlns='vcard-temp'><FN>J</FN></vCard></iq>");
+    REQUIRE(answer.size() == 1);
+    CHECK(answer[0].to == romeo);
+    CHECK(answer[0].stanza.attr_or("id") == "v1");
+    CHECK(answer[0].stanza.attr_or("from") == room_jid + "/Juliet");
+    CHECK(answer[0].stanza.attr_or("type") == "result");
+    CHECK(f.say(juliet2, room_jid + "/Romeo", "<iq xmlns='jabber:client' type='result' id='" + room_id + "'/>").empty());
+
+    // Strangers are refused; a nick not in the room is item-not-found.
+    CHECK(error_of(f.say(nurse, room_jid + "/Juliet", "<iq xmlns='jabber:client' type='get' id='x'><vCard xmlns='vcard-temp'/></iq>")[0].stanza) == "not-acceptable");
+    CHECK(error_of(f.say(romeo, room_jid + "/Tybalt", "<iq xmlns='jabber:client' type='get' id='x'><vCard xmlns='vcard-temp'/></iq>")[0].stanza) == "item-not-found");
+}
+
+TEST_CASE("room: queries in flight are bounded and forgotten after the timeout") {
+    auto limits = test_limits();
+    limits.max_pending_iqs = 2;
+    RoomFixture f(limits);
+    f.join(romeo, "Romeo");
+    f.join(juliet, "Juliet");
+    const std::string q = "<iq xmlns='jabber:client' type='get' id='v'><vCard xmlns='vcard-temp'/></iq>";
+    CHECK(f.say(romeo, room_jid + "/Juliet", q)[0].to == juliet);
+    CHECK(f.say(romeo, room_jid + "/Juliet", q)[0].to == juliet);
+    auto refused = f.say(romeo, room_jid + "/Juliet", q);
+    CHECK(error_of(refused[0].stanza) == "resource-constraint");
+    f.now += std::chrono::seconds(61);
+    CHECK(f.say(romeo, room_jid + "/Juliet", q)[0].to == juliet);
+}
+
+}  // namespace muc_test

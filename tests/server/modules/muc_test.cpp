@@ -184,3 +184,27 @@ TEST_CASE("muc: a persistent room stays when everyone leaves, is written to the 
 }
 
 }  // namespace muc_session_test
+
+namespace muc_session_test {
+
+TEST_CASE("muc: an occupant's vCard query reaches the other occupant's client and its answer comes back") {
+    Three t;
+    Client juliet(t.h, "juliet", "r0meo", "balcony");
+    Client romeo(t.h, "romeo", "m0ntague", "phone");
+    juliet.say(join_xml("Juliet"));
+    romeo.say(join_xml("Romeo"));
+    juliet.received();
+    romeo.say("<iq type='get' id='v1' to='" + room + "/Juliet'><vCard xmlns='vcard-temp'/></iq>");
+    auto asked = test::only(juliet.received(), "iq", "get");
+    REQUIRE(asked.size() == 1);
+    CHECK(asked[0].attr_or("from") == room + "/Romeo");
+    juliet.say("<iq type='result' id='" + std::string(asked[0].attr_or("id")) + "' to='" + room +
+               "/Romeo'><vCard xmlns='vcard-temp'><FN>Juliet</FN></vCard></iq>");
+    auto got = test::only(romeo.received(), "iq", "result");
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].attr_or("id") == "v1");
+    CHECK(got[0].attr_or("from") == room + "/Juliet");
+    CHECK(got[0].child("vCard", "vcard-temp") != nullptr);
+}
+
+}  // namespace muc_session_test
