@@ -509,6 +509,8 @@ void Room::message(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid
             return groupchat(stanza, *sender, from, now, out);
         }
         if (const Element* x = stanza.child("x", xmpp::ns::muc_user)) return invite(stanza, *x, from, out);
+        if (const Element* form = stanza.child("x", xmpp::ns::data_forms))
+            return voice_request(stanza, *form, from, now, out);
         return error(stanza, from, to, {StanzaError::bad_request, "Messages to the room are of type groupchat"}, out);
     }
     if (type == "groupchat")
@@ -643,6 +645,62 @@ void Room::invite(const Element& stanza, const Element& x, const xmpp::Jid& from
     }
 }
 
+void Room::voice_request(const Element& stanza, const Element& form, const xmpp::Jid& from, Clock::time_point now,
+                         Outbox& out) {
+    // The form's single-valued fields, bounded.
+    std::map<std::string, std::string> fields;
+    std::size_t count = 0;
+    for (const auto& field : form.children()) {
+        if (field.is_text() || field.name() != "field" || field.xmlns() != xmpp::ns::data_forms) continue;
+        if (++count > 16) return error(stanza, from, jid_, {StanzaError::not_acceptable, "Too many fields"}, out);
+        std::string value = field.child_text("value", xmpp::ns::data_forms);
+        if (value.size() > limits_.config.max_text_bytes)
+            return error(stanza, from, jid_, {StanzaError::not_acceptable, "A value is too long"}, out);
+        fields[std::string(field.attr_or("var"))] = std::move(value);
+    }
+    if (fields["FORM_TYPE"] != xmpp::ns::muc_request || form.attr_or("type") != "submit")
+        return error(stanza, from, jid_, {StanzaError::bad_request, "Not a voice request"}, out);
+    Occupant* sender = occupant_of(from);
+    if (!sender) return error(stanza, from, jid_, {StanzaError::not_acceptable, "You are not in the room"}, out);
+
+    if (sender->role == Role::moderator && fields.contains("muc#request_allow")) {
+        const std::string& allow = fields["muc#request_allow"];
+        if (allow != "1" && allow != "true") return;  // declined: nothing to do
+        Occupant* target = occupant_named(fields["muc#roomnick"]);
+        if (!target) return error(stanza, from, jid_, {StanzaError::item_not_found, "No such occupant"}, out);
+        if (target->role != Role::visitor) return;
+        target->role = Role::participant;
+        return broadcast_presence(*target, target->sessions.back().presence, {.actor = sender->nick}, out);
+    }
+    if (sender->role != Role::visitor)
+        return error(stanza, from, jid_, {StanzaError::not_acceptable, "You have voice already"}, out);
+    if (fields["muc#role"] != "participant")
+        return error(stanza, from, jid_, {StanzaError::bad_request, "Only voice (participant) may be asked for"}, out);
+    if (!take_token(*sender, now))
+        return error(stanza, from, jid_,
+                     {StanzaError::policy_violation, "Too many requests; wait a moment", xmpp::ErrorType::wait}, out);
+    Element message("message", std::string(xmpp::ns::client));
+    message.set_attr("from", jid_.full());
+    Element& x = message.add_child(Element("x", std::string(xmpp::ns::data_forms)));
+    x.set_attr("type", "form");
+    x.add_child(Element("title", std::string(xmpp::ns::data_forms))).add_text("Voice request");
+    auto field = [&x](std::string_view var, std::string_view type, std::string_view label, std::string value) {
+        Element& f = x.add_child(Element("field", std::string(xmpp::ns::data_forms)));
+        f.set_attr("var", std::string(var));
+        f.set_attr("type", std::string(type));
+        if (!label.empty()) f.set_attr("label", std::string(label));
+        f.add_child(Element("value", std::string(xmpp::ns::data_forms))).add_text(std::move(value));
+    };
+    field("FORM_TYPE", "hidden", {}, std::string(xmpp::ns::muc_request));
+    field("muc#role", "list-single", "Requested role", "participant");
+    field("muc#jid", "jid-single", "User ID", from.full());
+    field("muc#roomnick", "text-single", "Room nickname", sender->nick);
+    field("muc#request_allow", "boolean", "Grant voice to this person?", "false");
+    auto shared = share(std::move(message));
+    for (const auto& [nick, o] : occupants_)
+        if (o.role == Role::moderator) to_occupant(o, shared, jid_, out);
+}
+
 // --- iq -----------------------------------------------------------------------
 
 void Room::iq(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, Clock::time_point now,
@@ -727,6 +785,7 @@ Element Room::disco_info() const {
     feature(xmpp::ns::muc_stable_id);
     feature(xmpp::ns::muc_self_ping);
     feature(xmpp::ns::occupant_id);
+    feature(xmpp::ns::muc_request);
     feature(config_.public_room ? "muc_public" : "muc_hidden");
     feature(config_.persistent ? "muc_persistent" : "muc_temporary");
     feature(config_.members_only ? "muc_membersonly" : "muc_open");

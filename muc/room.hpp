@@ -12,7 +12,7 @@
 // messages and the subject (§7.4, §8.1), private messages (§7.5), mediated
 // invitations (§7.8.2), the owner's configuration and destruction (§10), the
 // admin list and role changes (§8, §9: kick, ban, voice, membership,
-// moderator, admin, owner), queries passed on between occupants, self-ping
+// moderator, admin, owner), voice requests (§7.13), queries passed on between occupants, self-ping
 // (XEP-0410) and occupant ids (XEP-0421).
 //
 // The owner of a Room (the muc module keeps one per room behind a lock)
@@ -174,6 +174,10 @@ private:
     void private_message(const xmpp::Element& stanza, Occupant& sender, const xmpp::Jid& from, const xmpp::Jid& to,
                          Clock::time_point now, Outbox& out);
     void invite(const xmpp::Element& stanza, const xmpp::Element& x, const xmpp::Jid& from, Outbox& out);
+    // §7.13, §8.6: a visitor asks for voice (a muc#request form), the
+    // moderators get the form to approve; a moderator's approval gives voice.
+    void voice_request(const xmpp::Element& stanza, const xmpp::Element& form, const xmpp::Jid& from,
+                       Clock::time_point now, Outbox& out);
 
     void owner_get(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void owner_set(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);

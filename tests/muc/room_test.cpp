@@ -492,3 +492,38 @@ TEST_CASE("room: queries in flight are bounded and forgotten after the timeout")
 }
 
 }  // namespace muc_test
+
+namespace muc_test {
+
+TEST_CASE("room: a visitor asks for voice; moderators get the form; a moderator's approval gives voice") {
+    RoomFixture f;
+    f.join(romeo, "Romeo");
+    f.iq(romeo, "set",
+         "<query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>"
+         "<field var='muc#roomconfig_moderatedroom'><value>1</value></field></x></query>");
+    f.join(juliet, "Juliet");
+    const std::string request =
+        "<message xmlns='jabber:client'><x xmlns='jabber:x:data' type='submit'>"
+        "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#request</value></field>"
+        "<field var='muc#role'><value>participant</value></field></x></message>";
+    auto sent = f.say(juliet, room_jid, request);
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].to == romeo);
+    const auto* form = sent[0].stanza.child("x", xmpp::ns::data_forms);
+    REQUIRE(form != nullptr);
+    CHECK(form->attr_or("type") == "form");
+    // A participant has voice already.
+    CHECK(error_of(f.say(romeo, room_jid, request).at(0).stanza) == "not-acceptable");
+
+    auto granted = f.say(romeo, room_jid,
+                         "<message xmlns='jabber:client'><x xmlns='jabber:x:data' type='submit'>"
+                         "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#request</value></field>"
+                         "<field var='muc#role'><value>participant</value></field>"
+                         "<field var='muc#roomnick'><value>Juliet</value></field>"
+                         "<field var='muc#request_allow'><value>true</value></field></x></message>");
+    REQUIRE(granted.size() == 2);
+    CHECK(item(granted[0].stanza)->attr_or("role") == "participant");
+    CHECK(f.groupchat(juliet, "thank you").size() == 2);
+}
+
+}  // namespace muc_test
