@@ -196,7 +196,7 @@ private:
     void to_all(const std::shared_ptr<const xmpp::Element>& stanza, const xmpp::Jid& from, Outbox& out) const;
     void to_occupant(const Occupant& o, const std::shared_ptr<const xmpp::Element>& stanza, const xmpp::Jid& from,
                      Outbox& out) const;
-    void error(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, const struct Error& e,
+    void error(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, const Error& e,
                Outbox& out) const;
     void result(const xmpp::Element& iq, const xmpp::Jid& from, const xmpp::Jid& to,
                 std::optional<xmpp::Element> payload, Outbox& out) const;

@@ -126,7 +126,6 @@ void MucService::handle(xmpp::Element&& stanza, const xmpp::Jid& from, const xmp
 }
 
 void MucService::service_iq(const xmpp::Element& iq, const xmpp::Jid& from, const xmpp::Jid& to, Router& router) {
-    (void)from;
     const std::string_view type = iq.attr_or("type");
     if (type != "get" && type != "set") return;
     const xmpp::Element* payload = first_element(iq);
@@ -183,8 +182,8 @@ std::shared_ptr<MucService::Slot> MucService::find(const std::string& room) cons
     return it == rooms_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<MucService::Slot> MucService::find_or_create(const xmpp::Element& stanza, const xmpp::Jid& from,
-                                                             const xmpp::Jid& to, Router& router) {
+std::shared_ptr<MucService::Slot> MucService::find_or_create(const xmpp::Element& stanza, const xmpp::Jid& to,
+                                                             Router& router) {
     const std::string room = to.bare_string();
     if (auto slot = find(room)) return slot;
     if (!is_join(stanza, to)) return nullptr;
@@ -195,7 +194,6 @@ std::shared_ptr<MucService::Slot> MucService::find_or_create(const xmpp::Element
         router.bounce(stanza, xmpp::StanzaError::not_allowed, "The service has as many rooms as it may");
         return nullptr;
     }
-    (void)from;
     muc::Room fresh(to.bare(), muc::default_config(options_.room.config, options_.history_default), new_key(),
                     options_.room);
     auto slot = std::make_shared<Slot>(std::move(fresh));
@@ -209,7 +207,7 @@ void MucService::to_room(const xmpp::Element& stanza, const xmpp::Jid& from, con
     // A slot found may be taken out of the table before its lock is ours:
     // then look again (the room may be made anew by this very stanza).
     for (int attempt = 0; attempt < 8; ++attempt) {
-        auto slot = find_or_create(stanza, from, to, router);
+        auto slot = find_or_create(stanza, to, router);
         if (!slot) {
             if (stanza.name() == "presence") return;  // leaving a room that is not there
             return router.bounce(stanza, xmpp::StanzaError::item_not_found, "No such room");

@@ -72,8 +72,7 @@ private:
     std::shared_ptr<Slot> find(const std::string& room) const;
     // The room for a joining presence, made when missing; null with the
     // error sent when the service is full.
-    std::shared_ptr<Slot> find_or_create(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to,
-                                         Router& router);
+    std::shared_ptr<Slot> find_or_create(const xmpp::Element& stanza, const xmpp::Jid& to, Router& router);
     // With the slot's lock held: after a stanza, keep the joined table in
     // step and drop a room nobody keeps.
     void after(Slot& slot, const std::string& room, const xmpp::Jid& session, bool was_in);
