@@ -7,10 +7,11 @@ Libraries below server/ include only what is below them:
     auth/         xmpp
     xmq/          xmpp, conf
     pubsub/       xmpp
+    muc/          xmpp
     server/store/ xmpp, auth
 server/ folders are ordered system < core < net < router < accounts < c2s < component < modules:
 each includes only its own folder, the folders before it, and the libraries
-(xmpp, conf, auth, xmq, pubsub, server/store). server/http, server/migration,
+(xmpp, conf, auth, xmq, pubsub, muc, server/store). server/http, server/migration,
 server/admin and the files at the top of server/ may include anything, except
 that migration must not include admin.
 
@@ -31,6 +32,7 @@ LIBRARIES = {
     "auth": {"xmpp"},
     "xmq": {"xmpp", "conf"},
     "pubsub": {"xmpp"},
+    "muc": {"xmpp"},
     "server/store": {"xmpp", "auth"},
 }
 ORDERED = ["system", "core", "net", "router", "accounts", "c2s", "component", "modules"]
@@ -39,7 +41,7 @@ FORBIDDEN_FOR_ANYTHING = {"server/migration": {"server/admin"}}
 
 SOURCE_SUFFIXES = {".hpp", ".cpp", ".h", ".cc", ".ipp"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
-TOP_FOLDERS = ("xmpp", "conf", "auth", "xmq", "pubsub", "server")
+TOP_FOLDERS = ("xmpp", "conf", "auth", "xmq", "pubsub", "muc", "server")
 
 
 def unit_of(path: str) -> str | None:

@@ -40,6 +40,19 @@ inline constexpr std::string_view forward = "urn:xmpp:forward:0";               
 inline constexpr std::string_view hints = "urn:xmpp:hints";                     // XEP-0334
 inline constexpr std::string_view chat_states = "http://jabber.org/protocol/chatstates";  // XEP-0085
 inline constexpr std::string_view muc_user = "http://jabber.org/protocol/muc#user";       // XEP-0045
+inline constexpr std::string_view muc = "http://jabber.org/protocol/muc";                 // XEP-0045 (join)
+inline constexpr std::string_view muc_owner = "http://jabber.org/protocol/muc#owner";     // XEP-0045 §10
+inline constexpr std::string_view muc_admin = "http://jabber.org/protocol/muc#admin";     // XEP-0045 §9
+// FORM_TYPE values of the XEP-0045 data forms.
+inline constexpr std::string_view muc_roomconfig = "http://jabber.org/protocol/muc#roomconfig";
+inline constexpr std::string_view muc_roominfo = "http://jabber.org/protocol/muc#roominfo";
+inline constexpr std::string_view muc_request = "http://jabber.org/protocol/muc#request";  // voice requests
+// Room disco features: the room keeps the ids of the messages it reflects;
+// it answers a self-ping (XEP-0410) itself.
+inline constexpr std::string_view muc_stable_id = "http://jabber.org/protocol/muc#stable_id";
+inline constexpr std::string_view muc_self_ping = "http://jabber.org/protocol/muc#self-ping-optimization";
+inline constexpr std::string_view occupant_id = "urn:xmpp:occupant-id:0";                 // XEP-0421
+inline constexpr std::string_view direct_invite = "jabber:x:conference";                  // XEP-0249
 inline constexpr std::string_view stanza_id = "urn:xmpp:sid:0";                 // XEP-0359
 inline constexpr std::string_view csi = "urn:xmpp:csi:0";                       // XEP-0352
 inline constexpr std::string_view sm = "urn:xmpp:sm:3";  // XEP-0198 stream management

@@ -31,6 +31,7 @@ const ModuleRegistry& builtin_modules() {
         pep_vcard_conversion_module(),
         external_services_module(),
         contact_addresses_module(),
+        muc_module(),
     });
     return registry;
 }

@@ -40,5 +40,6 @@ Module bookmarks_module();
 Module pep_vcard_conversion_module();
 Module external_services_module();
 Module contact_addresses_module();
+Module muc_module();
 
 }  // namespace server::modules

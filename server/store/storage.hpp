@@ -18,6 +18,7 @@
 #include "auth/account_store.hpp"
 #include "server/store/archive_store.hpp"
 #include "server/store/blocklist_store.hpp"
+#include "server/store/muc_store.hpp"
 #include "server/store/offline_store.hpp"
 #include "server/store/pubsub_store.hpp"
 #include "server/store/queue_store.hpp"
@@ -68,6 +69,7 @@ public:
     virtual ArchiveStore& archive() = 0;
     virtual PubsubStore& pubsub() = 0;
     virtual QueueStore& queues() = 0;
+    virtual MucStore& muc() = 0;
 
     // Removes every row the backend keeps about one account, atomically: the
     // account and its SCRAM secrets, its roster and roster version, offline

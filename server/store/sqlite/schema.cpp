@@ -3,6 +3,7 @@
 #include "server/store/sqlite/database.hpp"
 #include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
+#include "server/store/sqlite/sqlite_muc_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
 #include "server/store/sqlite/sqlite_pubsub_store.hpp"
 #include "server/store/sqlite/sqlite_queue_store.hpp"
@@ -22,6 +23,7 @@ std::vector<MigrationSet> store_schema() {
         SqliteArchiveStore::schema(),
         SqlitePubsubStore::schema(),
         SqliteQueueStore::schema(),
+        SqliteMucStore::schema(),
     };
 }
 

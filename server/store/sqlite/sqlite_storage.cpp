@@ -35,7 +35,7 @@ xmpp::Result<std::unique_ptr<SqliteStorage>, std::string> SqliteStorage::open_in
 }
 
 SqliteStorage::SqliteStorage(std::unique_ptr<Database> db)
-    : db_(std::move(db)), accounts_(*db_), roster_(*db_), offline_(*db_), user_data_(*db_), blocklist_(*db_), archive_(*db_), pubsub_(*db_), queues_(*db_) {}
+    : db_(std::move(db)), accounts_(*db_), roster_(*db_), offline_(*db_), user_data_(*db_), blocklist_(*db_), archive_(*db_), pubsub_(*db_), queues_(*db_), muc_(*db_) {}
 
 RemovedAccount SqliteStorage::remove_account(const std::string& user, const std::string& domain) {
     return store::remove_account(*db_, user, domain);

@@ -17,6 +17,7 @@
 #include "server/store/sqlite/sqlite_account_store.hpp"
 #include "server/store/sqlite/sqlite_archive_store.hpp"
 #include "server/store/sqlite/sqlite_blocklist_store.hpp"
+#include "server/store/sqlite/sqlite_muc_store.hpp"
 #include "server/store/sqlite/sqlite_offline_store.hpp"
 #include "server/store/sqlite/sqlite_pubsub_store.hpp"
 #include "server/store/sqlite/sqlite_queue_store.hpp"
@@ -40,6 +41,7 @@ public:
     OfflineStore& offline() override { return offline_; }
     UserDataStore& user_data() override { return user_data_; }
     BlocklistStore& blocklist() override { return blocklist_; }
+    MucStore& muc() override { return muc_; }
     ArchiveStore& archive() override { return archive_; }
     PubsubStore& pubsub() override { return pubsub_; }
     QueueStore& queues() override { return queues_; }
@@ -59,6 +61,7 @@ private:
     SqliteArchiveStore archive_;
     SqlitePubsubStore pubsub_;
     SqliteQueueStore queues_;
+    SqliteMucStore muc_;
 };
 
 }  // namespace server::store

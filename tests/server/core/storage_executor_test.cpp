@@ -54,6 +54,7 @@ public:
     store::ArchiveStore& archive() override { return inner_.archive(); }
     store::PubsubStore& pubsub() override { return inner_.pubsub(); }
     store::QueueStore& queues() override { return inner_.queues(); }
+    store::MucStore& muc() override { return inner_.muc(); }
     store::RemovedAccount remove_account(const std::string& user, const std::string& domain) override {
         return inner_.remove_account(user, domain);
     }
