@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "xmq/adaptive_mutex.hpp"
 #include "xmq/allow_list.hpp"
 #include "xmq/commands.hpp"
 #include "xmq/delivery_tracker.hpp"
@@ -136,7 +137,7 @@ private:
     void forget_requests(TimePoint now);
 
     const std::string route_;
-    mutable std::mutex mu_;
+    mutable AdaptiveMutex mu_;
     conf::QueueType type_ = conf::QueueType::any;
     AllowList publish_;
     AllowList subscribe_;
