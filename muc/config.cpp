@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "xmpp/data_form.hpp"
 #include "xmpp/namespaces.hpp"
 
 namespace muc {
@@ -13,6 +14,9 @@ namespace muc {
 namespace {
 
 using xmpp::StanzaError;
+using xmpp::form::add_option;
+using xmpp::form::add_value;
+using xmpp::form::field;
 
 constexpr std::string_view kName = "muc#roomconfig_roomname";
 constexpr std::string_view kDescription = "muc#roomconfig_roomdesc";
@@ -58,24 +62,6 @@ std::optional<AllowPm> parse_allow_pm(std::string_view v) {
     for (auto pm : {AllowPm::anyone, AllowPm::participants, AllowPm::moderators, AllowPm::none})
         if (to_string(pm) == v) return pm;
     return std::nullopt;
-}
-
-xmpp::Element field(std::string_view var, std::string_view type, std::string_view label) {
-    xmpp::Element f("field", std::string(xmpp::ns::data_forms));
-    f.set_attr("var", std::string(var));
-    f.set_attr("type", std::string(type));
-    if (!label.empty()) f.set_attr("label", std::string(label));
-    return f;
-}
-
-void add_value(xmpp::Element& f, std::string_view value) {
-    f.add_child(xmpp::Element("value", std::string(xmpp::ns::data_forms))).add_text(std::string(value));
-}
-
-void add_option(xmpp::Element& f, std::string_view label, std::string_view value) {
-    auto& option = f.add_child(xmpp::Element("option", std::string(xmpp::ns::data_forms)));
-    option.set_attr("label", std::string(label));
-    add_value(option, value);
 }
 
 xmpp::Element text_field(std::string_view var, std::string_view type, std::string_view label, std::string_view value) {
@@ -244,16 +230,16 @@ xmpp::Element config_form(const RoomConfig& config, const ConfigLimits& limits) 
 
     xmpp::Element whois = field(kWhois, "list-single", "Who may see the occupants' real addresses");
     add_value(whois, to_string(config.whois));
-    add_option(whois, "Moderators only", "moderators");
-    add_option(whois, "Anyone", "anyone");
+    add_option(whois, "moderators", "Moderators only");
+    add_option(whois, "anyone", "Anyone");
     x.add_child(std::move(whois));
 
     xmpp::Element pm = field(kAllowPm, "list-single", "Who may send private messages");
     add_value(pm, to_string(config.allow_pm));
-    add_option(pm, "Anyone", "anyone");
-    add_option(pm, "Participants and moderators", "participants");
-    add_option(pm, "Moderators only", "moderators");
-    add_option(pm, "Nobody", "none");
+    add_option(pm, "anyone", "Anyone");
+    add_option(pm, "participants", "Participants and moderators");
+    add_option(pm, "moderators", "Moderators only");
+    add_option(pm, "none", "Nobody");
     x.add_child(std::move(pm));
 
     x.add_child(bool_field(kChangeSubject, "Participants may change the subject", config.change_subject));

@@ -3,11 +3,16 @@
 #include <charconv>
 #include <set>
 
+#include "xmpp/data_form.hpp"
 #include "xmpp/namespaces.hpp"
 
 namespace pubsub {
 
 namespace {
+
+using xmpp::form::add_option;
+using xmpp::form::add_value;
+using xmpp::form::field;
 
 using xmpp::StanzaError;
 
@@ -121,28 +126,6 @@ std::optional<Error> set_field(ConfigPatch& patch, std::string_view var, const s
     }
     patch.unknown.emplace_back(var);
     return std::nullopt;
-}
-
-xmpp::Element field(std::string_view var, std::string_view type, std::string_view label) {
-    xmpp::Element f("field", std::string(xmpp::ns::data_forms));
-    f.append_attr("var", std::string(var));
-    f.append_attr("type", std::string(type));
-    if (!label.empty()) f.append_attr("label", std::string(label));
-    return f;
-}
-
-void add_value(xmpp::Element& f, std::string_view value) {
-    xmpp::Element v("value", std::string(xmpp::ns::data_forms));
-    if (!value.empty()) v.add_text(std::string(value));
-    f.add_child(std::move(v));
-}
-
-void add_option(xmpp::Element& f, std::string_view value) {
-    xmpp::Element option("option", std::string(xmpp::ns::data_forms));
-    xmpp::Element v("value", std::string(xmpp::ns::data_forms));
-    v.add_text(std::string(value));
-    option.add_child(std::move(v));
-    f.add_child(std::move(option));
 }
 
 xmpp::Element bool_field(std::string_view var, std::string_view label, bool value) {

@@ -1,5 +1,6 @@
 #include "xmpp/contact_addresses.hpp"
 
+#include "xmpp/data_form.hpp"
 #include "xmpp/namespaces.hpp"
 
 namespace xmpp::contact {
@@ -7,11 +8,8 @@ namespace xmpp::contact {
 namespace {
 
 Element field(std::string_view var, std::string_view type, const std::vector<std::string>& values) {
-    const std::string ns(xmpp::ns::data_forms);
-    Element f("field", ns);
-    f.set_attr("var", std::string(var));
-    f.set_attr("type", std::string(type));
-    for (const std::string& v : values) f.add_child(Element("value", ns)).add_text(v);
+    Element f = form::field(var, type);
+    for (const std::string& v : values) form::add_value(f, v);
     return f;
 }
 
