@@ -8,6 +8,7 @@
 #include "xmpp/namespaces.hpp"
 #include "xmpp/stored_xml.hpp"
 
+namespace component_handshake_test {
 namespace {
 
 using server::check_component_handshake;
@@ -133,3 +134,5 @@ TEST_CASE("component stanza: addressing and iq mistakes") {
     CHECK(verdict.kind == Kind::stream_error);
     CHECK(verdict.stream_error == xmpp::StreamError::unsupported_stanza_type);
 }
+
+}  // namespace component_handshake_test

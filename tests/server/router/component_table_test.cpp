@@ -12,6 +12,7 @@
 #include "server/router/component_table.hpp"
 #include "xmpp/stored_xml.hpp"
 
+namespace component_table_test {
 namespace {
 
 struct FakeComponent final : server::ComponentLink {
@@ -142,3 +143,5 @@ TEST_CASE("router: directed presence to a component's JID is followed by the una
     CHECK(got[0].find("to='#room%irc.net@bot.localhost/juliet'") != std::string::npos);
     h.services.components->detach("bot.localhost", bot.get());
 }
+
+}  // namespace component_table_test
