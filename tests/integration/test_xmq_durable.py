@@ -75,6 +75,10 @@ async def consume(peer: Peer, route: str, ledger: Ledger):
         try:
             elem = await peer.raw.next_element(0.3)
         except AssertionError:  # quiet for a while: ack what is left
+            # Python 3.11's wait_for can turn a cancel that meets its timeout into
+            # the timeout: the task is still being cancelled, so it must end.
+            if asyncio.current_task().cancelling():
+                raise asyncio.CancelledError from None
             with contextlib.suppress(ConnectionError):
                 await ack_pending()
             continue
