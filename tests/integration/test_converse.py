@@ -27,6 +27,11 @@ from web_helpers import WEB_DIR, XmqdWeb, web_tools_missing
 from xmqd_process import free_port
 from xmpp_client import signed_in
 
+# The driver answers each command with one JSON line; "wire" holds the whole
+# session's XML (the server's disco#info and stream features alone are several
+# KiB), which outgrew asyncio's default line limit of 64 KiB.
+WIRE_LINE_LIMIT = 16 * 1024 * 1024
+
 SM = "urn:xmpp:sm:3"
 MAM = "urn:xmpp:mam:2"
 FORWARD = "urn:xmpp:forward:0"
@@ -56,7 +61,8 @@ class Converse:
         self.proc = await asyncio.create_subprocess_exec(
             shutil.which("node"), str(WEB_DIR / "converse.mjs"), str(self.page_port), cwd=str(WEB_DIR),
             env=dict(os.environ, NODE_NO_WARNINGS="1"), stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            limit=WIRE_LINE_LIMIT)
         await self._line("READY")
         return self
 
