@@ -17,6 +17,7 @@ using xmpp::StanzaError;
 using xmpp::form::add_option;
 using xmpp::form::add_value;
 using xmpp::form::field;
+using xmpp::form::parse_boolean;
 
 constexpr std::string_view kName = "muc#roomconfig_roomname";
 constexpr std::string_view kDescription = "muc#roomconfig_roomdesc";
@@ -35,12 +36,6 @@ constexpr std::string_view kHistory = "muc#maxhistoryfetch";
 
 Error not_acceptable(std::string_view var, std::string_view why) {
     return {StanzaError::not_acceptable, std::string(var) + ": " + std::string(why)};
-}
-
-std::optional<bool> parse_bool(std::string_view v) {
-    if (v == "1" || v == "true") return true;
-    if (v == "0" || v == "false") return false;
-    return std::nullopt;
 }
 
 // A decimal count without sign, at most 9 digits (no overflow).
@@ -135,7 +130,7 @@ xmpp::Result<RoomConfig, Error> apply_config_form(RoomConfig config, const xmpp:
         auto value = single(var);
         if (!value) return value.error();
         if (!*value) return std::nullopt;
-        auto parsed = parse_bool(**value);
+        auto parsed = parse_boolean(**value);
         if (!parsed) return not_acceptable(var, "not a boolean");
         out = *parsed;
         return std::nullopt;

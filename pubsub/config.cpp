@@ -13,6 +13,7 @@ namespace {
 using xmpp::form::add_option;
 using xmpp::form::add_value;
 using xmpp::form::field;
+using xmpp::form::parse_boolean;
 
 using xmpp::StanzaError;
 
@@ -30,12 +31,6 @@ constexpr std::string_view kType = "pubsub#type";
 
 Error invalid(std::string_view var, std::string_view why) {
     return make_error(StanzaError::bad_request, Condition::invalid_options, std::string(var) + ": " + std::string(why));
-}
-
-std::optional<bool> parse_bool(std::string_view v) {
-    if (v == "1" || v == "true") return true;
-    if (v == "0" || v == "false") return false;
-    return std::nullopt;
 }
 
 std::optional<AccessModel> parse_access(std::string_view v) {
@@ -110,10 +105,10 @@ std::optional<Error> set_field(ConfigPatch& patch, std::string_view var, const s
     }
     if (var == kPublishModel) return set_enum(patch.publish_model, var, values, parse_publish);
     if (var == kSendLast) return set_enum(patch.send_last_published_item, var, values, parse_send_last);
-    if (var == kPersistItems) return set_enum(patch.persist_items, var, values, parse_bool);
-    if (var == kDeliverPayloads) return set_enum(patch.deliver_payloads, var, values, parse_bool);
-    if (var == kNotifyRetract) return set_enum(patch.notify_retract, var, values, parse_bool);
-    if (var == kNotifyDelete) return set_enum(patch.notify_delete, var, values, parse_bool);
+    if (var == kPersistItems) return set_enum(patch.persist_items, var, values, parse_boolean);
+    if (var == kDeliverPayloads) return set_enum(patch.deliver_payloads, var, values, parse_boolean);
+    if (var == kNotifyRetract) return set_enum(patch.notify_retract, var, values, parse_boolean);
+    if (var == kNotifyDelete) return set_enum(patch.notify_delete, var, values, parse_boolean);
     if (var == kRosterGroups) {
         patch.roster_groups_allowed = values;
         return std::nullopt;

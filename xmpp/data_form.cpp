@@ -25,4 +25,10 @@ void add_option(Element& field, std::string_view value, std::string_view label) 
     add_value(option, value);
 }
 
+std::optional<bool> parse_boolean(std::string_view value) {
+    if (value == "1" || value == "true") return true;
+    if (value == "0" || value == "false") return false;
+    return std::nullopt;
+}
+
 }  // namespace xmpp::form
