@@ -402,7 +402,8 @@ async def test_concurrent_binds_of_one_account_never_pass_the_session_limit(make
         bound = [a for a in answers if a.get("type") == "result"]
         refused = [a for a in answers if stanza_error(a) == ("wait", "resource-constraint")]
         assert len(bound) == limit and len(refused) == len(streams) - limit, [a.attrib for a in answers]
-        assert server.log().count("refused bind of alice@localhost/") == len(streams) - limit
+        refusals = len(streams) - limit
+        assert server.wait_for_log_count("refused bind of alice@localhost/", refusals) == refusals
     finally:
         for s in streams:
             await s.__aexit__(None, None, None)

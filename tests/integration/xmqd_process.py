@@ -273,3 +273,15 @@ type = "all"
                     return line
             time.sleep(0.02)
         raise AssertionError(f"no log line with {text!r} within {timeout}s:\n{self.log(since)}")
+
+    def wait_for_log_count(self, text: str, count: int, timeout: float = 10.0) -> int:
+        """Waits until at least `count` log lines contain `text` (see wait_for_log for why
+        a line can lag); returns how many do then, so a caller can also check for too many."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            seen = sum(text in line for line in self.lines)
+            if seen >= count:
+                return seen
+            time.sleep(0.02)
+        return seen
