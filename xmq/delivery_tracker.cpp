@@ -6,6 +6,7 @@ void DeliveryTracker::add(KeptStanza kept, std::string consumer, TimePoint deadl
     std::string id = kept.id;
     deadlines_.emplace(deadline, id);
     by_consumer_[consumer].emplace(kept.seq, id);
+    consumers_.add_in_flight(consumer, 1);
     ++per_topic_[kept.topic];
     by_id_.insert_or_assign(std::move(id), Unacked{std::move(kept), std::move(consumer), deadline});
 }
@@ -20,6 +21,7 @@ void DeliveryTracker::unlink(const Unacked& u) {
     auto cit = by_consumer_.find(u.consumer);
     cit->second.erase(u.kept.seq);
     if (cit->second.empty()) by_consumer_.erase(cit);
+    consumers_.add_in_flight(u.consumer, -1);
     auto tit = per_topic_.find(u.kept.topic);
     if (--tit->second == 0) per_topic_.erase(tit);
 }

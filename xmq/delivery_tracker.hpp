@@ -2,7 +2,9 @@
 // xmq.md "Reliable queues"), by delivery id, with the indexes the queue needs:
 // per consumer full JID (prefetch counts, redelivery when it leaves), per
 // topic (disco stats form) and by ack deadline (redelivery after
-// ack_timeout, found by the sweep in O(log n) per overdue delivery).
+// ack_timeout, found by the sweep in O(log n) per overdue delivery). Each
+// change of a consumer's count goes to the SubscriptionRegistry too, where
+// choosing a consumer under its prefetch reads it.
 // Not thread-safe: owned by one Queue and touched only under its lock.
 #pragma once
 
@@ -30,6 +32,8 @@ struct Unacked {
 
 class DeliveryTracker {
 public:
+    explicit DeliveryTracker(SubscriptionRegistry& consumers) : consumers_(consumers) {}
+
     void add(KeptStanza kept, std::string consumer, TimePoint deadline);
     const Unacked* find(std::string_view id) const;
     std::optional<Unacked> take(std::string_view id);
@@ -48,6 +52,7 @@ public:
 private:
     void unlink(const Unacked& u);
 
+    SubscriptionRegistry& consumers_;
     std::unordered_map<std::string, Unacked, StringHash, std::equal_to<>> by_id_;
     std::set<std::pair<TimePoint, std::string>> deadlines_;
     // consumer -> (seq -> id): publish order of its deliveries.

@@ -154,6 +154,7 @@ void Queue::on_command(const xmpp::Element& stanza, const xmpp::Element& command
                 "Too many subscriptions on this queue: at most " + std::to_string(per_client_limit) + " per client"));
             return;
         }
+        registry_.set_in_flight(full, tracker_.of_consumer(full));
         if (cmd.durable)
             journal_->durable_subscribed(route_, *cmd.topic, full);
         else if (was_durable)  // renewed without durable='true': not durable now

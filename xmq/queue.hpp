@@ -119,9 +119,12 @@ private:
     // hold); returns the consumer it went to, or nothing when none could take it.
     std::optional<std::string> send_any(KeptStanza& kept, const std::string* avoid, Sink& sink, TimePoint now);
     void hold(std::string_view lane, KeptStanza kept, bool front, TimePoint now);
-    // A delivery came back unsettled (consumer gone, timeout, nack): sent
-    // again, held, or ended after max_attempts. Without a sink it is held.
-    void redeliver(Unacked unacked, Sink* sink, TimePoint now);
+    // Deliveries that came back unsettled (consumer gone, timeout, nack), in
+    // any order: each is ended after max_attempts, sent again (ANY: preferably
+    // to a consumer other than the one that had it), or held at the front of
+    // its lane, ahead of what waited there and in publish order. Without a
+    // sink they are held.
+    void redeliver(std::vector<Unacked> unsettled, Sink* sink, TimePoint now);
     // The end of a stanza that will not be delivered again: dead-lettered,
     // answered (iq) or dropped.
     void end_of_life(KeptStanza kept, Sink* sink, TimePoint now);
@@ -131,6 +134,7 @@ private:
     void drain(Sink& sink, TimePoint now);
     void drain_topic(const std::string& topic, Sink& sink, TimePoint now);
     void drain_subscriber(const std::string& full, Sink& sink, TimePoint now);
+    bool under_prefetch(std::size_t in_flight) const;
     bool under_prefetch(const std::string& full) const;
     std::string next_delivery_id();
     void close_request(const KeptStanza& kept, TimePoint now);
@@ -155,7 +159,7 @@ private:
 
     Journal* journal_;  // never null
     HeldStanzas held_;
-    DeliveryTracker tracker_;
+    DeliveryTracker tracker_{registry_};
     std::vector<xmpp::Element> dead_letters_;
     std::atomic<bool> dead_letters_waiting_{false};  // read without the lock: the common case has none
     // iq requests delivered through this queue, by requester full JID + '\n' +

@@ -69,8 +69,8 @@ RestoreReport Queue::restore(RestoredQueue state, TimePoint now) {
     // Their consumers are gone with the old process: each comes back as a
     // redelivery would, to the front of its lane in publish order, its next
     // attempt counted from the stored one.
-    for (auto it = state.unacked.rbegin(); it != state.unacked.rend(); ++it) {
-        KeptStanza& kept = *it;
+    std::vector<Unacked> unsettled;
+    for (KeptStanza& kept : state.unacked) {
         next_seq_ = std::max(next_seq_, kept.seq);
         if (!restorable(kept)) {
             journal_->settled(route_, kept.id);
@@ -81,8 +81,9 @@ RestoreReport Queue::restore(RestoredQueue state, TimePoint now) {
             ++report.ended;
         else
             ++report.redeliveries;
-        redeliver(Unacked{std::move(kept), {}, now}, nullptr, now);
+        unsettled.push_back(Unacked{std::move(kept), {}, now});
     }
+    redeliver(std::move(unsettled), nullptr, now);
     return report;
 }
 

@@ -60,9 +60,11 @@ std::string Queue::next_delivery_id() {
     return id_prefix_ + '-' + std::to_string(++next_id_);
 }
 
-bool Queue::under_prefetch(const std::string& full) const {
-    return !acked_ || prefetch_ == 0 || tracker_.of_consumer(full) < prefetch_;
+bool Queue::under_prefetch(std::size_t in_flight) const {
+    return !acked_ || prefetch_ == 0 || in_flight < prefetch_;
 }
+
+bool Queue::under_prefetch(const std::string& full) const { return under_prefetch(registry_.in_flight(full)); }
 
 std::vector<xmpp::Element> Queue::take_dead_letters() {
     if (!dead_letters_waiting_.load(std::memory_order_acquire)) return {};
@@ -218,8 +220,10 @@ std::optional<std::string> Queue::send_any(KeptStanza& kept, const std::string* 
         chosen = full;
         return true;
     };
-    auto accept_other = [&](const std::string& full) { return full != *avoid && under_prefetch(full); };
-    auto accept = [&](const std::string& full) { return under_prefetch(full); };
+    auto accept_other = [&](const std::string& full, std::size_t in_flight) {
+        return full != *avoid && under_prefetch(in_flight);
+    };
+    auto accept = [&](const std::string&, std::size_t in_flight) { return under_prefetch(in_flight); };
     SubscriptionRegistry::Dispatch result;
     if (avoid != nullptr) result = registry_.deliver_one_if(kept.topic, now, accept_other, deliver);
     if (result.delivered == 0) {
@@ -240,34 +244,39 @@ void Queue::hold(std::string_view lane, KeptStanza kept, bool front, TimePoint n
         held_.push_back(lane, std::move(kept));
 }
 
-void Queue::redeliver(Unacked unacked, Sink* sink, TimePoint now) {
-    KeptStanza kept = std::move(unacked.kept);
-    if (kept.is_request()) {
-        // The consumer that had it no longer settles it.
-        auto it = requests_.find(request_key(kept));
-        if (it != requests_.end()) it->second.open = false;
-    }
-    if (kept.attempts >= max_attempts_) {
-        end_of_life(std::move(kept), sink, now);
-        return;
-    }
-    if (type_ == conf::QueueType::all) {
-        // Only to its own subscriber, and only while that subscription lasts.
-        if (!registry_.subscribed(kept.owner, kept.topic)) {
-            journal_->settled(route_, kept.id);
-            ++counters_.dropped;
-            return;
+void Queue::redeliver(std::vector<Unacked> unsettled, Sink* sink, TimePoint now) {
+    std::sort(unsettled.begin(), unsettled.end(),
+              [](const Unacked& a, const Unacked& b) { return a.kept.seq < b.kept.seq; });
+    // Sent in publish order; what nobody can take goes to the front of its lane
+    // last first, so that each lane keeps publish order.
+    std::vector<std::pair<std::string, KeptStanza>> to_front;
+    for (Unacked& unacked : unsettled) {
+        KeptStanza kept = std::move(unacked.kept);
+        if (kept.is_request()) {
+            // The consumer that had it no longer settles it.
+            auto it = requests_.find(request_key(kept));
+            if (it != requests_.end()) it->second.open = false;
         }
-        std::string owner = kept.owner;
+        if (kept.attempts >= max_attempts_) {
+            end_of_life(std::move(kept), sink, now);
+            continue;
+        }
         journal_->settled(route_, kept.id);
-        hold(owner, std::move(kept), true, now);
-        return;
+        if (type_ == conf::QueueType::all) {
+            // Only to its own subscriber, and only while that subscription lasts.
+            if (!registry_.subscribed(kept.owner, kept.topic)) {
+                ++counters_.dropped;
+                continue;
+            }
+            std::string owner = kept.owner;
+            to_front.emplace_back(std::move(owner), std::move(kept));
+            continue;
+        }
+        if (sink != nullptr && try_send_any(kept, &unacked.consumer, *sink, now)) continue;
+        std::string topic = kept.topic;
+        to_front.emplace_back(std::move(topic), std::move(kept));
     }
-    journal_->settled(route_, kept.id);
-    if (sink != nullptr && try_send_any(kept, &unacked.consumer, *sink, now)) return;
-    // Nobody can take it now: held, even when the queue holds nothing else.
-    std::string topic = kept.topic;
-    hold(topic, std::move(kept), true, now);
+    for (auto it = to_front.rbegin(); it != to_front.rend(); ++it) hold(it->first, std::move(it->second), true, now);
 }
 
 void Queue::end_of_life(KeptStanza kept, Sink* sink, TimePoint now) {
@@ -334,16 +343,12 @@ void Queue::on_settle(const xmpp::Element& stanza, const Command& cmd, const std
     if (cmd.kind == CommandKind::ack) {
         for (const Unacked& unacked : taken) journal_->settled(route_, unacked.kept.id);
         counters_.acked += taken.size();
+    } else if (cmd.requeue) {
+        redeliver(std::move(taken), &sink, now);
     } else {
         std::sort(taken.begin(), taken.end(),
                   [](const Unacked& a, const Unacked& b) { return a.kept.seq < b.kept.seq; });
-        for (Unacked& unacked : taken) {
-            if (cmd.requeue) {
-                redeliver(std::move(unacked), &sink, now);
-            } else {
-                end_of_life(std::move(unacked.kept), &sink, now);
-            }
-        }
+        for (Unacked& unacked : taken) end_of_life(std::move(unacked.kept), &sink, now);
     }
     sink.reply(iq_result(stanza, full, route_));
     drain(sink, now);  // a freed prefetch slot takes what waits
@@ -379,14 +384,21 @@ void Queue::client_gone(const std::string& full, Sink* sink, TimePoint now) {
     // What is left unacknowledged belongs to durable subscriptions now away:
     // back to the front of its lane, in publish order, redelivered first when
     // the subscriber returns.
-    std::vector<Unacked> rest = tracker_.take_of(full);
-    for (auto it = rest.rbegin(); it != rest.rend(); ++it) redeliver(std::move(*it), sink, now);
+    redeliver(tracker_.take_of(full), sink, now);
 }
 
 void Queue::settle_ended(Sink* sink, TimePoint now) {
+    // Settling frees prefetch slots of consumers still here (subscribed to
+    // other topics): what is held may go to them now.
+    bool freed = false;
     for (;;) {
         std::vector<EndedSubscription> ended = registry_.take_ended();
-        if (ended.empty()) return;
+        if (ended.empty()) {
+            if (!freed || sink == nullptr) return;
+            freed = false;
+            drain(*sink, now);  // may end more subscriptions (consumers found gone)
+            continue;
+        }
         for (const EndedSubscription& e : ended) {
             if (e.durable) journal_->durable_ended(route_, e.topic, e.full);
             if (type_ == conf::QueueType::all) {
@@ -394,6 +406,7 @@ void Queue::settle_ended(Sink* sink, TimePoint now) {
                 for (const Unacked& unacked : tracker_.take_of(e.full, &e.topic)) {
                     journal_->settled(route_, unacked.kept.id);
                     ++counters_.dropped;
+                    freed = true;
                 }
                 for (const KeptStanza& kept :
                      held_.take_if(e.full, [&e](const KeptStanza& k) { return k.topic == e.topic; })) {
@@ -402,7 +415,9 @@ void Queue::settle_ended(Sink* sink, TimePoint now) {
                 }
                 continue;
             }
-            for (Unacked& unacked : tracker_.take_of(e.full, &e.topic)) redeliver(std::move(unacked), sink, now);
+            std::vector<Unacked> unsettled = tracker_.take_of(e.full, &e.topic);
+            freed = freed || !unsettled.empty();
+            redeliver(std::move(unsettled), sink, now);
         }
     }
 }
@@ -449,7 +464,7 @@ std::size_t Queue::sweep(TimePoint now, Sink& sink) {
     std::lock_guard lock(mu_);
     std::size_t removed = registry_.remove_expired(now);
     settle_ended(&sink, now);
-    for (Unacked& unacked : tracker_.take_overdue(now)) redeliver(std::move(unacked), &sink, now);
+    redeliver(tracker_.take_overdue(now), &sink, now);
     if (held_.size() > 0) {
         auto expired = held_.take_if([&](const KeptStanza& k) { return k.held_since + hold_ttl_ <= now; });
         for (KeptStanza& kept : expired) {

@@ -222,7 +222,7 @@ std::size_t SubscriptionRegistry::remove_expired(TimePoint now) {
 
 SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_one(std::string_view topic_name, TimePoint now,
                                                                  DeliverFn deliver) {
-    return deliver_one_if(topic_name, now, [](const std::string&) { return true; }, deliver);
+    return deliver_one_if(topic_name, now, [](const std::string&, std::size_t) { return true; }, deliver);
 }
 
 SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_all(std::string_view topic_name, TimePoint now,
@@ -244,9 +244,9 @@ SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_all(std::string_vie
     return result;
 }
 
-SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_one_if(std::string_view topic_name, TimePoint now,
-                                                                    FunctionRef<bool(const std::string&)> accept,
-                                                                    DeliverFn deliver) {
+SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_one_if(
+    std::string_view topic_name, TimePoint now, FunctionRef<bool(const std::string& full, std::size_t in_flight)> accept,
+    DeliverFn deliver) {
     remove_expired(now);
     Dispatch result;
     // Each failed attempt removes that consumer, so this ends within the
@@ -255,7 +255,7 @@ SubscriptionRegistry::Dispatch SubscriptionRegistry::deliver_one_if(std::string_
         Topic* topic = find_topic(topic_name);
         if (topic == nullptr) return result;
         auto it = topic->ready.begin();
-        while (it != topic->ready.end() && !accept(it->sub->client->full)) ++it;
+        while (it != topic->ready.end() && !accept(it->sub->client->full, it->sub->client->in_flight)) ++it;
         if (it == topic->ready.end()) return result;
         Subscription& s = *it->sub;
         if (deliver(s.client->jid, s.client->full)) {
@@ -280,6 +280,23 @@ void SubscriptionRegistry::for_each_subscriber(
     if (topic == nullptr) return;
     for (const ReadyKey& key : topic->ready) visit(key.sub->client->jid, key.sub->client->full, false);
     for (const Subscription* s : topic->away) visit(s->client->jid, s->client->full, true);
+}
+
+void SubscriptionRegistry::add_in_flight(std::string_view full, std::ptrdiff_t delta) {
+    auto cit = clients_.find(full);
+    if (cit == clients_.end()) return;
+    std::size_t& count = cit->second.in_flight;
+    count = delta < 0 && static_cast<std::size_t>(-delta) > count ? 0 : count + delta;
+}
+
+void SubscriptionRegistry::set_in_flight(std::string_view full, std::size_t count) {
+    auto cit = clients_.find(full);
+    if (cit != clients_.end()) cit->second.in_flight = count;
+}
+
+std::size_t SubscriptionRegistry::in_flight(std::string_view full) const {
+    auto cit = clients_.find(full);
+    return cit == clients_.end() ? 0 : cit->second.in_flight;
 }
 
 bool SubscriptionRegistry::subscribed(std::string_view who_full, std::string_view topic) const {

@@ -128,8 +128,10 @@ public:
     // ALL: offers the stanza to every eligible consumer.
     Dispatch deliver_all(std::string_view topic, TimePoint now, DeliverFn deliver);
     // ANY with a per-consumer condition (prefetch): offers the stanza to the
-    // first eligible consumer in rotation that `accept` takes.
-    Dispatch deliver_one_if(std::string_view topic, TimePoint now, FunctionRef<bool(const std::string&)> accept,
+    // first eligible consumer in rotation that `accept` (given its full JID and
+    // in_flight count) takes.
+    Dispatch deliver_one_if(std::string_view topic, TimePoint now,
+                            FunctionRef<bool(const std::string& full, std::size_t in_flight)> accept,
                             DeliverFn deliver);
     // Every subscriber of a topic that may be sent something or kept for:
     // eligible ones (away = false) and durable ones that are away (away = true).
@@ -141,6 +143,15 @@ public:
     // Whether (who, topic) exists and its client is here (not away).
     bool present(std::string_view who_full, std::string_view topic) const;
     bool has_durable() const { return durable_count_ > 0; }
+
+    // A client's deliveries awaiting settlement (acked queues: its prefetch),
+    // kept here so that choosing a consumer costs no lookup per candidate. The
+    // owner keeps it true: DeliveryTracker reports each change (ignored for a
+    // client not here), and every subscribe sets it from the tracker (a client
+    // forgotten and seen again).
+    void add_in_flight(std::string_view full, std::ptrdiff_t delta);
+    void set_in_flight(std::string_view full, std::size_t count);
+    std::size_t in_flight(std::string_view full) const;
     // Every durable subscription, as (subscriber full JID, topic).
     std::vector<std::pair<std::string, std::string>> durable_subscriptions() const;
     // Every subscription that ended since the last call, for the owner to
@@ -198,6 +209,7 @@ private:
     struct Client {
         xmpp::Jid jid;
         std::string full;
+        std::size_t in_flight = 0;
         std::unordered_map<std::string, std::unique_ptr<Subscription>, StringHash, std::equal_to<>> subs;
     };
 

@@ -265,6 +265,39 @@ TEST_CASE("prefetch counts per consumer across topics") {
     CHECK(error_condition(f.sink.replies.back()) == "not-acceptable");
 }
 
+TEST_CASE("prefetch follows the consumer's deliveries as they are settled, redelivered and resubscribed") {
+    ReliableFixture f(2, 10);
+    f.sub(A, JOBS, "t1");
+    f.sub(A, JOBS, "t2");
+    f.publish(P, JOBS, "t1", "m0");
+    f.publish(P, JOBS, "t2", "m1");
+    f.publish(P, JOBS, "t2", "m2");  // A is at its prefetch: held
+    CHECK(f.sink.count_to(A) == 2);
+    CHECK(f.stats(JOBS).held == 1);
+    // Ending t1 redelivers m0 (nobody else: held) and frees its slot for m2.
+    f.send(std::string("<iq type='set' id='d' from='") + A + "' to='" + JOBS +
+           "'><xmq xmlns='xmq:command' command='del' topic='t1'/></iq>");
+    CHECK(body_of(f.last_to(A)) == "m2");
+    CHECK(f.stats(JOBS).unacked == 2);
+    // A new consumer takes the redelivered m0; A, at 2 again, takes nothing more.
+    f.sub(B, JOBS, "t1");
+    CHECK(body_of(f.last_to(B)) == "m0");
+    f.publish(P, JOBS, "t2", "m3");
+    CHECK(f.stats(JOBS).held == 1);
+    // A leaves with two in flight and comes back: they went elsewhere or wait, so it
+    // starts from none and takes two again.
+    f.end_session(A);
+    f.sub(A, JOBS, "t2");
+    CHECK(f.sink.count_to(A) == 5);
+    CHECK(f.stats(JOBS).unacked == 3);
+    CHECK(f.stats(JOBS).held == 1);
+    // They came back in publish order, ahead of m3.
+    std::vector<std::string> to_a;
+    for (const Delivery& d : f.sink.deliveries)
+        if (d.to == A) to_a.push_back(body_of(d));
+    CHECK(to_a == std::vector<std::string>{"m0", "m1", "m2", "m1", "m2"});
+}
+
 TEST_CASE("prefetch on ALL: copies wait in order within hold and follow the acks") {
     ReliableFixture f(1, 10);
     f.sub(A, FEED, "t");
