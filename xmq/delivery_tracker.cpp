@@ -3,44 +3,50 @@
 namespace xmq {
 
 void DeliveryTracker::add(KeptStanza kept, std::string consumer, TimePoint deadline) {
-    std::string id = kept.id;
-    deadlines_.emplace(deadline, id);
+    auto [it, inserted] = by_id_.try_emplace(kept.id);
+    if (!inserted) {
+        // A delivery id is tracked once: a second add of it replaces the first.
+        take(it);
+        it = by_id_.try_emplace(kept.id).first;
+    }
+    const std::uint64_t stamp = ++next_stamp_;
+    IdRef id = &it->first;
+    deadlines_.emplace(std::pair(deadline, stamp), id);
     by_consumer_[consumer].emplace(kept.seq, id);
     consumers_.add_in_flight(consumer, 1);
     ++per_topic_[kept.topic];
-    by_id_.insert_or_assign(std::move(id), Unacked{std::move(kept), std::move(consumer), deadline});
+    it->second = Entry{Unacked{std::move(kept), std::move(consumer), deadline}, stamp};
 }
 
 const Unacked* DeliveryTracker::find(std::string_view id) const {
     auto it = by_id_.find(id);
-    return it == by_id_.end() ? nullptr : &it->second;
+    return it == by_id_.end() ? nullptr : &it->second.unacked;
 }
 
-void DeliveryTracker::unlink(const Unacked& u) {
-    deadlines_.erase({u.deadline, u.kept.id});
+Unacked DeliveryTracker::take(ById::iterator it) {
+    const Unacked& u = it->second.unacked;
+    deadlines_.erase(std::pair(u.deadline, it->second.stamp));
     auto cit = by_consumer_.find(u.consumer);
     cit->second.erase(u.kept.seq);
     if (cit->second.empty()) by_consumer_.erase(cit);
     consumers_.add_in_flight(u.consumer, -1);
     auto tit = per_topic_.find(u.kept.topic);
     if (--tit->second == 0) per_topic_.erase(tit);
+    Unacked out = std::move(it->second.unacked);
+    by_id_.erase(it);
+    return out;
 }
 
 std::optional<Unacked> DeliveryTracker::take(std::string_view id) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return std::nullopt;
-    unlink(it->second);
-    Unacked u = std::move(it->second);
-    by_id_.erase(it);
-    return u;
+    return take(it);
 }
 
 std::vector<Unacked> DeliveryTracker::take_overdue(TimePoint now) {
-    std::vector<std::string> ids;
-    for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) ids.push_back(it->second);
     std::vector<Unacked> out;
-    out.reserve(ids.size());
-    for (const std::string& id : ids) out.push_back(*take(id));
+    while (!deadlines_.empty() && deadlines_.begin()->first.first <= now)
+        out.push_back(take(by_id_.find(*deadlines_.begin()->second)));
     return out;
 }
 
@@ -48,16 +54,18 @@ std::vector<Unacked> DeliveryTracker::take_of(std::string_view consumer, const s
     std::vector<Unacked> out;
     auto cit = by_consumer_.find(consumer);
     if (cit == by_consumer_.end()) return out;
-    std::vector<std::string> ids;
-    for (const auto& [seq, id] : cit->second)
-        if (topic == nullptr || by_id_.find(id)->second.kept.topic == *topic) ids.push_back(id);
-    out.reserve(ids.size());
-    for (const std::string& id : ids) out.push_back(*take(id));
+    std::vector<ById::iterator> chosen;
+    for (const auto& [seq, id] : cit->second) {
+        auto it = by_id_.find(*id);
+        if (topic == nullptr || it->second.unacked.kept.topic == *topic) chosen.push_back(it);
+    }
+    out.reserve(chosen.size());
+    for (ById::iterator it : chosen) out.push_back(take(it));  // may erase *cit: not used after
     return out;
 }
 
 void DeliveryTracker::for_each(const std::function<void(const Unacked&)>& visit) const {
-    for (const auto& [id, unacked] : by_id_) visit(unacked);
+    for (const auto& [id, entry] : by_id_) visit(entry.unacked);
 }
 
 std::size_t DeliveryTracker::of_consumer(std::string_view consumer) const {

@@ -12,7 +12,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,14 +49,24 @@ public:
     std::size_t size() const { return by_id_.size(); }
 
 private:
-    void unlink(const Unacked& u);
+    struct Entry {
+        Unacked unacked;
+        std::uint64_t stamp;  // unique: orders equal deadlines
+    };
+    using ById = std::unordered_map<std::string, Entry, StringHash, std::equal_to<>>;
+    // The indexes point at by_id_'s keys (a node's key never moves): no id is
+    // copied or compared as a string but in by_id_ itself.
+    using IdRef = const std::string*;
+
+    Unacked take(ById::iterator it);
 
     SubscriptionRegistry& consumers_;
-    std::unordered_map<std::string, Unacked, StringHash, std::equal_to<>> by_id_;
-    std::set<std::pair<TimePoint, std::string>> deadlines_;
+    ById by_id_;
+    std::map<std::pair<TimePoint, std::uint64_t>, IdRef> deadlines_;
     // consumer -> (seq -> id): publish order of its deliveries.
-    std::unordered_map<std::string, std::map<std::uint64_t, std::string>, StringHash, std::equal_to<>> by_consumer_;
+    std::unordered_map<std::string, std::map<std::uint64_t, IdRef>, StringHash, std::equal_to<>> by_consumer_;
     std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> per_topic_;
+    std::uint64_t next_stamp_ = 0;
 };
 
 }  // namespace xmq
