@@ -71,6 +71,8 @@ inline constexpr std::string_view pubsub_errors = "http://jabber.org/protocol/pu
 // FORM_TYPE values of the XEP-0060 data forms.
 inline constexpr std::string_view pubsub_node_config = "http://jabber.org/protocol/pubsub#node_config";
 inline constexpr std::string_view pubsub_publish_options = "http://jabber.org/protocol/pubsub#publish-options";
+inline constexpr std::string_view push = "urn:xmpp:push:0";                         // XEP-0357
+inline constexpr std::string_view push_summary = "urn:xmpp:push:summary";
 inline constexpr std::string_view bookmarks = "urn:xmpp:bookmarks:1";            // XEP-0402 (node and payload)
 inline constexpr std::string_view bookmarks_compat = "urn:xmpp:bookmarks:1#compat";  // XEP-0402 §5.3, private XML
 inline constexpr std::string_view bookmarks_compat_pep = "urn:xmpp:bookmarks:1#compat-pep";  // XEP-0402, PEP storage:bookmarks

@@ -132,6 +132,8 @@ void BoundSession::write(std::string xml, bool keep) {
     if (connection_) {
         connection_->send_stanza(xml, keep);
         if (!keep_unacknowledged_) return;
+    } else if (keep) {
+        for (const auto& hook : services_.modules->hooks().hibernated_message) hook(xml, jid_);
     }
     outbox_bytes_ += xml.size();
     outbox_.push_back(Outbound{sequence, std::move(xml), keep});

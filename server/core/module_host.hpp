@@ -94,6 +94,11 @@ struct Hooks {
     // A message for a local account that has no resource to take it (RFC
     // 6121 §8.5.2.2): offline storage, or the error for a missing account.
     std::vector<std::function<bool(xmpp::Element& message, const xmpp::Jid& bare)>> undeliverable_message;
+    // A message (one offline storage would keep) reached a session that is
+    // hibernated by stream management (XEP-0198): it waits in the session's
+    // outbox for the client to resume. Serialized; on the session's worker.
+    // Push notifications (XEP-0357) wake the device here.
+    std::vector<std::function<void(const std::string& message, const xmpp::Jid& full)>> hibernated_message;
     // Messages a session of `bare` took and could not write (the peer
     // stopped reading, the connection broke), serialized, in their order:
     // offline storage keeps those it would have kept for an offline user.

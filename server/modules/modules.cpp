@@ -10,6 +10,9 @@ const ModuleRegistry& builtin_modules() {
         version_module(),
         roster_module(),
         presence_module(),
+        // Before offline: it notifies the app servers of a message offline
+        // storage then keeps (its hook takes the message).
+        push_module(),
         offline_module(),
         // Before carbons (XEP-0280): the archive stamps the stanza-id on a
         // routed message before any copy of it is made.

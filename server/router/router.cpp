@@ -178,6 +178,12 @@ void Router::request(xmpp::Element iq, IqRequests::Answer answer) {
     if (auto prepared = requests_.prepare(std::move(iq), std::move(answer))) send(*prepared);
 }
 
+void Router::request_routed(xmpp::Element iq, const xmpp::Jid& from, IqRequests::Answer answer) {
+    auto to = xmpp::Jid::parse(iq.attr_or("to"));
+    if (!to) return answer(nullptr);
+    if (auto prepared = requests_.prepare(std::move(iq), std::move(answer))) route(std::move(*prepared), from, &*to);
+}
+
 BindResult Router::bind(const xmpp::Jid& full, std::shared_ptr<ClientSession> session, std::size_t max_resources) {
     BindResult result = services_.sessions->bind(full, std::move(session), max_resources);
     if (result.replaced_was_available) went_unavailable(full);

@@ -52,6 +52,11 @@ public:
     // with the result or error that comes back from that JID, or with nullptr
     // when none will (iq_requests.hpp). From any thread.
     void request(xmpp::Element iq, IqRequests::Answer answer);
+    // The same for a request the server makes on behalf of the local account
+    // `from` to any JID (a push notification to an app server): it takes the
+    // route a stanza of that account would take (a component, a local JID),
+    // and the answer must come from the JID asked.
+    void request_routed(xmpp::Element iq, const xmpp::Jid& from, IqRequests::Answer answer);
 
     // Binds a session (SessionManager::bind). A session it replaces that was
     // available goes unavailable for the rest of the server.

@@ -9,7 +9,7 @@ MigrationSet SqliteUserDataStore::schema() {
                  "CREATE TABLE user_documents ("
                  " user TEXT NOT NULL,"
                  " domain TEXT NOT NULL,"
-                 " kind TEXT NOT NULL,"  // vcard, private
+                 " kind TEXT NOT NULL,"  // vcard, private, push
                  " key TEXT NOT NULL,"   // '' for the vCard, the namespace for private XML
                  " xml TEXT NOT NULL,"
                  " PRIMARY KEY (user, domain, kind, key)"
@@ -41,6 +41,14 @@ bool SqliteUserDataStore::set_document(const std::string& user, const std::strin
     Statement s = l.prepare(
         "INSERT OR REPLACE INTO user_documents (user, domain, kind, key, xml) VALUES (?1, ?2, ?3, ?4, ?5)");
     return s.valid() && s.bind(1, user).bind(2, domain).bind(3, kind).bind(4, key).bind(5, xml).run();
+}
+
+bool SqliteUserDataStore::remove_document(const std::string& user, const std::string& domain,
+                                          const std::string& kind, const std::string& key) {
+    auto l = db_.lock();
+    Statement s =
+        l.prepare("DELETE FROM user_documents WHERE user = ?1 AND domain = ?2 AND kind = ?3 AND key = ?4");
+    return s.valid() && s.bind(1, user).bind(2, domain).bind(3, kind).bind(4, key).run() && l.changes() > 0;
 }
 
 std::size_t SqliteUserDataStore::document_count(const std::string& user, const std::string& domain,

@@ -28,6 +28,8 @@ public:
                                         const std::string& kind, const std::string& key) override;
     bool set_document(const std::string& user, const std::string& domain, const std::string& kind,
                       const std::string& key, const std::string& xml) override;
+    bool remove_document(const std::string& user, const std::string& domain, const std::string& kind,
+                         const std::string& key) override;
     std::size_t document_count(const std::string& user, const std::string& domain,
                                const std::string& kind) override;
     std::vector<std::pair<std::string, std::string>> documents(const std::string& user, const std::string& domain,

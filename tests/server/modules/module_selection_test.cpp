@@ -30,7 +30,7 @@ TEST_CASE("the unit harness runs every built-in module, in the registry's order"
     test::C2sHarness h;
     CHECK(h.parts->loaded_modules == builtin_names());
     CHECK(h.parts->loaded_modules ==
-          std::vector<std::string>{"core", "disco", "ping", "version", "roster", "presence", "offline", "mam", "vcard",
+          std::vector<std::string>{"core", "disco", "ping", "version", "roster", "presence", "push", "offline", "mam", "vcard",
                                    "private", "time", "last", "blocking", "register", "carbons", "csi",
                                    "stream_management", "caps", "pep", "bookmarks", "pep_vcard_conversion",
                                    "external_services", "contact_addresses", "muc"});
