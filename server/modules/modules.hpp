@@ -41,5 +41,6 @@ Module pep_vcard_conversion_module();
 Module external_services_module();
 Module contact_addresses_module();
 Module muc_module();
+Module http_upload_module();
 
 }  // namespace server::modules
