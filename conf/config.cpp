@@ -327,7 +327,9 @@ private:
             const bool web = url.starts_with("http://") || url.starts_with("https://");
             const auto authority = url.find("//") + 2;
             const bool clean = url.find_first_of("?#\"\\ ") == std::string::npos && !url.ends_with("/");
-            if (!web || !clean || authority >= url.size() || url[authority] == '/')
+            if (url.empty())
+                h.upload_url.clear();  // the default: the first https (or http) listener
+            else if (!web || !clean || authority >= url.size() || url[authority] == '/')
                 r_.error(*n, "http.upload_url", in_quotes(url) + " is not a base URL (scheme://host[:port][/prefix])");
             else
                 h.upload_url = url;

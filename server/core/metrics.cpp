@@ -190,7 +190,8 @@ std::string prometheus_text(const Gauges& gauges) {
     w.sample("xmqd_http_requests_total", "", c.http_requests.load(relaxed));
     w.family("xmqd_upload_slots_total", "counter", "HTTP file upload: slots handed out.");
     w.sample("xmqd_upload_slots_total", "", c.upload_slots.load(relaxed));
-    w.family("xmqd_upload_slots_refused_total", "counter", "HTTP file upload: slot requests refused (size, name, quota).");
+    w.family("xmqd_upload_slots_refused_total", "counter",
+             "HTTP file upload: slot requests refused (size, name, quota).");
     w.sample("xmqd_upload_slots_refused_total", "", c.upload_slots_refused.load(relaxed));
     w.family("xmqd_uploads_total", "counter", "HTTP file upload: files stored.");
     w.sample("xmqd_uploads_total", "", c.uploads.load(relaxed));

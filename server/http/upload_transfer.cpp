@@ -103,7 +103,8 @@ asio::awaitable<bool> get(upload::UploadService& service, Stream& stream, const 
     const std::int64_t expiry = service.settings().expiry;
     if (file && expiry > 0 && xmpp::unix_seconds_now() - file->created >= expiry) file.reset();
     FileDescriptor fd(file ? ::open(service.files().data_path(file->id).c_str(), O_RDONLY | O_CLOEXEC) : -1);
-    if (fd.fd < 0) co_return co_await send(stream, refusal(bhttp::status::not_found, v, "No such file"), keep_alive, timeout);
+    if (fd.fd < 0)
+        co_return co_await send(stream, refusal(bhttp::status::not_found, v, "No such file"), keep_alive, timeout);
 
     bhttp::response<bhttp::empty_body> res{bhttp::status::ok, v};
     res.set(bhttp::field::server, kServerName);
@@ -157,7 +158,8 @@ asio::awaitable<bool> put(upload::UploadService& service, Stream& stream, beast:
     }
     const upload::Slot& slot = verified.value();
     const auto length = parser.content_length();
-    if (parser.chunked() || !length) co_return co_await refuse(bhttp::status::length_required, "Content-Length is required");
+    if (parser.chunked() || !length)
+        co_return co_await refuse(bhttp::status::length_required, "Content-Length is required");
     if (*length > slot.size) co_return co_await refuse(bhttp::status::payload_too_large, "Larger than the slot");
     if (*length != slot.size) co_return co_await refuse(bhttp::status::bad_request, "The length is not the slot's");
     std::string type(req[bhttp::field::content_type]);

@@ -25,12 +25,13 @@ SlotRefusal refuse(xmpp::StanzaError condition, std::string text) { return {cond
 xmpp::Result<SlotRequest, SlotRefusal> parse_slot_request(const xmpp::Element& request, std::uint64_t max_file_size) {
     const std::string* filename = request.attr("filename");
     const std::string* size_text = request.attr("size");
-    if (!filename || !size_text) return xmpp::fail(refuse(xmpp::StanzaError::bad_request, "filename and size are required"));
+    if (!filename || !size_text)
+        return xmpp::fail(refuse(xmpp::StanzaError::bad_request, "filename and size are required"));
     const auto size = parse_size(*size_text);
     if (!size) return xmpp::fail(refuse(xmpp::StanzaError::bad_request, "size is not a number of bytes"));
     if (!valid_filename(*filename))
         return xmpp::fail(refuse(xmpp::StanzaError::not_acceptable,
-                                 "The file name must be 1 to 255 bytes of UTF-8 without '/', '\\' or control characters"));
+                                 "The file name must be 1 to 255 bytes of UTF-8 without '/', '\\' or controls"));
     if (*size == 0) return xmpp::fail(refuse(xmpp::StanzaError::not_acceptable, "The file is empty"));
     if (*size > max_file_size) {
         SlotRefusal r = refuse(xmpp::StanzaError::not_acceptable,

@@ -84,7 +84,8 @@ TEST_CASE("upload slot: quotas per account and per host") {
 TEST_CASE("upload slot: the slot and the disco#info form") {
     const xmpp::Element slot = server::upload::slot_element("https://h/put?x=1&y=2", "https://h/get");
     CHECK(xmpp::to_string(slot) ==
-          "<slot xmlns='urn:xmpp:http:upload:0'><put url='https://h/put?x=1&amp;y=2'/><get url='https://h/get'/></slot>");
+          "<slot xmlns='urn:xmpp:http:upload:0'><put url='https://h/put?x=1&amp;y=2'/>"
+          "<get url='https://h/get'/></slot>");
     const xmpp::Element form = server::upload::service_info_form(5242880);
     CHECK(xmpp::to_string(form) ==
           "<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'>"

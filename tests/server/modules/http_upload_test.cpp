@@ -22,7 +22,7 @@ const std::string disco_items = "<query xmlns='http://jabber.org/protocol/disco#
 conf::Config with_https(const std::filesystem::path& data_dir) {
     conf::Config config = conf::default_config();
     config.data_dir = data_dir.string();
-    config.listeners.push_back({conf::ListenerKind::https, "127.0.0.1", 5443});
+    // The default listeners: http on 5280, https on 5443; the URLs name the https one.
     config.modules.options["http_upload"] = {{"max_file_size", 1000}, {"quota_per_account", 1500}};
     return config;
 }
@@ -48,6 +48,9 @@ TEST_CASE("http_upload: no HTTP listener, no service") {
     test::TempDir dir;
     conf::Config config = conf::default_config();
     config.data_dir = dir.path.string();
+    std::erase_if(config.listeners, [](const conf::ListenerConfig& l) {
+        return l.kind == conf::ListenerKind::http || l.kind == conf::ListenerKind::https;
+    });
     test::C2sHarness h(config);
     Client juliet(h, "juliet", "r0meo", "balcony");
     CHECK_FALSE(has(item_jids(juliet.iq("get", disco_items, "localhost")), "upload.localhost"));

@@ -4,6 +4,9 @@
 // checked as the slot rules say.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "server/modules/http_upload_url.hpp"
 
 namespace http_upload_url_test {
@@ -64,7 +67,7 @@ TEST_CASE("upload url: malformed PUT targets") {
     const UrlSigner signer("k");
     const std::string good = signer.put_target(sample());
     const std::string query = good.substr(good.find('?'));
-    for (const std::string target : {
+    for (const std::string& target : std::vector<std::string>{
              std::string("/upload/0123456789abcdef0123456789abcdef/x.jpg"),  // no query
              "/upload/0123456789abcdef0123456789abcdef/tr%C3%A8s%20cool.jpg?o=juliet%40localhost",
              good + "&o=romeo%40localhost",  // a term twice
@@ -108,7 +111,8 @@ TEST_CASE("upload url: file names and content types") {
     CHECK(valid_filename("très cool.jpg"));
     CHECK(valid_filename(std::string(255, 'a')));
     CHECK_FALSE(valid_filename(std::string(256, 'a')));
-    for (std::string_view bad : {"", ".", "..", "a/b", "a\\b", "a\nb", std::string_view("a\0b", 3), "\xff\xfe",
+    for (std::string_view bad : std::vector<std::string_view>{"", ".", "..", "a/b", "a\\b", "a\nb",
+                                                              std::string_view("a\0b", 3), "\xff\xfe",
                                  "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82"})
         CHECK_FALSE(valid_filename(bad));
     CHECK(valid_content_type("image/jpeg"));
