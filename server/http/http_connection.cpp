@@ -14,6 +14,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -170,7 +171,9 @@ asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor e
         // upload_transfer, every other body is read whole, bounded by kBodyLimit.
         bhttp::request_parser<bhttp::empty_body> header_parser;
         header_parser.header_limit(kHeaderLimit);
-        header_parser.body_limit(kBodyLimit);
+        // Beast checks a Content-Length against the body limit with the
+        // header; an upload's limit is its slot's, so the check is ours below.
+        header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
         std::optional<bhttp::request_parser<bhttp::string_body>> parser;
         // Our own deadline rather than the stream's: on expiry tcp_stream
         // closes the socket, and a slow client is owed its 408 first.
@@ -187,6 +190,7 @@ asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor e
         auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, header_parser, use_tuple);
         std::shared_ptr<upload::UploadService> upload;
         if (!ec && !refused) upload = upload_service_for(services, header_parser.get().target());
+        if (!ec && !upload && header_parser.content_length().value_or(0) > kBodyLimit) ec = bhttp::error::body_limit;
         if (!ec && !upload) {
             parser.emplace(std::move(header_parser));
             parser->body_limit(kBodyLimit);
