@@ -120,7 +120,11 @@ def main() -> int:
             for _ in range(args.size):
                 f.write(os.urandom(1024 * 1024))
 
-        (work / "www").mkdir()
+        # nginx's workers run as an unprivileged user: they write the PUT bodies.
+        work.chmod(0o755)
+        for sub in ("www", "nginx-body"):
+            (work / sub).mkdir()
+            (work / sub).chmod(0o777)
         nginx_port = free_port()
         (work / "nginx.conf").write_text(NGINX_CONF.format(work=work, port=nginx_port, cert=cert, key=key))
         nginx = subprocess.Popen(["/usr/sbin/nginx", "-c", str(work / "nginx.conf"), "-p", str(work)],
