@@ -41,7 +41,7 @@ void allow_any_origin(Message& res) {
     res.set(bhttp::field::access_control_allow_origin, "*");
 }
 
-Response refusal(bhttp::status status, unsigned version, std::string text) {
+Response text_response(bhttp::status status, unsigned version, std::string text) {
     Response res = plain_response(status, version, std::move(text));
     allow_any_origin(res);
     return res;
@@ -103,8 +103,10 @@ asio::awaitable<bool> get(upload::UploadService& service, Stream& stream, const 
     const std::int64_t expiry = service.settings().expiry;
     if (file && expiry > 0 && xmpp::unix_seconds_now() - file->created >= expiry) file.reset();
     FileDescriptor fd(file ? ::open(service.files().data_path(file->id).c_str(), O_RDONLY | O_CLOEXEC) : -1);
-    if (fd.fd < 0)
-        co_return co_await send(stream, refusal(bhttp::status::not_found, v, "No such file"), keep_alive, timeout);
+    if (fd.fd < 0) {
+        Response missing = text_response(bhttp::status::not_found, v, "No such file");
+        co_return co_await send(stream, std::move(missing), keep_alive, timeout);
+    }
 
     bhttp::response<bhttp::empty_body> res{bhttp::status::ok, v};
     res.set(bhttp::field::server, kServerName);
@@ -148,7 +150,7 @@ asio::awaitable<bool> put(upload::UploadService& service, Stream& stream, beast:
     // Refusals close the connection: the body may be on its way.
     auto refuse = [&](bhttp::status status, std::string text) {
         metrics::upload_refused();
-        return send(stream, refusal(status, v, std::move(text)), false, timeout);
+        return send(stream, text_response(status, v, std::move(text)), false, timeout);
     };
     const auto verified = service.signer().verify_put(req.target(), xmpp::unix_seconds_now());
     if (!verified) {
@@ -219,7 +221,7 @@ asio::awaitable<bool> put(upload::UploadService& service, Stream& stream, beast:
     if (!upload.commit(xmpp::unix_seconds_now()))
         co_return co_await refuse(bhttp::status::internal_server_error, "The file cannot be stored");
     metrics::upload_stored(slot.size);
-    co_return co_await send(stream, refusal(bhttp::status::created, v, "Stored"), req.keep_alive(), timeout);
+    co_return co_await send(stream, text_response(bhttp::status::created, v, "Stored"), req.keep_alive(), timeout);
 }
 
 }  // namespace
@@ -255,7 +257,7 @@ asio::awaitable<bool> serve_upload(upload::UploadService& service, Stream& strea
             co_return co_await send(stream, std::move(res), keep_alive, timeout);
         }
         default: {
-            Response res = refusal(bhttp::status::method_not_allowed, v, "Only GET, HEAD, PUT and OPTIONS");
+            Response res = text_response(bhttp::status::method_not_allowed, v, "Only GET, HEAD, PUT and OPTIONS");
             res.set(bhttp::field::allow, kAllowedMethods);
             co_return co_await send(stream, std::move(res), keep_alive, timeout);
         }

@@ -38,7 +38,9 @@ QUOTA = 6 * 1024 * 1024
 @pytest.fixture(scope="module")
 def web(tmp_path_factory, tls_cert):
     cert, key = tls_cert
-    server = XmqdWeb(tmp_path_factory.mktemp("upload"), cert, key, name="upload")
+    # A short request timeout: a stalled upload is cut off after it (test_stalled_upload_is_cut_off).
+    server = XmqdWeb(tmp_path_factory.mktemp("upload"), cert, key, name="upload",
+                     http_options={"request_timeout": 3})
     server.module_options["http_upload"] = {"max_file_size": MAX_FILE_SIZE, "quota_per_account": QUOTA}
     server.write_config()
     for user, password in {**USERS, "frank": "frank-secret"}.items():
@@ -262,6 +264,35 @@ async def test_broken_upload_leaves_nothing(web):
         assert request(get_url, "GET")[2] == body
     finally:
         await client.sign_out()
+
+
+async def test_stalled_upload_is_cut_off(web):
+    client = Client(web, "erin")
+    await client.sign_in()
+    try:
+        body = b"s" * 100_000
+        put_url, get_url = await get_slot(client, "stalled.txt", len(body))
+    finally:
+        await client.sign_out()
+    conn, target = connect(put_url)
+    conn.putrequest("PUT", target)
+    conn.putheader("Content-Type", "text/plain")
+    conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders()
+    conn.send(body[:1000])
+    # Then nothing: after http.request_timeout (3 s) the server closes the connection.
+    conn.sock.settimeout(30)
+    try:
+        assert conn.sock.recv(1) == b""
+    except (ssl.SSLError, ConnectionResetError):
+        pass  # closed without a TLS close_notify: closed all the same
+    conn.close()
+    for _ in range(50):
+        if not partial_files(web):
+            break
+        await asyncio.sleep(0.1)
+    assert partial_files(web) == []
+    assert request(get_url, "GET")[0] == 404
 
 
 async def test_metrics_and_account_deletion(web):
