@@ -291,7 +291,7 @@ private:
         HttpConfig& h = c_.http;
         r_.check_keys(*t, "http",
                       {"plain_websocket", "origins", "websocket_idle_timeout", "request_timeout",
-                       "operator_loopback", "admins"});
+                       "operator_loopback", "admins", "upload_url"});
         r_.boolean(*t, "http", "operator_loopback", h.operator_loopback);
         std::vector<TomlReader::StringItem> admins;
         if (r_.string_array(*t, "http", "admins", admins)) {
@@ -320,6 +320,19 @@ private:
                 else
                     h.origins.push_back(o.value);
             }
+        }
+        std::string url;
+        if (const toml::node* n = r_.string(*t, "http", "upload_url", url)) {
+            // scheme://host[:port][/prefix]: the upload paths are appended to it.
+            const bool web = url.starts_with("http://") || url.starts_with("https://");
+            const auto authority = url.find("//") + 2;
+            const bool clean = url.find_first_of("?#\"\\ ") == std::string::npos && !url.ends_with("/");
+            if (url.empty())
+                h.upload_url.clear();  // the default: the first https (or http) listener
+            else if (!web || !clean || authority >= url.size() || url[authority] == '/')
+                r_.error(*n, "http.upload_url", in_quotes(url) + " is not a base URL (scheme://host[:port][/prefix])");
+            else
+                h.upload_url = url;
         }
         std::int64_t s = 0;
         if (r_.integer(*t, "http", "websocket_idle_timeout", 10, 86400, s))

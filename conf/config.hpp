@@ -134,6 +134,11 @@ struct HttpConfig {
     // must authenticate (HTTP Basic) as one of `admins` (normalised bare JIDs).
     bool operator_loopback = true;
     std::vector<std::string> admins;
+    // Where clients reach the upload URLs of HTTP file upload (XEP-0363,
+    // module http_upload), "scheme://host[:port][/prefix]", for a listener
+    // behind a proxy. Empty: https://HOST:PORT of the first https listener
+    // (else http:// of the first http one), HOST being each served domain.
+    std::string upload_url;
 
     friend bool operator==(const HttpConfig&, const HttpConfig&) = default;
 };

@@ -61,6 +61,7 @@ inline constexpr std::string_view mam_extended = "urn:xmpp:mam:2#extended";   //
 inline constexpr std::string_view rsm = "http://jabber.org/protocol/rsm";     // XEP-0059
 inline constexpr std::string_view data_forms = "jabber:x:data";               // XEP-0004
 inline constexpr std::string_view extdisco = "urn:xmpp:extdisco:2";            // XEP-0215
+inline constexpr std::string_view http_upload = "urn:xmpp:http:upload:0";      // XEP-0363
 // FORM_TYPE of the XEP-0157 contact addresses in a server's disco#info.
 inline constexpr std::string_view serverinfo = "http://jabber.org/network/serverinfo";
 inline constexpr std::string_view caps = "http://jabber.org/protocol/caps";   // XEP-0115

@@ -12,6 +12,7 @@
 #include "server/accounts/stored_account_deletion.hpp"
 #include "server/admin/certificate_import.hpp"
 #include "server/admin/migration_commands.hpp"
+#include "server/modules/modules.hpp"
 #include "server/net/tls_context.hpp"
 #include "xmpp/jid.hpp"
 
@@ -200,6 +201,7 @@ int check(const conf::Config& config) {
     std::cout << config.source << ": configuration OK\n";
     report_external_services(config, std::cout, std::cerr);
     report_contact_addresses(config, std::cout);
+    report_http_upload(config, modules::builtin_modules().catalog(), std::cout);
     return 0;
 }
 

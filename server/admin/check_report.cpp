@@ -1,5 +1,7 @@
 #include "server/admin/check_report.hpp"
 
+#include "server/modules/http_upload_service.hpp"
+
 namespace server {
 
 void report_external_services(const conf::Config& config, std::ostream& out, std::ostream& warnings) {
@@ -34,6 +36,33 @@ void report_contact_addresses(const conf::Config& config, std::ostream& out) {
     for (const auto& kind : xmpp::contact::kinds)
         for (const auto& address : config.contact_addresses.*kind.list)
             out << "  " << kind.name << ": " << address << '\n';
+}
+
+void report_http_upload(const conf::Config& config, const conf::ModuleCatalog& catalog, std::ostream& out) {
+    const conf::ModuleSchema* module = conf::find_module(catalog, "http_upload");
+    if (!module || !config.modules.is_on(*module)) {
+        out << "http file upload (XEP-0363): off (module http_upload not running)\n";
+        return;
+    }
+    const auto urls = upload::base_urls(config);
+    if (urls.empty()) {
+        out << "http file upload (XEP-0363): off (no http or https listener, no http.upload_url)\n";
+        return;
+    }
+    const conf::ModuleOptions options = conf::options_of(*module, config.modules);
+    auto bytes = [](std::int64_t n) { return n == 0 ? std::string("none") : std::to_string(n) + " bytes"; };
+    out << "http file upload (XEP-0363):\n";
+    for (const auto& [host, url] : urls)
+        out << "  upload." << host << ": " << url << upload::kPathPrefix << "...\n";
+    out << "  max file size " << options.integer("max_file_size") << " bytes, quota per account "
+        << bytes(options.integer("quota_per_account")) << ", per host " << bytes(options.integer("quota_per_host"))
+        << "\n  files kept ";
+    if (const auto days = options.integer("expiry_days"))
+        out << days << " days";
+    else
+        out << "until their account is deleted";
+    out << ", slots valid " << options.integer("slot_lifetime") << " s, stored under " << config.data_dir
+        << "/upload\n";
 }
 
 }  // namespace server

@@ -106,6 +106,17 @@ void component_stanza_in() { counters().component_stanzas_in.fetch_add(1, relaxe
 void component_stanza_out() { counters().component_stanzas_out.fetch_add(1, relaxed); }
 void component_refused() { counters().component_refusals.fetch_add(1, relaxed); }
 void http_request() { counters().http_requests.fetch_add(1, relaxed); }
+void upload_slot() { counters().upload_slots.fetch_add(1, relaxed); }
+void upload_slot_refused() { counters().upload_slots_refused.fetch_add(1, relaxed); }
+void upload_stored(std::uint64_t bytes) {
+    counters().uploads.fetch_add(1, relaxed);
+    counters().upload_bytes.fetch_add(bytes, relaxed);
+}
+void upload_refused() { counters().uploads_refused.fetch_add(1, relaxed); }
+void download(std::uint64_t bytes) {
+    counters().downloads.fetch_add(1, relaxed);
+    counters().download_bytes.fetch_add(bytes, relaxed);
+}
 
 void stanza_in(std::string_view name) {
     if (int i = kind_index(name); i >= 0) counters().stanzas_in[static_cast<unsigned>(i)].fetch_add(1, relaxed);
@@ -177,6 +188,25 @@ std::string prometheus_text(const Gauges& gauges) {
     w.sample("xmqd_component_refusals_total", "", c.component_refusals.load(relaxed));
     w.family("xmqd_http_requests_total", "counter", "HTTP requests answered.");
     w.sample("xmqd_http_requests_total", "", c.http_requests.load(relaxed));
+    w.family("xmqd_upload_slots_total", "counter", "HTTP file upload: slots handed out.");
+    w.sample("xmqd_upload_slots_total", "", c.upload_slots.load(relaxed));
+    w.family("xmqd_upload_slots_refused_total", "counter",
+             "HTTP file upload: slot requests refused (size, name, quota).");
+    w.sample("xmqd_upload_slots_refused_total", "", c.upload_slots_refused.load(relaxed));
+    w.family("xmqd_uploads_total", "counter", "HTTP file upload: files stored.");
+    w.sample("xmqd_uploads_total", "", c.uploads.load(relaxed));
+    w.family("xmqd_upload_bytes_total", "counter", "HTTP file upload: bytes of the files stored.");
+    w.sample("xmqd_upload_bytes_total", "", c.upload_bytes.load(relaxed));
+    w.family("xmqd_uploads_refused_total", "counter", "HTTP file upload: PUTs refused or broken off.");
+    w.sample("xmqd_uploads_refused_total", "", c.uploads_refused.load(relaxed));
+    w.family("xmqd_downloads_total", "counter", "HTTP file upload: files served by GET.");
+    w.sample("xmqd_downloads_total", "", c.downloads.load(relaxed));
+    w.family("xmqd_download_bytes_total", "counter", "HTTP file upload: bytes served by GET.");
+    w.sample("xmqd_download_bytes_total", "", c.download_bytes.load(relaxed));
+    w.family("xmqd_upload_files", "gauge", "HTTP file upload: files kept.");
+    w.sample("xmqd_upload_files", "", gauges.upload_files);
+    w.family("xmqd_upload_stored_bytes", "gauge", "HTTP file upload: bytes of the files kept.");
+    w.sample("xmqd_upload_stored_bytes", "", gauges.upload_stored_bytes);
 
     const auto& queues = gauges.queues;
     struct Field {
@@ -245,6 +275,11 @@ std::string status_json(const Gauges& gauges) {
     out += ",\"auth_failures\":" + std::to_string(c.auth_failures.load(relaxed));
     out += ",\"routing_errors\":" + std::to_string(c.routing_errors.load(relaxed));
     out += ",\"offline_messages\":" + std::to_string(c.offline_messages.load(relaxed));
+    out += ",\"uploads\":{\"stored\":" + std::to_string(c.uploads.load(relaxed)) +
+           ",\"bytes\":" + std::to_string(c.upload_bytes.load(relaxed)) +
+           ",\"downloads\":" + std::to_string(c.downloads.load(relaxed)) +
+           ",\"files\":" + std::to_string(gauges.upload_files) +
+           ",\"stored_bytes\":" + std::to_string(gauges.upload_stored_bytes) + "}";
     for (const char* dir : {"stanzas_in", "stanzas_out"}) {
         const auto& arr = std::string_view(dir) == "stanzas_in" ? c.stanzas_in : c.stanzas_out;
         out += ",\"" + std::string(dir) + "\":{";

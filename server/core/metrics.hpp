@@ -45,6 +45,13 @@ struct Counters {
     std::atomic<std::uint64_t> component_stanzas_in{};             // from external components (XEP-0114)
     std::atomic<std::uint64_t> component_stanzas_out{};            // routed to external components
     std::atomic<std::uint64_t> component_refusals{};               // component streams refused (handshake, domain, conflict)
+    std::atomic<std::uint64_t> upload_slots{};                     // HTTP upload slots handed out (XEP-0363)
+    std::atomic<std::uint64_t> upload_slots_refused{};             // slot requests refused (size, name, quota)
+    std::atomic<std::uint64_t> uploads{};                          // files stored by PUT
+    std::atomic<std::uint64_t> upload_bytes{};                     // their bytes
+    std::atomic<std::uint64_t> uploads_refused{};                  // PUTs refused or broken off
+    std::atomic<std::uint64_t> downloads{};                        // uploaded files served by GET
+    std::atomic<std::uint64_t> download_bytes{};                   // bytes of them written
 };
 
 Counters& counters();
@@ -81,12 +88,22 @@ void pep_notifications(std::size_t count);
 void component_stanza_in();
 void component_stanza_out();
 void component_refused();
+// HTTP file upload (XEP-0363): a slot handed out or refused; a file stored
+// (its size) or a PUT refused or broken off; a GET's bytes written.
+void upload_slot();
+void upload_slot_refused();
+void upload_stored(std::uint64_t bytes);
+void upload_refused();
+void download(std::uint64_t bytes);
 // What the counters do not hold: read from the session table and the queue
 // engine by whoever renders them.
 struct Gauges {
     std::size_t sessions_bound = 0;
     std::vector<xmq::QueueStats> queues;
     std::vector<std::string> components;  // domains of the external components connected now
+    // Files kept by HTTP file upload and their bytes (none while it is off).
+    std::uint64_t upload_files = 0;
+    std::uint64_t upload_stored_bytes = 0;
 };
 
 // Prometheus text exposition of everything, XMQ queues included.

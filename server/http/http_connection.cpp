@@ -8,17 +8,23 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <limits>
 #include <memory>
+#include <optional>
+#include <tuple>
 
 #include "auth/scram.hpp"
 #include "server/c2s/c2s_negotiation.hpp"
 #include "server/core/storage_executor.hpp"
 #include "server/http/http_routes.hpp"
+#include "server/http/upload_transfer.hpp"
+#include "server/modules/http_upload_service.hpp"
 #include "server/core/metrics.hpp"
 #include "server/http/websocket_transport.hpp"
 #include "server/net/limited_transport.hpp"
@@ -161,9 +167,14 @@ asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor e
     beast::flat_buffer buffer;
     for (unsigned served = 0; served < kMaxRequestsPerConnection; ++served) {
         auto config = services.current_config();
-        bhttp::request_parser<bhttp::string_body> parser;
-        parser.header_limit(kHeaderLimit);
-        parser.body_limit(kBodyLimit);
+        // The header first: an upload's body is streamed to disk by
+        // upload_transfer, every other body is read whole, bounded by kBodyLimit.
+        bhttp::request_parser<bhttp::empty_body> header_parser;
+        header_parser.header_limit(kHeaderLimit);
+        // Beast checks a Content-Length against the body limit with the
+        // header; an upload's limit is its slot's, so the check is ours below.
+        header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+        std::optional<bhttp::request_parser<bhttp::string_body>> parser;
         // Our own deadline rather than the stream's: on expiry tcp_stream
         // closes the socket, and a slow client is owed its 408 first.
         beast::get_lowest_layer(stream).expires_never();
@@ -176,7 +187,15 @@ asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor e
             error_code ignored;
             beast::get_lowest_layer(stream).socket().cancel(ignored);
         });
-        auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+        auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, header_parser, use_tuple);
+        std::shared_ptr<upload::UploadService> upload;
+        if (!ec && !refused) upload = upload_service_for(services, header_parser.get().target());
+        if (!ec && !upload && header_parser.content_length().value_or(0) > kBodyLimit) ec = bhttp::error::body_limit;
+        if (!ec && !upload) {
+            parser.emplace(std::move(header_parser));
+            parser->body_limit(kBodyLimit);
+            if (!parser->is_done()) std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, *parser, use_tuple);
+        }
         *armed = false;
         deadline.cancel();
         if (timed_out) ec = beast::error::timeout;
@@ -189,7 +208,8 @@ asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor e
             else if (ec == bhttp::error::body_limit) status = bhttp::status::payload_too_large;
             else if (ec == beast::error::timeout) status = bhttp::status::request_timeout;
             // Nothing (or only a partial line) received before the timeout: just close.
-            if (ec == beast::error::timeout && !parser.got_some() && buffer.size() == 0) co_return;
+            const bool got_some = parser ? parser->got_some() : header_parser.got_some();
+            if (ec == beast::error::timeout && !got_some && buffer.size() == 0) co_return;
             XLOG(debug) << "http from " << remote << ": " << ec.message();
             auto res = plain_response(status, 11, std::string(bhttp::obsolete_reason(status)));
             res.keep_alive(false);
@@ -197,7 +217,12 @@ asio::awaitable<void> serve_requests(Services& services, asio::any_io_executor e
             co_await bhttp::async_write(stream, res, use_tuple);
             co_return;
         }
-        Request request = parser.release();
+        if (upload) {
+            metrics::http_request();
+            if (!co_await serve_upload(*upload, stream, buffer, header_parser, config->http.request_timeout)) break;
+            continue;
+        }
+        Request request = parser->release();
         metrics::http_request();
         if (refused) {
             // RFC 6585 §4: too many requests (here: connections) from this client.

@@ -4,7 +4,9 @@
 #include <boost/beast/version.hpp>
 
 #include "server/core/metrics.hpp"
+#include "server/core/module_host.hpp"
 #include "server/http/status_page.hpp"
+#include "server/modules/http_upload_service.hpp"
 #include "server/router/component_table.hpp"
 #include "server/router/session_manager.hpp"
 
@@ -57,9 +59,16 @@ Response host_meta(Services& services, const Request& req, const RequestContext&
 }
 
 metrics::Gauges gauges(const Services& services) {
-    return {services.sessions ? services.sessions->size() : 0,
-            services.xmq ? services.xmq->stats() : std::vector<xmq::QueueStats>{},
-            services.components ? services.components->domains() : std::vector<std::string>{}};
+    metrics::Gauges g;
+    g.sessions_bound = services.sessions ? services.sessions->size() : 0;
+    if (services.xmq) g.queues = services.xmq->stats();
+    if (services.components) g.components = services.components->domains();
+    if (auto upload = services.modules ? services.modules->find_shared<upload::UploadService>() : nullptr) {
+        const auto usage = upload->files().usage();
+        g.upload_files = usage.files;
+        g.upload_stored_bytes = usage.bytes;
+    }
+    return g;
 }
 
 }  // namespace

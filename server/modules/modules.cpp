@@ -35,6 +35,7 @@ const ModuleRegistry& builtin_modules() {
         external_services_module(),
         contact_addresses_module(),
         muc_module(),
+        http_upload_module(),
     });
     return registry;
 }

@@ -42,5 +42,6 @@ Module external_services_module();
 Module contact_addresses_module();
 Module muc_module();
 Module push_module();
+Module http_upload_module();
 
 }  // namespace server::modules

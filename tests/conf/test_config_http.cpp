@@ -50,3 +50,13 @@ TEST_CASE("bad [http] values name their line and key") {
     single_error("[http]\nadmins = [\"a@example.com/res\"]\n", 2, "http.admins[0]", "is not a bare JID");
     single_error("[http]\noperator_loopback = \"yes\"\n", 2, "http.operator_loopback");
 }
+
+TEST_CASE("http.upload_url: a base URL for the upload links, or a line:key error") {
+    CHECK(load_ok("[http]\nupload_url = \"https://xmpp.example.org/files\"\n").http.upload_url ==
+          "https://xmpp.example.org/files");
+    CHECK(load_ok("[http]\nupload_url = \"http://127.0.0.1:8080\"\n").http.upload_url == "http://127.0.0.1:8080");
+    CHECK(default_config().http.upload_url.empty());
+    for (const char* bad : {"xmpp.example.org", "https://", "https:///x", "https://a.example/", "https://a.example?x",
+                            "ftp://a.example"})
+        single_error(std::string("[http]\nupload_url = \"") + bad + "\"\n", 2, "http.upload_url", "is not a base URL");
+}

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "server/admin/check_report.hpp"
+#include "server/modules/modules.hpp"
 
 TEST_CASE("check report: nothing configured says none") {
     std::ostringstream out, warnings;
@@ -50,4 +51,30 @@ TEST_CASE("check report: the services and addresses, never the secret") {
     std::ostringstream again, none;
     server::report_external_services(config, again, none);
     CHECK(none.str().empty());
+}
+
+TEST_CASE("check report: HTTP file upload, its URLs and limits, or why it is off") {
+    const conf::ModuleCatalog& catalog = server::modules::builtin_modules().catalog();
+    conf::Config config = conf::default_config();
+    config.modules.options["http_upload"] = {{"max_file_size", 5000}, {"quota_per_host", 0}, {"expiry_days", 0}};
+    std::ostringstream out;
+    server::report_http_upload(config, catalog, out);
+    CHECK(out.str() ==
+          "http file upload (XEP-0363):\n"
+          "  upload.localhost: https://localhost:5443/upload/...\n"
+          "  max file size 5000 bytes, quota per account 1073741824 bytes, per host none\n"
+          "  files kept until their account is deleted, slots valid 300 s, stored under data/upload\n");
+    config.http.upload_url = "https://files.example.org/xmpp";
+    out.str("");
+    server::report_http_upload(config, catalog, out);
+    CHECK(out.str().find("  upload.localhost: https://files.example.org/xmpp/upload/...\n") != std::string::npos);
+    config.listeners.clear();
+    config.http.upload_url.clear();
+    out.str("");
+    server::report_http_upload(config, catalog, out);
+    CHECK(out.str() == "http file upload (XEP-0363): off (no http or https listener, no http.upload_url)\n");
+    config.modules.disabled = {"http_upload"};
+    out.str("");
+    server::report_http_upload(config, catalog, out);
+    CHECK(out.str() == "http file upload (XEP-0363): off (module http_upload not running)\n");
 }

@@ -33,7 +33,7 @@ TEST_CASE("the unit harness runs every built-in module, in the registry's order"
           std::vector<std::string>{"core", "disco", "ping", "version", "roster", "presence", "push", "offline", "mam", "vcard",
                                    "private", "time", "last", "blocking", "register", "carbons", "csi",
                                    "stream_management", "caps", "pep", "bookmarks", "pep_vcard_conversion",
-                                   "external_services", "contact_addresses", "muc"});
+                                   "external_services", "contact_addresses", "muc", "http_upload"});
 }
 
 TEST_CASE("a module in modules_disabled serves nothing and is not advertised") {
