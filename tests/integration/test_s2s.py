@@ -1,0 +1,293 @@
+"""Federation (RFC 6120 server-to-server, XEP-0220 dialback over TLS).
+
+Each server listens on the standard port 5269 of its own loopback address,
+under a test domain the tests add to /etc/hosts (idempotently; CI runs as
+root): xmqd.test on 127.0.0.3, a second xmqd as xmqd2.test on 127.0.0.5,
+and Debian's Prosody as prosody.test on 127.0.0.2. Certificates are
+self-signed for localhost: dialback authenticates the streams. Clients are
+slixmpp sessions on each side. nowhere.test resolves nowhere (the .test
+domain is reserved, and not in the hosts file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from im_helpers import watched
+from xmpp_client import error_condition, signed_in
+from xmqd_process import free_port
+
+HOSTS = {"xmqd.test": "127.0.0.3", "xmqd2.test": "127.0.0.5", "prosody.test": "127.0.0.2"}
+PROSODY = "/usr/bin/prosody"
+USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw"}
+
+
+def ensure_hosts_entries():
+    """The test domains in /etc/hosts, each added once."""
+    try:
+        text = Path("/etc/hosts").read_text()
+        known = {tuple(line.split()[:2]) for line in text.splitlines() if len(line.split()) >= 2}
+        missing = [f"{addr} {name}\n" for name, addr in HOSTS.items() if (addr, name) not in known]
+        if missing:
+            with open("/etc/hosts", "a") as f:
+                if text and not text.endswith("\n"):
+                    f.write("\n")
+                f.writelines(missing)
+    except PermissionError:
+        pytest.skip("federation tests add test domains to /etc/hosts: run as root")
+
+
+def s2s_toml(address: str) -> str:
+    return f"""
+[[listeners]]
+kind = "s2s"
+address = "{address}"
+
+[s2s]
+resolve_timeout = 3
+connect_timeout = 10
+"""
+
+
+@pytest.fixture(scope="module")
+def federation(make_server):
+    ensure_hosts_entries()
+    servers = {}
+    for domain in ("xmqd.test", "xmqd2.test"):
+        server = make_server(f"s2s-{domain.split('.')[0]}", users=USERS, hosts=(domain, "localhost"))
+        server.extra_toml = s2s_toml(HOSTS[domain])
+        server.write_config()
+        server.start()
+        servers[domain] = server
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+class Peer:
+    """What xmpp_client.Client needs of a server that is not xmqd."""
+
+    def __init__(self, domain, c2s_port, cert):
+        self.domain = domain
+        self.c2s_port = c2s_port
+        self.tls_port = c2s_port
+        self.cert = cert
+        self.passwords: dict[str, str] = {}
+        self.mech = "SCRAM-SHA-1"  # Prosody 0.12 offers no SCRAM-SHA-256
+
+
+@pytest.fixture(scope="module")
+def prosody(tmp_path_factory, tls_cert):
+    if not os.path.exists(PROSODY):
+        pytest.skip("Prosody is not installed (apt-get install prosody)")
+    ensure_hosts_entries()
+    work = tmp_path_factory.mktemp("prosody")
+    (work / "data").mkdir()
+    cert, key = tls_cert
+    port = free_port()
+    cfg = work / "prosody.cfg.lua"
+    cfg.write_text(f"""
+run_as_root = true
+daemonize = false
+pidfile = "{work}/prosody.pid"
+data_path = "{work}/data"
+log = {{ debug = "{work}/prosody.log" }}
+c2s_ports = {{ {port} }}
+c2s_interfaces = {{ "127.0.0.1" }}
+c2s_direct_tls_ports = {{ }}
+s2s_ports = {{ 5269 }}
+s2s_interfaces = {{ "{HOSTS['prosody.test']}" }}
+s2s_direct_tls_ports = {{ }}
+component_ports = {{ }}
+http_ports = {{ }}
+https_ports = {{ }}
+c2s_require_encryption = true
+s2s_require_encryption = true
+s2s_secure_auth = false
+-- Prosody resolves with libunbound, which reads the hosts file only when asked.
+unbound = {{ hoststxt = "/etc/hosts" }}
+authentication = "internal_hashed"
+ssl = {{ certificate = "{cert}"; key = "{key}" }}
+modules_enabled = {{ "disco"; "roster"; "saslauth"; "tls"; "dialback"; "ping"; "presence"; "message"; "iq"; "version" }}
+VirtualHost "prosody.test"
+""")
+    for user, password in USERS.items():
+        subprocess.run(["prosodyctl", "--config", str(cfg), "register", user, "prosody.test", password],
+                       check=True, capture_output=True, timeout=60)
+    proc = subprocess.Popen([PROSODY, "-F", "--config", str(cfg)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peer = Peer("prosody.test", port, cert)
+    peer.passwords = {f"{u}@prosody.test": p for u, p in USERS.items()}
+    peer.log = work / "prosody.log"
+    deadline = time.monotonic() + 15
+    import socket
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            socket.create_connection((HOSTS["prosody.test"], 5269), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail(f"Prosody did not start: {peer.log.read_text() if peer.log.exists() else ''}")
+            time.sleep(0.1)
+    yield peer
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def login(server) -> dict:
+    """Client options for a server: its certificate is for localhost (not checked), its SASL mechanism."""
+    return {"verify": False, "mech": getattr(server, "mech", "SCRAM-SHA-256")}
+
+
+async def wait_for(condition, what: str, timeout=15.0):
+    """Polls `condition` (an async callable) until true, at most `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        if await condition():
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        await asyncio.sleep(0.2)
+
+
+async def chat_both_ways(a_server, a_user, b_server, b_user):
+    async with signed_in(a_server, a_user, **login(a_server)) as a, signed_in(b_server, b_user, **login(b_server)) as b:
+        await a.available()
+        await b.available()
+        a.send_message(b.bare, "hello from " + a.bare)
+        msg = await b.next_message(timeout=20)
+        assert msg["body"] == "hello from " + a.bare
+        assert msg["from"].bare == a.bare
+        b.send_message(a.bare, "hello back")
+        msg = await a.next_message(timeout=20)
+        assert msg["body"] == "hello back"
+        assert msg["from"].bare == b.bare
+
+
+async def subscribe_both(a_server, a_user, b_server, b_user):
+    """Presence subscription both ways between accounts of two servers, ending in `both` on each side."""
+    async with watched(a_server, a_user, **login(a_server)) as a, watched(b_server, b_user, **login(b_server)) as b:
+        await a.roster()
+        await b.roster()
+        a.xmpp.send_presence()
+        b.xmpp.send_presence()
+        a.presence(b.bare, "subscribe")
+        await b.next_presence(sender=a.bare, ptype="subscribe", timeout=20)
+        b.presence(a.bare, "subscribed")
+        b.presence(a.bare, "subscribe")
+        await a.next_presence(sender=b.bare, ptype="subscribe", timeout=20)
+        a.presence(b.bare, "subscribed")
+
+        async def both(x, y):
+            return (await x.subscription(y.bare))[0] == "both"
+        await wait_for(lambda: both(a, b), f"{a.bare}'s roster shows {b.bare} as both")
+        await wait_for(lambda: both(b, a), f"{b.bare}'s roster shows {a.bare} as both")
+        # Each now sees the other's presence (the broadcast crosses the servers).
+        b.xmpp.send_presence(pstatus="here")
+        await a.next_presence(sender=b.bare, timeout=20)
+
+
+async def ping_across(a_server, a_user, b_domain):
+    async with signed_in(a_server, a_user, **login(a_server)) as a:
+        answer = await a.iq("get", b_domain, "<ping xmlns='urn:xmpp:ping'/>", timeout=20)
+        assert answer["type"] == "result", f"ping {b_domain}: {answer}"
+
+
+async def burst_in_order(a_server, a_user, b_server, b_user, count=1000):
+    async with signed_in(a_server, a_user, **login(a_server)) as a, signed_in(b_server, b_user, **login(b_server)) as b:
+        await b.available()
+        for i in range(count):
+            a.send_message(b.bare, f"m{i}")
+        for i in range(count):
+            msg = await b.next_message(timeout=20)
+            assert msg["body"] == f"m{i}", f"message {i} out of order: {msg['body']}"
+
+
+# ----------------------------------------------------------------------- xmqd <-> xmqd
+
+
+async def test_xmqd_chat_both_ways(federation):
+    await chat_both_ways(federation["xmqd.test"], "alice", federation["xmqd2.test"], "bob")
+
+
+async def test_xmqd_subscription_both_ways(federation):
+    await subscribe_both(federation["xmqd.test"], "carol", federation["xmqd2.test"], "carol")
+
+
+async def test_xmqd_ping_across(federation):
+    await ping_across(federation["xmqd.test"], "alice", "xmqd2.test")
+    await ping_across(federation["xmqd2.test"], "bob", "xmqd.test")
+
+
+async def test_xmqd_burst_in_order(federation):
+    await burst_in_order(federation["xmqd.test"], "bob", federation["xmqd2.test"], "alice")
+
+
+async def test_unresolvable_domain_bounces(federation):
+    async with signed_in(federation["xmqd.test"], "alice", **login(None)) as a:
+        await a.available()
+        a.send_message("someone@nowhere.test", "anyone?")
+        msg = await a.next_message(timeout=20)
+        assert msg["type"] == "error"
+        assert error_condition(msg) == "remote-server-not-found"
+
+
+async def test_stanza_before_tls_and_dialback_is_refused(federation):
+    """A peer that sends stanzas without STARTTLS and dialback gets <policy-violation/>."""
+    server = federation["xmqd.test"]
+    import socket
+    raw = socket.create_connection((HOSTS["xmqd.test"], 5269), timeout=10)
+    raw.sendall(b"<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+                b"xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' "
+                b"from='xmqd2.test' to='xmqd.test' version='1.0'>")
+    data = b""
+    while b"</stream:features>" not in data:
+        chunk = raw.recv(4096)
+        assert chunk, data
+        data += chunk
+    assert b"<required/>" in data  # STARTTLS is required by default
+    # Stanzas before TLS and dialback end the stream.
+    raw.sendall(b"<message from='a@xmqd2.test' to='alice@xmqd.test'><body>x</body></message>")
+    data = b""
+    while b"</stream:stream>" not in data:
+        chunk = raw.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    assert b"policy-violation" in data
+    raw.close()
+    assert server.alive()
+
+
+# ----------------------------------------------------------------------- xmqd <-> Prosody
+
+
+async def test_prosody_chat_both_ways(federation, prosody):
+    await chat_both_ways(federation["xmqd.test"], "alice", prosody, "alice@prosody.test")
+
+
+async def test_prosody_subscription_both_ways(federation, prosody):
+    await subscribe_both(federation["xmqd.test"], "bob", prosody, "bob@prosody.test")
+
+
+async def test_prosody_ping_across(federation, prosody):
+    await ping_across(federation["xmqd.test"], "carol", "prosody.test")
+    await ping_across(prosody, "carol@prosody.test", "xmqd.test")
+
+
+async def test_prosody_burst_in_order(federation, prosody):
+    await burst_in_order(federation["xmqd.test"], "carol", prosody, "carol@prosody.test")
+    await burst_in_order(prosody, "alice@prosody.test", federation["xmqd.test"], "bob")
