@@ -247,7 +247,9 @@ void S2sOutgoing::end(std::optional<xmpp::StanzaError> condition, std::string_vi
     manager_.forget(local_, remote_, this);
     deadline_.cancel();
     idle_.cancel();
-    if (condition) XLOG(info) << "s2s " << local_ << " -> " << remote_ << ": " << text;
+    if (condition) {
+        XLOG(info) << "s2s " << local_ << " -> " << remote_ << ": " << text;
+    }
     if (socket_) {
         error_code ignored;
         socket_->close(ignored);

@@ -4,6 +4,7 @@
 // the service is refused with ".".
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <vector>
 
 #include "server/net/s2s_targets.hpp"
