@@ -6,7 +6,8 @@ root): xmqd.test on 127.0.0.3, a second xmqd as xmqd2.test on 127.0.0.5,
 and Debian's Prosody as prosody.test on 127.0.0.2. Certificates are
 self-signed for localhost: dialback authenticates the streams. Clients are
 slixmpp sessions on each side. nowhere.test resolves nowhere (the .test
-domain is reserved, and not in the hosts file).
+domain is reserved, and not in the hosts file); silent.test (127.0.0.7) is a
+listener the test holds that accepts and never answers.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from im_helpers import watched
 from xmpp_client import error_condition, signed_in
 from xmqd_process import free_port
 
-HOSTS = {"xmqd.test": "127.0.0.3", "xmqd2.test": "127.0.0.5", "prosody.test": "127.0.0.2"}
+HOSTS = {"xmqd.test": "127.0.0.3", "xmqd2.test": "127.0.0.5", "prosody.test": "127.0.0.2",
+         "silent.test": "127.0.0.7"}
 PROSODY = "/usr/bin/prosody"
 USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw"}
 
@@ -243,6 +245,64 @@ async def test_unresolvable_domain_bounces(federation):
         msg = await a.next_message(timeout=20)
         assert msg["type"] == "error"
         assert error_condition(msg) == "remote-server-not-found"
+
+
+async def test_silent_server_bounces_with_timeout(federation):
+    """A server that accepts and never answers: remote-server-timeout after s2s.connect_timeout."""
+    import socket
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((HOSTS["silent.test"], 5269))
+    listener.listen(8)
+    try:
+        async with signed_in(federation["xmqd.test"], "carol", **login(None)) as c:
+            await c.available()
+            c.send_message("someone@silent.test", "hello?")
+            msg = await c.next_message(timeout=25)
+            assert msg["type"] == "error"
+            assert error_condition(msg) == "remote-server-timeout"
+    finally:
+        listener.close()
+
+
+async def test_remote_message_to_offline_user_is_stored(federation):
+    """A message from another server takes the local path: offline storage, delivered at login."""
+    async with signed_in(federation["xmqd2.test"], "carol", **login(None)) as c:
+        await c.available()
+        c.send_message("alice@xmqd.test", "while you were away")
+        # A ping across, answered after it on the same streams, proves the message arrived first.
+        answer = await c.iq("get", "xmqd.test", "<ping xmlns='urn:xmpp:ping'/>", timeout=20)
+        assert answer["type"] == "result"
+    async with signed_in(federation["xmqd.test"], "alice", **login(None), resource="later") as a:
+        await a.available()
+        msg = await a.next_message(timeout=20)
+        assert msg["body"] == "while you were away"
+        assert msg["from"].bare == "carol@xmqd2.test"
+
+
+async def test_blocked_remote_sender_is_not_delivered(federation):
+    """The blocking list applies to remote senders too (XEP-0191, the one delivery path)."""
+    async with signed_in(federation["xmqd.test"], "bob", **login(None)) as b, \
+            signed_in(federation["xmqd2.test"], "alice", **login(None)) as a:
+        await b.available()
+        answer = await b.iq("set", None, "<block xmlns='urn:xmpp:blocking'><item jid='alice@xmqd2.test'/></block>")
+        assert answer["type"] == "result"
+        a.send_message("bob@xmqd.test", "blocked?")
+        answer = await a.iq("get", "xmqd.test", "<ping xmlns='urn:xmpp:ping'/>", timeout=20)
+        assert answer["type"] == "result"
+        bounced = await a.next_message(timeout=20)
+        assert bounced["type"] == "error"
+        await b.silence(1.0)
+        await b.iq("set", None, "<unblock xmlns='urn:xmpp:blocking'><item jid='alice@xmqd2.test'/></unblock>")
+        a.send_message("bob@xmqd.test", "unblocked")
+        assert (await b.next_message(timeout=20))["body"] == "unblocked"
+
+
+async def test_federation_resumes_after_a_restart(federation):
+    """The peer restarts: the old stream ends, the next stanza opens a new one."""
+    federation["xmqd2.test"].stop()
+    federation["xmqd2.test"].start()
+    await chat_both_ways(federation["xmqd.test"], "carol", federation["xmqd2.test"], "alice")
 
 
 async def test_stanza_before_tls_and_dialback_is_refused(federation):
