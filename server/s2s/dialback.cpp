@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 
 #include "xmpp/namespaces.hpp"
+#include "xmpp/serializer.hpp"
 
 namespace server::dialback {
 
@@ -84,6 +85,22 @@ xmpp::Element verify_answer(std::string_view from, std::string_view to, std::str
     e.set_attr("id", std::string(id));
     e.set_attr("type", valid ? "valid" : "invalid");
     return e;
+}
+
+std::string to_xml(const xmpp::Element& element) {
+    std::string out = "<db:" + element.name() + " xmlns:db='" + std::string(xmpp::ns::dialback) + "'";
+    for (const auto& attribute : element.attributes()) {
+        out += ' ';
+        out += attribute.name;
+        out += "='";
+        xmpp::escape_attr(attribute.value, out);
+        out += '\'';
+    }
+    const std::string text = element.text();
+    if (text.empty()) return out + "/>";
+    out += '>';
+    xmpp::escape_text(text, out);
+    return out + "</db:" + element.name() + ">";
 }
 
 }  // namespace server::dialback

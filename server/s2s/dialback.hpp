@@ -31,4 +31,11 @@ xmpp::Element verify_request(std::string_view from, std::string_view to, std::st
 // <db:verify from to id type/>, the authoritative server's answer.
 xmpp::Element verify_answer(std::string_view from, std::string_view to, std::string_view id, bool valid);
 
+// A dialback element as it goes on the wire: with the "db" prefix and its
+// declaration (<db:result xmlns:db='jabber:server:dialback' .../>). The
+// prefix is what ejabberd's parser, which matches "db:result" and
+// "db:verify" by their qualified names, recognises; namespace-aware peers
+// read it the same as an unprefixed element.
+std::string to_xml(const xmpp::Element& element);
+
 }  // namespace server::dialback

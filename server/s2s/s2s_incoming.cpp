@@ -97,14 +97,14 @@ asio::awaitable<void> S2sIncoming::on_element(xmpp::Element&& element) {
         claim(step);
         break;
     case S2sStep::Kind::claim_accepted:
-        connection_.send(dialback::result_answer(step.local, step.remote, true));
+        connection_.send_raw(dialback::to_xml(dialback::result_answer(step.local, step.remote, true)));
         break;
     case S2sStep::Kind::answer_verify: {
         // XEP-0220 §2.4: the receiving server (`remote`) asks us, the
         // authoritative server of `local`, about the key we sent it.
         const bool valid =
             dialback::key_matches(step.key, manager_.dialback_secret(), step.remote, step.local, step.id);
-        connection_.send(dialback::verify_answer(step.local, step.remote, step.id, valid));
+        connection_.send_raw(dialback::to_xml(dialback::verify_answer(step.local, step.remote, step.id, valid)));
         break;
     }
     case S2sStep::Kind::stanza: {
@@ -136,7 +136,7 @@ void S2sIncoming::claim_decided(const std::string& local, const std::string& rem
     auto connection = alive_.lock();
     if (!connection || connection->closing()) return;
     machine_.claim_decided(local, remote, valid);
-    connection->send(dialback::result_answer(local, remote, valid));
+    connection->send_raw(dialback::to_xml(dialback::result_answer(local, remote, valid)));
     XLOG(info).session(connection->id(), remote)
         << "s2s " << remote << " -> " << local << ": dialback " << (valid ? "valid" : "invalid") << " from "
         << connection->transport().remote_address();

@@ -161,8 +161,8 @@ asio::awaitable<void> S2sOutgoing::on_element(xmpp::Element&& element) {
         break;
     }
     case S2sStep::Kind::send_dialback:
-        connection->send(dialback::result_request(
-            local_, remote_, dialback::key(manager_.dialback_secret(), remote_, local_, step.id)));
+        connection->send_raw(dialback::to_xml(dialback::result_request(
+            local_, remote_, dialback::key(manager_.dialback_secret(), remote_, local_, step.id))));
         send_verifies();
         break;
     case S2sStep::Kind::established:
@@ -191,7 +191,7 @@ void S2sOutgoing::send_verifies() {
     auto connection = connection_.lock();
     if (!connection || !machine_.can_verify()) return;
     for (Verify& v : unsent_verifies_) {
-        connection->send(dialback::verify_request(local_, remote_, v.id, v.key));
+        connection->send_raw(dialback::to_xml(dialback::verify_request(local_, remote_, v.id, v.key)));
         sent_verifies_.emplace(v.id, std::move(v.done));
     }
     unsent_verifies_.clear();

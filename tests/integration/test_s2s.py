@@ -3,7 +3,8 @@
 Each server listens on the standard port 5269 of its own loopback address,
 under a test domain the tests add to /etc/hosts (idempotently; CI runs as
 root): xmqd.test on 127.0.0.3, a second xmqd as xmqd2.test on 127.0.0.5,
-and Debian's Prosody as prosody.test on 127.0.0.2. Certificates are
+Debian's Prosody as prosody.test on 127.0.0.2 and Debian's ejabberd as
+ejabberd.test on 127.0.0.4 (its users sign in anonymously, SASL ANONYMOUS). Certificates are
 self-signed for localhost: dialback authenticates the streams. Clients are
 slixmpp sessions on each side. nowhere.test resolves nowhere (the .test
 domain is reserved, and not in the hosts file); silent.test (127.0.0.7) is a
@@ -26,8 +27,9 @@ from xmpp_client import error_condition, signed_in
 from xmqd_process import free_port
 
 HOSTS = {"xmqd.test": "127.0.0.3", "xmqd2.test": "127.0.0.5", "prosody.test": "127.0.0.2",
-         "silent.test": "127.0.0.7"}
+         "ejabberd.test": "127.0.0.4", "silent.test": "127.0.0.7"}
 PROSODY = "/usr/bin/prosody"
+ERL = "/usr/bin/erl"
 USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw"}
 
 
@@ -100,7 +102,7 @@ run_as_root = true
 daemonize = false
 pidfile = "{work}/prosody.pid"
 data_path = "{work}/data"
-log = {{ debug = "{work}/prosody.log" }}
+log = {{ info = "{work}/prosody.log" }}
 c2s_ports = {{ {port} }}
 c2s_interfaces = {{ "127.0.0.1" }}
 c2s_direct_tls_ports = {{ }}
@@ -152,6 +154,86 @@ VirtualHost "prosody.test"
 def login(server) -> dict:
     """Client options for a server: its certificate is for localhost (not checked), its SASL mechanism."""
     return {"verify": False, "mech": getattr(server, "mech", "SCRAM-SHA-256")}
+
+
+def wait_for_ports(proc, ports, what, log):
+    import socket
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            for address, port in ports:
+                socket.create_connection((address, port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail(f"{what} did not start: {log.read_text()[-3000:] if log.exists() else ''}")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def ejabberd(tmp_path_factory, tls_cert):
+    if not os.path.exists("/usr/sbin/ejabberdctl"):
+        pytest.skip("ejabberd is not installed (apt-get install ejabberd)")
+    ensure_hosts_entries()
+    work = tmp_path_factory.mktemp("ejabberd")
+    cert, key = tls_cert
+    certkey = work / "certkey.pem"
+    certkey.write_text(Path(cert).read_text() + Path(key).read_text())
+    port = free_port()
+    cfg = work / "ejabberd.yml"
+    cfg.write_text(f"""
+hosts:
+  - ejabberd.test
+loglevel: info
+log_rotate_count: 0
+auth_method: [anonymous]
+anonymous_protocol: sasl_anon
+allow_multiple_connections: true
+certfiles:
+  - "{certkey}"
+s2s_use_starttls: required
+s2s_dns_timeout: 5
+listen:
+  -
+    port: {port}
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+    starttls_required: true
+  -
+    port: 5269
+    ip: "{HOSTS['ejabberd.test']}"
+    module: ejabberd_s2s_in
+access_rules:
+  c2s:
+    allow: all
+modules:
+  mod_disco: {{}}
+  mod_ping: {{}}
+  mod_roster: {{}}
+  mod_s2s_dialback: {{}}
+  mod_version: {{}}
+""")
+    spool = work / "spool"
+    spool.mkdir()
+    log = work / "ejabberd.log"
+    env = dict(os.environ, ERL_LIBS="/usr/lib/x86_64-linux-gnu", EJABBERD_CONFIG_PATH=str(cfg),
+               EJABBERD_LOG_PATH=str(log), HOME=str(work))
+    # No -sname: no Erlang distribution, so no epmd. erl execs beam.smp: the PID is the VM's.
+    proc = subprocess.Popen([ERL, "-noinput", "-mnesia", "dir", f'"{spool}"', "-s", "ejabberd"], env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_ports(proc, [("127.0.0.1", port), (HOSTS["ejabberd.test"], 5269)], "ejabberd", log)
+    peer = Peer("ejabberd.test", port, cert)
+    peer.mech = "ANONYMOUS"
+    peer.passwords = {"anon@ejabberd.test": ""}
+    peer.log = log
+    yield peer
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
 
 
 async def wait_for(condition, what: str, timeout=15.0):
@@ -351,3 +433,19 @@ async def test_prosody_ping_across(federation, prosody):
 async def test_prosody_burst_in_order(federation, prosody):
     await burst_in_order(federation["xmqd.test"], "carol", prosody, "carol@prosody.test")
     await burst_in_order(prosody, "alice@prosody.test", federation["xmqd.test"], "bob")
+
+
+# ----------------------------------------------------------------------- xmqd <-> ejabberd
+
+
+async def test_ejabberd_chat_both_ways(federation, ejabberd):
+    await chat_both_ways(ejabberd, "anon@ejabberd.test", federation["xmqd.test"], "alice")
+
+
+async def test_ejabberd_ping_across(federation, ejabberd):
+    await ping_across(federation["xmqd.test"], "bob", "ejabberd.test")
+    await ping_across(ejabberd, "anon@ejabberd.test", "xmqd.test")
+
+
+async def test_ejabberd_burst_in_order(federation, ejabberd):
+    await burst_in_order(ejabberd, "anon@ejabberd.test", federation["xmqd.test"], "carol")

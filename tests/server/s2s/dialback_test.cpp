@@ -45,6 +45,13 @@ TEST_CASE("dialback elements") {
           "<verify xmlns='jabber:server:dialback' from='a.test' to='b.test' id='s1' type='valid'/>");
 }
 
+TEST_CASE("on the wire, dialback elements carry the db prefix (ejabberd matches it)") {
+    CHECK(dialback::to_xml(dialback::result_request("a.test", "b.test", "k&")) ==
+          "<db:result xmlns:db='jabber:server:dialback' from='a.test' to='b.test'>k&amp;</db:result>");
+    CHECK(dialback::to_xml(dialback::verify_answer("a.test", "b.test", "s'1", true)) ==
+          "<db:verify xmlns:db='jabber:server:dialback' from='a.test' to='b.test' id='s&apos;1' type='valid'/>");
+}
+
 TEST_CASE("the s2s stream header declares jabber:server and the dialback prefix") {
     CHECK(xmpp::server_stream_header("a.test", "b.test", {}) ==
           "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
