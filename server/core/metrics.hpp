@@ -45,6 +45,9 @@ struct Counters {
     std::atomic<std::uint64_t> component_stanzas_in{};             // from external components (XEP-0114)
     std::atomic<std::uint64_t> component_stanzas_out{};            // routed to external components
     std::atomic<std::uint64_t> component_refusals{};               // component streams refused (handshake, domain, conflict)
+    std::atomic<std::uint64_t> s2s_stanzas_in{};                   // from other servers (federation)
+    std::atomic<std::uint64_t> s2s_stanzas_out{};                  // sent to other servers
+    std::atomic<std::uint64_t> s2s_failures{};                     // outgoing streams that gave up (their stanzas bounced)
 };
 
 Counters& counters();
@@ -81,12 +84,18 @@ void pep_notifications(std::size_t count);
 void component_stanza_in();
 void component_stanza_out();
 void component_refused();
+// Federation: a stanza from another server, one sent to another server, an
+// outgoing stream that gave up (unreachable, timed out, claim refused).
+void s2s_stanza_in();
+void s2s_stanza_out();
+void s2s_failure();
 // What the counters do not hold: read from the session table and the queue
 // engine by whoever renders them.
 struct Gauges {
     std::size_t sessions_bound = 0;
     std::vector<xmq::QueueStats> queues;
     std::vector<std::string> components;  // domains of the external components connected now
+    std::vector<std::string> s2s_domains;  // remote domains with an outgoing s2s stream now (set up or not)
 };
 
 // Prometheus text exposition of everything, XMQ queues included.

@@ -6,6 +6,7 @@
 #include "server/core/metrics.hpp"
 #include "server/http/status_page.hpp"
 #include "server/router/component_table.hpp"
+#include "server/router/remote_servers.hpp"
 #include "server/router/session_manager.hpp"
 
 namespace server::http {
@@ -59,7 +60,8 @@ Response host_meta(Services& services, const Request& req, const RequestContext&
 metrics::Gauges gauges(const Services& services) {
     return {services.sessions ? services.sessions->size() : 0,
             services.xmq ? services.xmq->stats() : std::vector<xmq::QueueStats>{},
-            services.components ? services.components->domains() : std::vector<std::string>{}};
+            services.components ? services.components->domains() : std::vector<std::string>{},
+            services.remote ? services.remote->remote_domains() : std::vector<std::string>{}};
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 // answered remote-server-not-found. Implemented by S2sManager; any thread.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/core/services.hpp"
 #include "xmpp/element.hpp"
@@ -22,6 +24,8 @@ public:
     // error through Router::bounce (remote-server-not-found,
     // remote-server-timeout, not-authorized).
     virtual void send(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) = 0;
+    // The remote domains with an outgoing stream (set up or being set up), sorted.
+    virtual std::vector<std::string> remote_domains() const = 0;
 };
 
 // Whether `domain` (normalised) is one of ours: a served host, a module's

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "server/core/metrics.hpp"
 #include "server/router/connection_registry.hpp"
 #include "server/router/remote_servers.hpp"
 #include "server/router/router.hpp"
@@ -110,6 +111,7 @@ asio::awaitable<void> S2sIncoming::on_element(xmpp::Element&& element) {
     case S2sStep::Kind::stanza: {
         auto from = xmpp::Jid::parse(element.attr_or("from"));
         auto to = xmpp::Jid::parse(element.attr_or("to"));
+        metrics::s2s_stanza_in();
         if (from && to) services_.router->route(std::move(element), *from, &*to);
         break;
     }

@@ -52,8 +52,7 @@ public:
     // An outgoing stream ended or gave up: the next stanza for its pair makes a new one.
     void forget(const std::string& local, const std::string& remote, const S2sOutgoing* stream);
 
-    // The remote domains with an outgoing stream (set up or being set up), sorted.
-    std::vector<std::string> remote_domains() const;
+    std::vector<std::string> remote_domains() const override;
 
     const std::string& dialback_secret() const { return secret_; }
     Resolver& resolver() { return resolver_; }

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 
+#include "server/core/metrics.hpp"
 #include "server/core/use_tuple.hpp"
 #include "server/net/resolver.hpp"
 #include "server/net/s2s_targets.hpp"
@@ -225,6 +226,7 @@ void S2sOutgoing::send_now(const xmpp::Element& stanza) {
     // Without a namespace of its own: the stream's default, jabber:server.
     xmpp::serialize(stanza, xml, xmpp::ns::client);
     connection->send_stanza(xml, false);
+    metrics::s2s_stanza_out();
     last_sent_ = std::chrono::steady_clock::now();
 }
 
@@ -248,6 +250,7 @@ void S2sOutgoing::end(std::optional<xmpp::StanzaError> condition, std::string_vi
     deadline_.cancel();
     idle_.cancel();
     if (condition) {
+        metrics::s2s_failure();
         XLOG(info) << "s2s " << local_ << " -> " << remote_ << ": " << text;
     }
     if (socket_) {

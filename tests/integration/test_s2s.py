@@ -14,6 +14,7 @@ listener the test holds that accepts and never answers.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ import pytest
 
 from im_helpers import watched
 from xmpp_client import error_condition, signed_in
+from web_helpers import XmqdWeb, http_get, metric, parse_prometheus
 from xmqd_process import free_port
 
 HOSTS = {"xmqd.test": "127.0.0.3", "xmqd2.test": "127.0.0.5", "prosody.test": "127.0.0.2",
@@ -61,11 +63,16 @@ connect_timeout = 10
 
 
 @pytest.fixture(scope="module")
-def federation(make_server):
+def federation(tmp_path_factory, tls_cert):
     ensure_hosts_entries()
     servers = {}
+    cert, key = tls_cert
     for domain in ("xmqd.test", "xmqd2.test"):
-        server = make_server(f"s2s-{domain.split('.')[0]}", users=USERS, hosts=(domain, "localhost"))
+        # With HTTP, for /metrics and /status.
+        server = XmqdWeb(tmp_path_factory.mktemp(f"s2s-{domain}"), cert, key, name=domain,
+                         hosts=(domain, "localhost"))
+        for user, password in USERS.items():
+            server.add_user(user, password)
         server.extra_toml = s2s_toml(HOSTS[domain])
         server.write_config()
         server.start()
@@ -318,6 +325,20 @@ async def test_xmqd_ping_across(federation):
 
 async def test_xmqd_burst_in_order(federation):
     await burst_in_order(federation["xmqd.test"], "bob", federation["xmqd2.test"], "alice")
+
+
+async def test_metrics_and_status_show_s2s(federation):
+    server = federation["xmqd.test"]
+    await chat_both_ways(server, "bob", federation["xmqd2.test"], "bob")
+    status, _, body = await http_get(server.http_port, "/metrics")
+    assert status == 200, body
+    series = parse_prometheus(body.decode())
+    assert metric(series, "xmqd_s2s_outgoing", domain="xmqd2.test") == 1
+    assert metric(series, "xmqd_s2s_stanzas_out_total") >= 1
+    assert metric(series, "xmqd_s2s_stanzas_in_total") >= 1
+    status, _, body = await http_get(server.http_port, "/status/data.json")
+    assert status == 200, body
+    assert "xmqd2.test" in json.loads(body)["s2s"]
 
 
 async def test_unresolvable_domain_bounces(federation):
