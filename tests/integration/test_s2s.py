@@ -14,6 +14,7 @@ listener the test holds that accepts and never answers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -24,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from im_helpers import watched
-from xmpp_client import error_condition, signed_in
+from xmpp_client import Client, error_condition
 from web_helpers import XmqdWeb, http_get, metric, parse_prometheus
 from xmqd_process import free_port
 
@@ -163,6 +164,17 @@ def login(server) -> dict:
     return {"verify": False, "mech": getattr(server, "mech", "SCRAM-SHA-256")}
 
 
+@contextlib.asynccontextmanager
+async def signed_in(server, user, **kw):
+    """A slixmpp session on `server`; the sign-in may take 30 s (ejabberd starts slowly on a loaded machine)."""
+    client = Client(server, user, **{**login(server), **kw})
+    await client.sign_in(timeout=30)
+    try:
+        yield client
+    finally:
+        await client.sign_out()
+
+
 def wait_for_ports(proc, ports, what, log):
     import socket
     deadline = time.monotonic() + 30
@@ -255,7 +267,7 @@ async def wait_for(condition, what: str, timeout=15.0):
 
 
 async def chat_both_ways(a_server, a_user, b_server, b_user):
-    async with signed_in(a_server, a_user, **login(a_server)) as a, signed_in(b_server, b_user, **login(b_server)) as b:
+    async with signed_in(a_server, a_user) as a, signed_in(b_server, b_user) as b:
         await a.available()
         await b.available()
         a.send_message(b.bare, "hello from " + a.bare)
@@ -292,13 +304,13 @@ async def subscribe_both(a_server, a_user, b_server, b_user):
 
 
 async def ping_across(a_server, a_user, b_domain):
-    async with signed_in(a_server, a_user, **login(a_server)) as a:
+    async with signed_in(a_server, a_user) as a:
         answer = await a.iq("get", b_domain, "<ping xmlns='urn:xmpp:ping'/>", timeout=20)
         assert answer["type"] == "result", f"ping {b_domain}: {answer}"
 
 
 async def burst_in_order(a_server, a_user, b_server, b_user, count=1000):
-    async with signed_in(a_server, a_user, **login(a_server)) as a, signed_in(b_server, b_user, **login(b_server)) as b:
+    async with signed_in(a_server, a_user) as a, signed_in(b_server, b_user) as b:
         await b.available()
         for i in range(count):
             a.send_message(b.bare, f"m{i}")
@@ -342,7 +354,7 @@ async def test_metrics_and_status_show_s2s(federation):
 
 
 async def test_unresolvable_domain_bounces(federation):
-    async with signed_in(federation["xmqd.test"], "alice", **login(None)) as a:
+    async with signed_in(federation["xmqd.test"], "alice") as a:
         await a.available()
         a.send_message("someone@nowhere.test", "anyone?")
         msg = await a.next_message(timeout=20)
@@ -358,7 +370,7 @@ async def test_silent_server_bounces_with_timeout(federation):
     listener.bind((HOSTS["silent.test"], 5269))
     listener.listen(8)
     try:
-        async with signed_in(federation["xmqd.test"], "carol", **login(None)) as c:
+        async with signed_in(federation["xmqd.test"], "carol") as c:
             await c.available()
             c.send_message("someone@silent.test", "hello?")
             msg = await c.next_message(timeout=25)
@@ -370,13 +382,13 @@ async def test_silent_server_bounces_with_timeout(federation):
 
 async def test_remote_message_to_offline_user_is_stored(federation):
     """A message from another server takes the local path: offline storage, delivered at login."""
-    async with signed_in(federation["xmqd2.test"], "carol", **login(None)) as c:
+    async with signed_in(federation["xmqd2.test"], "carol") as c:
         await c.available()
         c.send_message("alice@xmqd.test", "while you were away")
         # A ping across, answered after it on the same streams, proves the message arrived first.
         answer = await c.iq("get", "xmqd.test", "<ping xmlns='urn:xmpp:ping'/>", timeout=20)
         assert answer["type"] == "result"
-    async with signed_in(federation["xmqd.test"], "alice", **login(None), resource="later") as a:
+    async with signed_in(federation["xmqd.test"], "alice", resource="later") as a:
         await a.available()
         msg = await a.next_message(timeout=20)
         assert msg["body"] == "while you were away"
@@ -385,8 +397,8 @@ async def test_remote_message_to_offline_user_is_stored(federation):
 
 async def test_blocked_remote_sender_is_not_delivered(federation):
     """The blocking list applies to remote senders too (XEP-0191, the one delivery path)."""
-    async with signed_in(federation["xmqd.test"], "bob", **login(None)) as b, \
-            signed_in(federation["xmqd2.test"], "alice", **login(None)) as a:
+    async with signed_in(federation["xmqd.test"], "bob") as b, \
+            signed_in(federation["xmqd2.test"], "alice") as a:
         await b.available()
         answer = await b.iq("set", None, "<block xmlns='urn:xmpp:blocking'><item jid='alice@xmqd2.test'/></block>")
         assert answer["type"] == "result"
