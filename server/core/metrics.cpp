@@ -178,7 +178,8 @@ std::string prometheus_text(const Gauges& gauges) {
     w.family("xmqd_component_refusals_total", "counter",
              "Component streams refused: unknown domain, wrong secret, already connected, no handshake.");
     w.sample("xmqd_component_refusals_total", "", c.component_refusals.load(relaxed));
-    w.family("xmqd_s2s_outgoing", "gauge", "Outgoing server-to-server streams (set up or being set up), by remote domain.");
+    w.family("xmqd_s2s_outgoing", "gauge",
+             "Outgoing server-to-server streams (set up or being set up), by remote domain.");
     for (const auto& domain : gauges.s2s_domains) w.sample("xmqd_s2s_outgoing", "domain=\"" + label(domain) + "\"", 1);
     w.family("xmqd_s2s_stanzas_in_total", "counter", "Stanzas received from other servers.");
     w.sample("xmqd_s2s_stanzas_in_total", "", c.s2s_stanzas_in.load(relaxed));

@@ -97,23 +97,25 @@ struct Resolver::Impl {
     void arm(int fd, const std::shared_ptr<Watch>& w) {
         if (w->want_read && !w->reading) {
             w->reading = true;
-            w->descriptor.async_wait(asio::posix::descriptor_base::wait_read, [this, fd, w](boost::system::error_code ec) {
+            auto readable = [this, fd, w](boost::system::error_code ec) {
                 w->reading = false;
                 if (ec || !channel || watches.find(fd) == watches.end()) return;
                 ares_process_fd(channel, fd, ARES_SOCKET_BAD);
                 after_work();
                 if (auto again = watches.find(fd); again != watches.end() && again->second == w) arm(fd, w);
-            });
+            };
+            w->descriptor.async_wait(asio::posix::descriptor_base::wait_read, readable);
         }
         if (w->want_write && !w->writing) {
             w->writing = true;
-            w->descriptor.async_wait(asio::posix::descriptor_base::wait_write, [this, fd, w](boost::system::error_code ec) {
+            auto writable = [this, fd, w](boost::system::error_code ec) {
                 w->writing = false;
                 if (ec || !channel || watches.find(fd) == watches.end()) return;
                 ares_process_fd(channel, ARES_SOCKET_BAD, fd);
                 after_work();
                 if (auto again = watches.find(fd); again != watches.end() && again->second == w) arm(fd, w);
-            });
+            };
+            w->descriptor.async_wait(asio::posix::descriptor_base::wait_write, writable);
         }
     }
 

@@ -77,7 +77,8 @@ void S2sOutgoing::enqueue(xmpp::Element stanza) {
 }
 
 void S2sOutgoing::verify(std::string stream_id, std::string key, std::function<void(bool)> done) {
-    asio::post(executor_, [self = shared_from_this(), v = Verify{std::move(stream_id), std::move(key), std::move(done)}]() mutable {
+    Verify v{std::move(stream_id), std::move(key), std::move(done)};
+    asio::post(executor_, [self = shared_from_this(), v = std::move(v)]() mutable {
         if (self->state_ == State::ended) return v.done(false);
         self->unsent_verifies_.push_back(std::move(v));
         self->send_verifies();

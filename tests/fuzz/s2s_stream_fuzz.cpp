@@ -24,7 +24,10 @@ bool is_local(std::string_view domain) { return domain == "xmqd.test" || domain 
 
 struct Driver final : xmpp::StreamHandler {
     Driver(bool incoming, bool secure, bool require_tls, bool accepted)
-        : incoming_(incoming), secure_(secure), in_(require_tls, is_local), out_("xmqd.test", "remote.test", require_tls) {
+        : incoming_(incoming),
+          secure_(secure),
+          in_(require_tls, is_local),
+          out_("xmqd.test", "remote.test", require_tls) {
         if (accepted) in_.claim_decided("xmqd.test", "remote.test", true);
     }
 

@@ -58,7 +58,8 @@ TEST_CASE("incoming: TLS first when required, then a claim is verified before st
     CHECK(m.on_element(starttls, false).kind == Kind::proceed_tls);
     CHECK(m.on_header(header("xmqd.test"), true).kind == Kind::send_features);
 
-    auto message = xml("<message xmlns='jabber:server' from='a@remote.test/r' to='b@xmqd.test'><body>x</body></message>");
+    auto message =
+        xml("<message xmlns='jabber:server' from='a@remote.test/r' to='b@xmqd.test'><body>x</body></message>");
     CHECK(m.on_element(message, true).error == xmpp::StreamError::invalid_from);
 
     auto step = m.on_element(claim, true);
