@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -138,18 +138,7 @@ VirtualHost "prosody.test"
     peer = Peer("prosody.test", port, cert)
     peer.passwords = {f"{u}@prosody.test": p for u, p in USERS.items()}
     peer.log = work / "prosody.log"
-    deadline = time.monotonic() + 15
-    import socket
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            socket.create_connection((HOSTS["prosody.test"], 5269), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail(f"Prosody did not start: {peer.log.read_text() if peer.log.exists() else ''}")
-            time.sleep(0.1)
+    wait_for_ports(proc, [("127.0.0.1", port), (HOSTS["prosody.test"], 5269)], "Prosody", peer.log)
     yield peer
     proc.terminate()
     try:
@@ -176,8 +165,8 @@ async def signed_in(server, user, **kw):
 
 
 def wait_for_ports(proc, ports, what, log):
-    import socket
-    deadline = time.monotonic() + 30
+    """Until each (address, port) accepts; at most 90 s (the Erlang VM starts slowly on a loaded machine)."""
+    deadline = time.monotonic() + 90
     while True:
         try:
             for address, port in ports:
@@ -185,8 +174,9 @@ def wait_for_ports(proc, ports, what, log):
             return
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
+                state = f"exited {proc.returncode}" if proc.poll() is not None else "not listening after 90 s"
                 proc.kill()
-                pytest.fail(f"{what} did not start: {log.read_text()[-3000:] if log.exists() else ''}")
+                pytest.fail(f"{what} did not start ({state}): {log.read_text()[-3000:] if log.exists() else ''}")
             time.sleep(0.2)
 
 
@@ -364,7 +354,6 @@ async def test_unresolvable_domain_bounces(federation):
 
 async def test_silent_server_bounces_with_timeout(federation):
     """A server that accepts and never answers: remote-server-timeout after s2s.connect_timeout."""
-    import socket
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((HOSTS["silent.test"], 5269))
@@ -423,7 +412,6 @@ async def test_federation_resumes_after_a_restart(federation):
 async def test_stanza_before_tls_and_dialback_is_refused(federation):
     """A peer that sends stanzas without STARTTLS and dialback gets <policy-violation/>."""
     server = federation["xmqd.test"]
-    import socket
     raw = socket.create_connection((HOSTS["xmqd.test"], 5269), timeout=10)
     raw.sendall(b"<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
                 b"xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' "
