@@ -343,6 +343,15 @@ async def test_metrics_and_status_show_s2s(federation):
     assert "xmqd2.test" in json.loads(body)["s2s"]
 
 
+def test_check_reports_federation(federation):
+    r = federation["xmqd.test"].admin("check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"s2s listener {HOSTS['xmqd.test']}:5269" in r.stdout, r.stdout
+    assert "s2s: dialback (XEP-0220), TLS required" in r.stdout, r.stdout
+    assert "connect_timeout 10 s" in r.stdout, r.stdout
+    assert "no s2s.dialback_secret" in r.stderr, r.stderr  # the tests leave it random
+
+
 async def test_unresolvable_domain_bounces(federation):
     async with signed_in(federation["xmqd.test"], "alice") as a:
         await a.available()
