@@ -71,6 +71,10 @@ void subscription_to(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid& sen
     xmpp::Element stanza = presence_of_type(kind_name(kind), sender.bare_string());
     stanza.set_attr("to", owner.bare_string());
     im.services.router->send(stanza);
+    // What the sender's side owes the contact at once, as for a local one:
+    // the approver's presence (§3.1.5), or its end (§3.2.2).
+    if (kind == xmpp::SubStanza::subscribed) send_presences(im, sender, owner);
+    if (kind == xmpp::SubStanza::unsubscribed) send_unavailable(im, sender, owner);
 }
 
 // `owner` receives a subscription stanza of `kind` from `sender` (RFC 6121
