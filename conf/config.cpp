@@ -86,7 +86,7 @@ public:
     void load(const toml::table& root) {
         r_.check_keys(root, "",
                       {"data_dir", "workers", "hosts", "listeners", "tls", "auth", "limits",
-                       "log", "xmq", "http", "components", "modules_enabled", "modules_disabled", "modules",
+                       "log", "xmq", "http", "components", "s2s", "modules_enabled", "modules_disabled", "modules",
                        "external_services", "contact_addresses"});
         if (const auto* n = r_.string(root, "", "data_dir", c_.data_dir); n && c_.data_dir.empty())
             r_.error(*n, "data_dir", "must not be empty");
@@ -95,6 +95,7 @@ public:
         listeners(root);
         tls(root);
         auth(root);
+        s2s(root);
         limits(root);
         http(root);
         log(root);
@@ -168,7 +169,8 @@ private:
                                  {"c2s_tls", ListenerKind::c2s_tls},
                                  {"http", ListenerKind::http},
                                  {"https", ListenerKind::https},
-                                 {"component", ListenerKind::component}},
+                                 {"component", ListenerKind::component},
+                                 {"s2s", ListenerKind::s2s}},
                                 l.kind) != nullptr;
             const bool component = l.kind == ListenerKind::component;
             if (component) l.address = kComponentAddress;
@@ -189,6 +191,9 @@ private:
             const toml::node* port = nullptr;
             if (component && !t->contains("port")) {
                 l.port = kComponentPort;
+                port = t;
+            } else if (l.kind == ListenerKind::s2s && !t->contains("port")) {
+                l.port = kS2sPort;
                 port = t;
             } else if (r_.require(*t, path, "port")) {
                 port = r_.integer(*t, path, "port", 1, 65535, l.port);
@@ -249,6 +254,22 @@ private:
             c_.auth.failure_window = std::chrono::seconds(s);
         if (r_.integer(*t, "auth", "registration_interval", 0, 86400, s))
             c_.auth.registration_interval = std::chrono::seconds(s);
+    }
+
+    void s2s(const toml::table& root) {
+        const toml::table* t = r_.table(root, "", "s2s");
+        if (!t) return;
+        S2sConfig& s = c_.s2s;
+        r_.check_keys(*t, "s2s",
+                      {"require_tls", "dialback_secret", "resolve_timeout", "connect_timeout", "idle_timeout",
+                       "max_queued_stanzas"});
+        r_.boolean(*t, "s2s", "require_tls", s.require_tls);
+        r_.string(*t, "s2s", "dialback_secret", s.dialback_secret);
+        std::int64_t v = 0;
+        if (r_.integer(*t, "s2s", "resolve_timeout", 1, 60, v)) s.resolve_timeout = std::chrono::seconds(v);
+        if (r_.integer(*t, "s2s", "connect_timeout", 2, 300, v)) s.connect_timeout = std::chrono::seconds(v);
+        if (r_.integer(*t, "s2s", "idle_timeout", 10, 86400, v)) s.idle_timeout = std::chrono::seconds(v);
+        r_.integer(*t, "s2s", "max_queued_stanzas", 1, 1000000, s.max_queued_stanzas);
     }
 
     void limits(const toml::table& root) {
@@ -615,6 +636,12 @@ std::vector<std::string> Config::host_domains() const {
     std::vector<std::string> domains;
     for (const HostConfig& h : hosts) domains.push_back(h.domain);
     return domains;
+}
+
+bool Config::federates() const {
+    for (const ListenerConfig& l : listeners)
+        if (l.kind == ListenerKind::s2s) return true;
+    return false;
 }
 
 const ComponentConfig* Config::component(std::string_view domain) const {

@@ -40,7 +40,11 @@ enum class ListenerKind {
     http,     // HTTP: XMPP over WebSocket (RFC 7395), host-meta, /metrics, /status
     https,    // the same over TLS
     component,  // external components (XEP-0114, jabber:component:accept); 127.0.0.1:5347 unless set
+    s2s,        // other servers (RFC 6120 server-to-server); port 5269 unless set
 };
+
+// The default port of an `s2s` listener (RFC 6120 §14.7).
+inline constexpr std::uint16_t kS2sPort = 5269;
 
 // The default address and port of a `component` listener: components run
 // beside the server, and their handshake is a shared secret in clear text.
@@ -73,6 +77,33 @@ struct TlsConfig {
     std::string ciphersuites;  // TLS 1.3 suites
 
     friend bool operator==(const TlsConfig&, const TlsConfig&) = default;
+};
+
+// [s2s]: federation with other servers. Used only when an `s2s` listener is
+// configured (the peers' dialback comes back to it); without one, every
+// remote domain is answered remote-server-not-found.
+struct S2sConfig {
+    // STARTTLS (or direct TLS) on every s2s stream, both ways: a peer that
+    // offers none is not federated with, and incoming streams must start TLS
+    // before dialback.
+    bool require_tls = true;
+    // The server secret dialback keys (XEP-0185) are derived from; empty: a
+    // random one made at each start (keys issued before a restart then fail).
+    std::string dialback_secret;
+    // SRV and address lookups of a remote domain, together.
+    std::chrono::seconds resolve_timeout{5};
+    // From the first stanza queued for a remote domain until its stream is
+    // authenticated; past it the queued stanzas bounce with
+    // remote-server-timeout.
+    std::chrono::seconds connect_timeout{30};
+    // An outgoing stream with nothing sent for this long is closed; an
+    // incoming one with nothing received (the limits.idle_timeout watchdog).
+    std::chrono::seconds idle_timeout{600};
+    // Stanzas held for one remote domain while its stream is set up; more
+    // bounce with resource-constraint.
+    std::size_t max_queued_stanzas = 10000;
+
+    friend bool operator==(const S2sConfig&, const S2sConfig&) = default;
 };
 
 struct AuthConfig {
@@ -203,6 +234,7 @@ struct Config {
     unsigned workers = 0;               // 0 = one per core
     TlsConfig tls;
     AuthConfig auth;
+    S2sConfig s2s;
     LimitsConfig limits;
     HttpConfig http;
     LogConfig log;
@@ -226,6 +258,8 @@ struct Config {
     bool registration_open(std::string_view host) const;
     // The [[components]] entry of `domain` (normalised), or null.
     const ComponentConfig* component(std::string_view domain) const;
+    // Whether an s2s listener is configured: federation is on.
+    bool federates() const;
 
     friend bool operator==(const Config&, const Config&) = default;
 };

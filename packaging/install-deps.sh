@@ -8,7 +8,7 @@ packages=(
   build-essential meson ninja-build pkg-config
   libboost1.81-dev libxml2-dev libssl-dev openssl
   libsasl2-dev libsasl2-modules
-  libtomlplusplus-dev doctest-dev libsqlite3-dev libidn-dev libsystemd-dev
+  libtomlplusplus-dev doctest-dev libsqlite3-dev libidn-dev libsystemd-dev libc-ares-dev
   python3 python3-slixmpp python3-aioxmpp python3-pytest python3-pytest-xdist python3-cryptography
   python3-omemo python3-twomemo python3-oldmemo python3-xmlschema  # OMEMO clients of test_omemo.py
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz), run by tests/run-all.sh
@@ -16,6 +16,7 @@ packages=(
   debhelper dpkg-dev fakeroot systemd man-db  # .deb build, units, socket activation (test_systemd.py, test_debian_package.py)
   coturn  # a TURN server that checks the XEP-0215 credentials (test_external_services.py)
   biboumi ngircd  # a real external component (XEP-0114) and its IRC server (test_component.py)
+  prosody  # a federation peer (test_s2s.py)
 )
 
 missing=()
@@ -33,7 +34,7 @@ if [ ${#missing[@]} -ne 0 ]; then
   # coturn, ngircd and biboumi are test tools here (the tests start their own, on
   # loopback): the packages' system services, which would listen on every
   # interface (ngircd on the port its test instance uses), are not wanted.
-  for service in coturn ngircd biboumi; do
+  for service in coturn ngircd biboumi prosody; do
     if [[ " ${missing[*]} " == *" $service "* ]] && command -v systemctl >/dev/null; then
       $sudo systemctl disable --now "$service" >/dev/null 2>&1 || true
     fi

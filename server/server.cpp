@@ -23,6 +23,7 @@
 #include "server/net/listener.hpp"
 #include "server/net/socket_activation.hpp"
 #include "server/net/tls_context.hpp"
+#include "server/s2s/s2s_manager.hpp"
 #include "server/server_parts.hpp"
 #include "server/system/config_reload.hpp"
 #include "server/system/log.hpp"
@@ -67,6 +68,9 @@ struct Server::Impl {
     AuthFailureDelay auth_failures;
     std::unique_ptr<ServerParts> parts;
     WorkerPool workers;
+    // Federation, when an s2s listener is configured. After the workers:
+    // gone before them, so no outgoing stream outlives its context's users.
+    std::unique_ptr<S2sManager> s2s;
     asio::io_context control{1};
     Watchdog watchdog{control, workers};
     std::vector<std::unique_ptr<Listener>> listeners;
@@ -118,9 +122,18 @@ int Server::Impl::run() {
         return 1;
     }
 
+    if (config->federates()) {
+        try {
+            s2s = std::make_unique<S2sManager>(services, [this] { return workers.next().get_executor(); });
+        } catch (const std::exception& e) {
+            XLOG(error) << "s2s: " << e.what();
+            return 1;
+        }
+        services.remote = s2s.get();
+    }
     for (std::size_t i = 0; i < config->listeners.size(); ++i) {
         auto listener = std::make_unique<Listener>(services, workers, control, config->listeners[i],
-                                                   connection_handler(services));
+                                                   connection_handler(services, s2s.get()));
         if (auto err = inherited[i] ? listener->adopt(*inherited[i]) : listener->bind()) {
             XLOG(error) << *err;
             return 1;

@@ -9,7 +9,7 @@ Libraries below server/ include only what is below them:
     pubsub/       xmpp
     muc/          xmpp
     server/store/ xmpp, auth
-server/ folders are ordered system < core < net < router < accounts < c2s < component < modules:
+server/ folders are ordered system < core < net < router < accounts < c2s < component < s2s < modules:
 each includes only its own folder, the folders before it, and the libraries
 (xmpp, conf, auth, xmq, pubsub, muc, server/store). server/http, server/migration,
 server/admin and the files at the top of server/ may include anything, except
@@ -35,7 +35,7 @@ LIBRARIES = {
     "muc": {"xmpp"},
     "server/store": {"xmpp", "auth"},
 }
-ORDERED = ["system", "core", "net", "router", "accounts", "c2s", "component", "modules"]
+ORDERED = ["system", "core", "net", "router", "accounts", "c2s", "component", "s2s", "modules"]
 ANYTHING = ["http", "migration", "admin"]  # and the top of server/
 FORBIDDEN_FOR_ANYTHING = {"server/migration": {"server/admin"}}
 

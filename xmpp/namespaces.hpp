@@ -8,6 +8,8 @@ namespace xmpp::ns {
 inline constexpr std::string_view client = "jabber:client";
 inline constexpr std::string_view server = "jabber:server";
 inline constexpr std::string_view component_accept = "jabber:component:accept";  // XEP-0114
+inline constexpr std::string_view dialback = "jabber:server:dialback";            // XEP-0220 elements
+inline constexpr std::string_view dialback_feature = "urn:xmpp:features:dialback";  // XEP-0220 stream feature
 inline constexpr std::string_view stream = "http://etherx.jabber.org/streams";
 inline constexpr std::string_view streams = "urn:ietf:params:xml:ns:xmpp-streams";
 inline constexpr std::string_view stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";

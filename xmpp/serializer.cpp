@@ -124,4 +124,22 @@ std::string stream_header(std::string_view from, std::string_view to, std::strin
     return out;
 }
 
+std::string server_stream_header(std::string_view from, std::string_view to, std::string_view id) {
+    std::string out;
+    out.reserve(224 + from.size() + to.size() + id.size());
+    out += "<?xml version='1.0'?><stream:stream xmlns='";
+    out += ns::server;
+    out += "' xmlns:stream='";
+    out += ns::stream;
+    out += "' xmlns:db='";
+    out += ns::dialback;
+    out += '\'';
+    append_attr(out, "id", id);
+    append_attr(out, "from", from);
+    append_attr(out, "to", to);
+    append_attr(out, "version", "1.0");
+    out += '>';
+    return out;
+}
+
 }  // namespace xmpp

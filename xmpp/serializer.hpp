@@ -30,6 +30,10 @@ std::string to_string(const Element& e, std::string_view parent_ns = ns::client)
 std::string stream_header(std::string_view from, std::string_view to, std::string_view id,
                           std::string_view version = "1.0", std::string_view lang = "en",
                           std::string_view content_ns = ns::client);
+// A server-to-server stream header (RFC 6120 §4.7): jabber:server 1.0, with
+// the dialback prefix "db" declared (XEP-0220) for peers that look for it.
+// An empty `id` is left out (the originating server's header has none).
+std::string server_stream_header(std::string_view from, std::string_view to, std::string_view id);
 inline constexpr std::string_view stream_close = "</stream:stream>";
 
 }  // namespace xmpp

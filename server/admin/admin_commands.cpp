@@ -188,6 +188,31 @@ void report_components(const conf::Config& config) {
     }
 }
 
+// Federation: off without an s2s listener; else where it listens and how it
+// behaves (the dialback secret stays in the file).
+void report_federation(const conf::Config& config) {
+    if (!config.federates()) {
+        std::cout << config.source << ": s2s: off (no s2s listener; other domains get remote-server-not-found)\n";
+        return;
+    }
+    for (const conf::ListenerConfig& l : config.listeners) {
+        if (l.kind != conf::ListenerKind::s2s) continue;
+        const bool v6 = l.address.find(':') != std::string::npos;
+        std::cout << config.source << ": s2s listener " << (v6 ? "[" : "") << l.address << (v6 ? "]" : "") << ':'
+                  << l.port << "\n";
+    }
+    const conf::S2sConfig& s = config.s2s;
+    std::cout << config.source << ": s2s: dialback (XEP-0220), TLS " << (s.require_tls ? "required" : "optional")
+              << ", resolve_timeout " << s.resolve_timeout.count() << " s, connect_timeout "
+              << s.connect_timeout.count() << " s, idle_timeout " << s.idle_timeout.count() << " s\n";
+    if (s.dialback_secret.empty())
+        std::cerr << config.source << ": s2s: warning: no s2s.dialback_secret: a random one is made at each start, "
+                  << "so dialback keys issued before a restart are refused after it\n";
+    if (!s.require_tls)
+        std::cerr << config.source << ": s2s: warning: s2s.require_tls is off: streams to and from other servers "
+                  << "may be unencrypted\n";
+}
+
 int check(const conf::Config& config) {
     auto tls = make_tls_context(config);
     if (!tls) {
@@ -198,6 +223,7 @@ int check(const conf::Config& config) {
     for (const auto& w : served_certificate_warnings(config))
         std::cerr << config.source << ": tls: warning: " << w << "\n";
     report_components(config);
+    report_federation(config);
     std::cout << config.source << ": configuration OK\n";
     report_external_services(config, std::cout, std::cerr);
     report_contact_addresses(config, std::cout);

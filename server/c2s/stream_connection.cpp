@@ -83,8 +83,11 @@ void StreamConnection::send(const xmpp::Element& element) {
 
 void StreamConnection::send_header(std::string_view from, std::string_view to, std::string_view id) {
     local_domain_ = std::string(from);
-    send_raw(component_stream_ ? xmpp::stream_header(from, to, id, {}, {}, xmpp::ns::component_accept)
-                               : xmpp::stream_header(from, to, id));
+    switch (content_) {
+    case Content::client: send_raw(xmpp::stream_header(from, to, id)); break;
+    case Content::component: send_raw(xmpp::stream_header(from, to, id, {}, {}, xmpp::ns::component_accept)); break;
+    case Content::server: send_raw(xmpp::server_stream_header(from, to, id)); break;
+    }
     header_sent_ = true;
 }
 

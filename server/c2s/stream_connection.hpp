@@ -1,5 +1,5 @@
 // StreamConnection: the connection under one XMPP stream, whatever
-// negotiation runs on it (c2s today; s2s will bring its own): the transport,
+// negotiation runs on it (c2s, a component stream, s2s in either direction): the transport,
 // the reader and writer coroutines, the StreamParser and its event queue, the
 // negotiation and idle timeouts, idle memory trimming, stream errors and the
 // close.
@@ -88,7 +88,10 @@ public:
 
     // From now on, our stream headers declare this default namespace and no
     // version (a component stream, XEP-0114) instead of jabber:client 1.0.
-    void use_component_namespace() { component_stream_ = true; }
+    void use_component_namespace() { content_ = Content::component; }
+    // From now on, our stream headers are those of a server-to-server stream
+    // (jabber:server, with the dialback namespace declared, XEP-0220).
+    void use_server_namespace() { content_ = Content::server; }
     // From now on the stream has no deadline: an authenticated component
     // may stay quiet for as long as it likes (the peer's TCP ends it).
     void stop_deadline();
@@ -187,7 +190,8 @@ private:
     bool header_sent_ = false;
     bool idle_timeout_ = false;  // start_idle_timeout() called
     bool no_deadline_ = false;   // stop_deadline() called
-    bool component_stream_ = false;
+    enum class Content { client, component, server };
+    Content content_ = Content::client;
     bool closing_ = false;       // no more input handled; close once output is flushed
     bool ended_in_order_ = false;
     bool finished_ = false;      // the reader stopped

@@ -105,6 +105,9 @@ void pep_notifications(std::size_t count) { counters().pep_notifications.fetch_a
 void component_stanza_in() { counters().component_stanzas_in.fetch_add(1, relaxed); }
 void component_stanza_out() { counters().component_stanzas_out.fetch_add(1, relaxed); }
 void component_refused() { counters().component_refusals.fetch_add(1, relaxed); }
+void s2s_stanza_in() { counters().s2s_stanzas_in.fetch_add(1, relaxed); }
+void s2s_stanza_out() { counters().s2s_stanzas_out.fetch_add(1, relaxed); }
+void s2s_failure() { counters().s2s_failures.fetch_add(1, relaxed); }
 void http_request() { counters().http_requests.fetch_add(1, relaxed); }
 void upload_slot() { counters().upload_slots.fetch_add(1, relaxed); }
 void upload_slot_refused() { counters().upload_slots_refused.fetch_add(1, relaxed); }
@@ -186,6 +189,16 @@ std::string prometheus_text(const Gauges& gauges) {
     w.family("xmqd_component_refusals_total", "counter",
              "Component streams refused: unknown domain, wrong secret, already connected, no handshake.");
     w.sample("xmqd_component_refusals_total", "", c.component_refusals.load(relaxed));
+    w.family("xmqd_s2s_outgoing", "gauge",
+             "Outgoing server-to-server streams (set up or being set up), by remote domain.");
+    for (const auto& domain : gauges.s2s_domains) w.sample("xmqd_s2s_outgoing", "domain=\"" + label(domain) + "\"", 1);
+    w.family("xmqd_s2s_stanzas_in_total", "counter", "Stanzas received from other servers.");
+    w.sample("xmqd_s2s_stanzas_in_total", "", c.s2s_stanzas_in.load(relaxed));
+    w.family("xmqd_s2s_stanzas_out_total", "counter", "Stanzas sent to other servers.");
+    w.sample("xmqd_s2s_stanzas_out_total", "", c.s2s_stanzas_out.load(relaxed));
+    w.family("xmqd_s2s_failures_total", "counter",
+             "Outgoing server-to-server streams that gave up: unresolvable, unreachable, timed out, refused.");
+    w.sample("xmqd_s2s_failures_total", "", c.s2s_failures.load(relaxed));
     w.family("xmqd_http_requests_total", "counter", "HTTP requests answered.");
     w.sample("xmqd_http_requests_total", "", c.http_requests.load(relaxed));
     w.family("xmqd_upload_slots_total", "counter", "HTTP file upload: slots handed out.");
@@ -292,6 +305,10 @@ std::string status_json(const Gauges& gauges) {
     out += ",\"components\":[";
     for (std::size_t i = 0; i < gauges.components.size(); ++i)
         out += (i ? "," : "") + json_string(gauges.components[i]);
+    out += ']';
+    out += ",\"s2s\":[";
+    for (std::size_t i = 0; i < gauges.s2s_domains.size(); ++i)
+        out += (i ? "," : "") + json_string(gauges.s2s_domains[i]);
     out += ']';
     out += ",\"queues\":[";
     bool first = true;

@@ -52,6 +52,9 @@ struct Counters {
     std::atomic<std::uint64_t> uploads_refused{};                  // PUTs refused or broken off
     std::atomic<std::uint64_t> downloads{};                        // uploaded files served by GET
     std::atomic<std::uint64_t> download_bytes{};                   // bytes of them written
+    std::atomic<std::uint64_t> s2s_stanzas_in{};                   // from other servers (federation)
+    std::atomic<std::uint64_t> s2s_stanzas_out{};                  // sent to other servers
+    std::atomic<std::uint64_t> s2s_failures{};                     // outgoing streams that gave up (their stanzas bounced)
 };
 
 Counters& counters();
@@ -95,6 +98,11 @@ void upload_slot_refused();
 void upload_stored(std::uint64_t bytes);
 void upload_refused();
 void download(std::uint64_t bytes);
+// Federation: a stanza from another server, one sent to another server, an
+// outgoing stream that gave up (unreachable, timed out, claim refused).
+void s2s_stanza_in();
+void s2s_stanza_out();
+void s2s_failure();
 // What the counters do not hold: read from the session table and the queue
 // engine by whoever renders them.
 struct Gauges {
@@ -104,6 +112,7 @@ struct Gauges {
     // Files kept by HTTP file upload and their bytes (none while it is off).
     std::uint64_t upload_files = 0;
     std::uint64_t upload_stored_bytes = 0;
+    std::vector<std::string> s2s_domains;  // remote domains with an outgoing s2s stream now (set up or not)
 };
 
 // Prometheus text exposition of everything, XMQ queues included.

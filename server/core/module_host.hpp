@@ -77,10 +77,17 @@ struct Hooks {
     std::vector<std::function<void(const xmpp::Element& presence, const xmpp::Jid& from, bool was_available)>>
         own_presence;
     // Presence from a bound session to a JID of a host we serve (local part
-    // set): subscriptions, directed presence; and available or unavailable
-    // presence from one to a connected external component's JID (directed).
+    // set): subscriptions, directed presence; available or unavailable
+    // presence from one to a connected external component's JID (directed);
+    // and any presence from one to a remote server's JID (federation), before
+    // it leaves: subscriptions update the sender's roster first (RFC 6121 §3).
     std::vector<std::function<bool(xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to)>>
         outbound_presence;
+    // Presence of a subscription type or a probe that a remote server sent
+    // for a local account (`to`, local part set) from one of its JIDs
+    // (RFC 6121 §3, §4.3): true when taken (the module answers and forwards).
+    std::vector<std::function<bool(xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to)>>
+        remote_presence;
     // A message to a local account (local part set), once, as the Router
     // routes it: after the delivery filters admitted it, before it reaches a
     // session, offline storage or an error reply. `from` is the sender as

@@ -22,6 +22,7 @@ class Storage;
 namespace server {
 
 class ComponentTable;
+class RemoteServers;
 class ConnectionRegistry;
 class SessionManager;
 class ModuleHost;
@@ -50,6 +51,7 @@ struct Services {
     AccountDeletion* account_deletion = nullptr;    // XEP-0077 <remove/>, xmqd deluser; null in tests
     RegistrationLimit* registration_limit = nullptr;  // in-band registrations per IP; null = no limit
     ComponentTable* components = nullptr;  // connected external components (XEP-0114); null in some tests
+    RemoteServers* remote = nullptr;  // federation (server-to-server streams); null when it is off
 
     std::shared_ptr<const conf::Config> current_config() const { return config.load(); }
 };

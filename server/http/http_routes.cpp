@@ -8,6 +8,7 @@
 #include "server/http/status_page.hpp"
 #include "server/modules/http_upload_service.hpp"
 #include "server/router/component_table.hpp"
+#include "server/router/remote_servers.hpp"
 #include "server/router/session_manager.hpp"
 
 namespace server::http {
@@ -63,6 +64,7 @@ metrics::Gauges gauges(const Services& services) {
     g.sessions_bound = services.sessions ? services.sessions->size() : 0;
     if (services.xmq) g.queues = services.xmq->stats();
     if (services.components) g.components = services.components->domains();
+    if (services.remote) g.s2s_domains = services.remote->remote_domains();
     if (auto upload = services.modules ? services.modules->find_shared<upload::UploadService>() : nullptr) {
         const auto usage = upload->files().usage();
         g.upload_files = usage.files;

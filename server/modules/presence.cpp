@@ -5,6 +5,7 @@
 #include <set>
 
 #include "server/modules/modules.hpp"
+#include "server/router/remote_servers.hpp"
 #include "server/router/router.hpp"
 #include "server/router/session_manager.hpp"
 #include "server/core/storage_executor.hpp"
@@ -54,11 +55,33 @@ void send_unavailable(ImContext& im, const xmpp::Jid& who, const xmpp::Jid& to) 
                                        DeliveryKind::presence);
 }
 
+bool is_remote(ImContext& im, const xmpp::Jid& jid) {
+    return is_remote_domain(im.services, *im.services.current_config(), jid.domain());
+}
+
+void inbound_subscription(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid& sender, xmpp::SubStanza kind,
+                          bool auto_reply = true);
+
+// A subscription stanza of `kind` from `sender` (an account of ours) to
+// `owner`: handled here when `owner` is ours too, else sent to its server
+// (which keeps its side of the state, RFC 6121 §3).
+void subscription_to(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid& sender, xmpp::SubStanza kind,
+                     bool auto_reply = true) {
+    if (!is_remote(im, owner)) return inbound_subscription(im, owner, sender, kind, auto_reply);
+    xmpp::Element stanza = presence_of_type(kind_name(kind), sender.bare_string());
+    stanza.set_attr("to", owner.bare_string());
+    im.services.router->send(stanza);
+    // What the sender's side owes the contact at once, as for a local one:
+    // the approver's presence (§3.1.5), or its end (§3.2.2).
+    if (kind == xmpp::SubStanza::subscribed) send_presences(im, sender, owner);
+    if (kind == xmpp::SubStanza::unsubscribed) send_unavailable(im, sender, owner);
+}
+
 // `owner` receives a subscription stanza of `kind` from `sender` (RFC 6121
 // A.3). `auto_reply` is false for an answer the server itself generated, so
 // two servers' worth of auto-replies cannot loop.
 void inbound_subscription(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid& sender, xmpp::SubStanza kind,
-                          bool auto_reply = true) {
+                          bool auto_reply) {
     if (!im.account_exists(owner)) return;  // §3.1.3: silently ignored
     store::RosterRow row = im.relation(owner, sender.bare_string());
     const bool was_in_roster = row.in_roster;
@@ -74,7 +97,7 @@ void inbound_subscription(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid
     case xmpp::SubStanza::subscribe:
         // Already approved: the server answers for the owner (§3.1.3).
         if (xmpp::has_from(before)) {
-            if (auto_reply) inbound_subscription(im, sender, owner, xmpp::SubStanza::subscribed, false);
+            if (auto_reply) subscription_to(im, sender, owner, xmpp::SubStanza::subscribed, false);
             return;
         }
         // Delivered while it waits for approval, again at each login (§3.1.3).
@@ -118,7 +141,16 @@ void on_available(ImContext& im, const xmpp::Jid& full, const xmpp::Element& pre
         const xmpp::SubState state = state_of(row);
         auto contact = xmpp::Jid::parse(row.contact);
         if (!contact) continue;
-        if (xmpp::has_to(state)) show_presences(im, *contact, full);
+        if (xmpp::has_to(state)) {
+            if (is_remote(im, *contact)) {
+                // §4.3.1: the contact's server answers a probe with its presence.
+                xmpp::Element probe = presence_of_type("probe", user.bare_string());
+                probe.set_attr("to", contact->bare_string());
+                im.services.router->send(probe);
+            } else {
+                show_presences(im, *contact, full);
+            }
+        }
         if (xmpp::has_pending_in(state))
             delivery.to_resource(presence_of_type("subscribe", row.contact), *contact, full, DeliveryKind::presence);
     }
@@ -191,8 +223,29 @@ void outbound_subscription(ImContext& im, const xmpp::Jid& user_full, const xmpp
             break;
         }
     }
-    inbound_subscription(im, contact, user, kind);
+    subscription_to(im, contact, user, kind);
 }
+
+namespace {
+
+// Storage thread. A remote server probes `owner`'s presence for `prober`
+// (§4.3.2): the presence of each available resource when `prober` is
+// subscribed to it, unavailable presence when none is; nothing otherwise
+// (not revealed).
+void answer_probe(ImContext& im, const xmpp::Jid& owner, const xmpp::Jid& prober) {
+    if (!im.account_exists(owner)) return;
+    const store::RosterRow row = im.relation(owner, prober.bare_string());
+    if (!xmpp::has_from(state_of(row))) return;
+    const auto presences = im.services.sessions->available_presences(owner);
+    for (const auto& [resource, presence] : presences)
+        if (auto full = owner.with_resource(resource))
+            im.delivery().to_resource(*presence, *full, prober, DeliveryKind::presence);
+    if (presences.empty())
+        im.delivery().to_resource(presence_of_type("unavailable", owner.bare_string()), owner, prober,
+                                  DeliveryKind::presence);
+}
+
+}  // namespace
 
 namespace {
 
@@ -229,6 +282,20 @@ void load_presence(ModuleHost& host, Services& services, const conf::ModuleOptio
             im->directed.remove(from, to.full());
         }
         return false;  // the router delivers directed presence
+    });
+
+    hooks.remote_presence.push_back([im](xmpp::Element& presence, const xmpp::Jid& from, const xmpp::Jid& to) {
+        const std::string_view type = presence.attr_or("type");
+        if (auto kind = xmpp::parse_sub_stanza(type)) {
+            auto work = [im, from, to, kind = *kind] { inbound_subscription(*im, to.bare(), from.bare(), kind); };
+            im->services.storage->post(std::move(work));
+            return true;
+        }
+        if (type == "probe") {
+            im->services.storage->post([im, from, to] { answer_probe(*im, to.bare(), from); });
+            return true;
+        }
+        return false;  // available and unavailable presence: delivered as it is
     });
 
     // Account deletion (XEP-0077 §3.2): already on the storage thread. The

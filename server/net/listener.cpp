@@ -66,6 +66,7 @@ const char* listener_kind_name(conf::ListenerKind kind) {
         case conf::ListenerKind::http: return "http";
         case conf::ListenerKind::https: return "https";
         case conf::ListenerKind::component: return "component";
+        case conf::ListenerKind::s2s: return "s2s";
     }
     return "unknown";
 }

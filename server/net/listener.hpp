@@ -22,7 +22,7 @@
 
 namespace server {
 
-// "c2s", "c2s_tls", "http", "https" or "component": the config's spelling of the kind.
+// "c2s", "c2s_tls", "http", "https", "component" or "s2s": the config's spelling of the kind.
 const char* listener_kind_name(conf::ListenerKind kind);
 
 // Takes an accepted connection on `worker`. `slot` holds its place in the

@@ -24,6 +24,12 @@ TcpTransport::TcpTransport(asio::ip::tcp::socket socket, std::shared_ptr<asio::s
     socket_.non_blocking(true, ignored);
 }
 
+TcpTransport::TcpTransport(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+                           std::string server_name)
+    : TcpTransport(std::move(socket), std::move(tls)) {
+    server_name_ = std::move(server_name);
+}
+
 TcpTransport::~TcpTransport() = default;
 
 asio::awaitable<error_code> TcpTransport::wait_for(int ssl_error) {
@@ -80,7 +86,14 @@ asio::awaitable<error_code> TcpTransport::handshake() {
     if (!ssl_ || SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) co_return tls_error();
     // Partial writes and a moving buffer let write() resume after WANT_WRITE.
     SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    SSL_set_accept_state(ssl_.get());
+    if (server_name_.empty()) {
+        SSL_set_accept_state(ssl_.get());
+    } else {
+        static constexpr unsigned char alpn[] = {11, 'x', 'm', 'p', 'p', '-', 's', 'e', 'r', 'v', 'e', 'r'};
+        SSL_set_tlsext_host_name(ssl_.get(), server_name_.c_str());
+        SSL_set_alpn_protos(ssl_.get(), alpn, sizeof alpn);
+        SSL_set_connect_state(ssl_.get());
+    }
     for (;;) {
         if (SSL_do_handshake(ssl_.get()) == 1) break;
         if (error_code ec = co_await wait_for(SSL_get_error(ssl_.get(), 0))) co_return ec;

@@ -23,6 +23,10 @@ class TcpTransport final : public Transport {
 public:
     // `tls` must not be null: every listener can do TLS.
     TcpTransport(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls);
+    // The connecting side (an outgoing server-to-server stream): handshake()
+    // is a TLS client's, asking for `server_name` (SNI) with ALPN
+    // `xmpp-server` (XEP-0368). `tls` is a client context.
+    TcpTransport(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, std::string server_name);
     ~TcpTransport() override;
 
     asio::awaitable<std::pair<error_code, std::size_t>> read_some(asio::mutable_buffer buffer) override;
@@ -48,6 +52,7 @@ private:
     asio::ip::tcp::socket socket_;
     std::unique_ptr<SSL, SslFree> ssl_;
     bool secure_ = false;
+    std::string server_name_;  // non-empty: the client side
 };
 
 }  // namespace server

@@ -1,4 +1,5 @@
 #include "server/router/delivery.hpp"
+#include "server/router/remote_servers.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -32,8 +33,17 @@ Undelivered fallback_for(const xmpp::Element& stanza, DeliveryKind kind) {
 
 }  // namespace
 
+Delivery::Reach Delivery::to_remote(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to) {
+    xmpp::Element out = stanza;
+    if (!out.attr("from")) out.set_attr("from", from.full());
+    out.set_attr("to", to.full());
+    services_.remote->send(out, from, to);
+    return Reach::delivered;
+}
+
 Delivery::Reach Delivery::to_resource(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& full,
                                       DeliveryKind kind) {
+    if (is_remote_domain(services_, *services_.current_config(), full.domain())) return to_remote(stanza, from, full);
     std::optional<xmpp::Element> copy;
     const xmpp::Element& out = addressed(stanza, full, copy);
     if (!admits(out, from, full, kind)) return Reach::stopped;
@@ -60,6 +70,7 @@ void Delivery::hand_over(std::vector<Deferred>& deferred) {
 
 Delivery::Reach Delivery::to_available(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& bare,
                                        DeliveryKind kind) {
+    if (is_remote_domain(services_, *services_.current_config(), bare.domain())) return to_remote(stanza, from, bare);
     std::optional<xmpp::Element> copy;
     const xmpp::Element& out = addressed(stanza, bare, copy);
     if (!admits(out, from, bare, kind)) return Reach::stopped;

@@ -47,6 +47,10 @@ public:
 
     explicit Delivery(Services& services) : services_(services) {}
 
+    // (to_resource and to_available: a JID of another server's domain, when
+    // federation is on, gets the stanza through RemoteServers instead,
+    // 'from' and 'to' stamped; presence broadcast and probe answers to
+    // remote contacts leave that way.)
     // To the session bound to `full`. `from`: the sender, as the stanza's
     // 'from' says. An offline message goes only to an available resource of
     // non-negative priority: it was for the account (§8.5.2.1.1).
@@ -90,6 +94,8 @@ private:
     bool admits(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to, DeliveryKind kind) const;
     Reach hand_to_resource(const xmpp::Element& stanza, const xmpp::Jid& full, DeliveryKind kind);
     Reach hand_to_available(const xmpp::Element& stanza, const xmpp::Jid& bare, DeliveryKind kind);
+    // To another server (RemoteServers::send), 'from' and 'to' stamped.
+    Reach to_remote(const xmpp::Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to);
     // A routed message to an account, by RFC 6121 §8.5.2.
     void message_to_account(xmpp::Element&& message, const xmpp::Jid& bare);
 

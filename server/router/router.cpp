@@ -5,6 +5,7 @@
 #include "server/core/metrics.hpp"
 #include "server/core/queue_journal.hpp"
 #include "server/router/component_table.hpp"
+#include "server/router/remote_servers.hpp"
 #include "server/system/log.hpp"
 #include "xmpp/serializer.hpp"
 #include "xmpp/namespaces.hpp"
@@ -106,6 +107,11 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
             if (config->serves_host(from.domain())) {
                 for (const auto& hook : services_.modules->hooks().outbound_presence)
                     if (hook(stanza, from, *to)) return;
+            } else if (is_remote_domain(services_, *config, from.domain())) {
+                // A remote server's subscription or probe for an account of ours.
+                for (const auto& hook : services_.modules->hooks().remote_presence)
+                    if (hook(stanza, from, *to)) return;
+                if (stanza.attr_or("type") == "probe") return;
             } else if (stanza.attr_or("type") == "probe") {
                 // A component's probe: the rosters keep no subscriptions of
                 // component JIDs (yet), so no presence is owed to it.
@@ -139,7 +145,15 @@ void Router::route(xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Ji
         return;
     }
     if (services_.xmq && services_.xmq->is_route(to->domain())) return to_queue(std::move(stanza), from);
-    // No server-to-server links: every other domain is unreachable.
+    if (services_.remote && is_local_domain(services_, *config, from.domain())) {
+        // Another server's domain (federation). A local account's presence
+        // passes its subscription hooks first (its roster changes).
+        if (kind == "presence" && config->serves_host(from.domain()) && !from.local().empty())
+            for (const auto& hook : services_.modules->hooks().outbound_presence)
+                if (hook(stanza, from, *to)) return;
+        return services_.remote->send(stanza, from, *to);
+    }
+    // No server-to-server streams: every other domain is unreachable.
     if (kind != "presence") bounce(stanza, xmpp::StanzaError::remote_server_not_found);
 }
 
@@ -162,9 +176,11 @@ void Router::send(const xmpp::Element& stanza) {
     auto to = xmpp::Jid::parse(*to_attr);
     if (!to) return;
     if (to_component(stanza, *to)) return;
-    if (to->is_bare()) return;
     const std::string* from_attr = stanza.attr("from");
     auto from = from_attr ? xmpp::Jid::parse(*from_attr) : std::nullopt;
+    if (from && is_remote_domain(services_, *services_.current_config(), to->domain()))
+        return services_.remote->send(stanza, *from, *to);
+    if (to->is_bare()) return;
     delivery_.to_resource(stanza, from ? *from : to->bare(), *to, DeliveryKind::server);
 }
 

@@ -82,7 +82,7 @@ TEST_CASE("out of range") {
 TEST_CASE("bad enum values") {
     single_error("[log]\nlevel = \"verbose\"\n", 2, "log.level",
                  "must be one of \"debug\", \"info\", \"warning\", \"error\" (got \"verbose\")");
-    single_error("[[listeners]]\nkind = \"s2s\"\nport = 5269\n", 2, "listeners[0].kind",
+    single_error("[[listeners]]\nkind = \"bosh\"\nport = 5280\n", 2, "listeners[0].kind",
                  "\"c2s\", \"c2s_tls\"");
     single_error("[[xmq.queues]]\nroute = \"q.localhost\"\ntype = \"ANY\"\n", 3,
                  "xmq.queues[0].type", "\"any\", \"all\"");

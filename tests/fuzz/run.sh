@@ -12,7 +12,7 @@ build=${1:-build-asan}
 seconds=${2:-20}
 shift $(( $# > 2 ? 2 : $# ))
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(stream_parser_fuzz jid_fuzz mam_query_fuzz extdisco_fuzz caps_fuzz pubsub_request_fuzz config_fuzz sasl_fuzz c2s_preauth_fuzz c2s_bound_fuzz component_stream_fuzz muc_request_fuzz upload_url_fuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(stream_parser_fuzz jid_fuzz mam_query_fuzz extdisco_fuzz caps_fuzz pubsub_request_fuzz config_fuzz sasl_fuzz c2s_preauth_fuzz c2s_bound_fuzz component_stream_fuzz s2s_stream_fuzz muc_request_fuzz upload_url_fuzz)
 work=${FUZZ_WORK_DIR:-$(mktemp -d /tmp/xmqd-fuzz.XXXXXX)}
 mkdir -p "$work"
 # One target: prints one line; a crash prints the reproducer and fails.

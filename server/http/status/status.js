@@ -35,7 +35,8 @@
     document.getElementById("summary").textContent =
       `${d.sessions} sessions · ${d.logins} logins · ${d.auth_failures} auth failures · ` +
       `${d.routing_errors} routing errors · up ${d.uptime} s` +
-      (d.components.length ? ` · components: ${d.components.join(", ")}` : "");
+      (d.components.length ? ` · components: ${d.components.join(", ")}` : "") +
+      (d.s2s && d.s2s.length ? ` · s2s: ${d.s2s.join(", ")}` : "");
     connections.push(t, [d.connections.tcp, d.connections.tls, d.connections.websocket]);
     const dt = previous ? Math.max(0.001, t - previous.t) : 1;
     const rates = [rate(sum(d.stanzas_in), previous && sum(previous.d.stanzas_in), dt),
