@@ -12,6 +12,7 @@
 #include "xmpp/errors.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
+#include "xmpp/stanza_id.hpp"
 
 namespace muc {
 
@@ -35,6 +36,15 @@ constexpr int status_error = 333;
 
 std::int64_t unix_seconds(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+std::int64_t unix_us(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+// XEP-0334: the sender asked that the message not be kept.
+bool no_store(const Element& message) {
+    return message.child("no-store", xmpp::ns::hints) || message.child("no-permanent-store", xmpp::ns::hints);
 }
 
 // What a client may not claim in what the room reflects: MUC's own
@@ -540,25 +550,50 @@ void Room::groupchat(const Element& stanza, Occupant& sender, const xmpp::Jid& f
     reflected.set_attr("from", room_from.full());
     if (const std::string* id = stanza.attr("id")) reflected.set_attr("id", *id);
     if (const std::string* lang = stanza.attr("xml:lang")) reflected.set_attr("xml:lang", *lang);
-    for (const auto& child : stanza.children())
-        if (!child.is_text() && !is_room_owned(child)) reflected.add_child(child);
+    for (const auto& child : stanza.children()) {
+        if (child.is_text() || is_room_owned(child)) continue;
+        // XEP-0359 §5: only the room names its own archive ids.
+        if (child.name() == "stanza-id" && child.xmlns() == xmpp::ns::stanza_id &&
+            xmpp::Jid::parse(child.attr_or("by")).value_or(xmpp::Jid()) == jid_)
+            continue;
+        reflected.add_child(child);
+    }
     reflected.add_child(Element("occupant-id", std::string(xmpp::ns::occupant_id))).set_attr("id", sender.occupant_id);
+    // The archive keeps what has a body (subject changes are the room's
+    // state, not its discussion; as Prosody's archive).
+    const bool archived = config_.archive && has_body && !no_store(stanza);
+    if (archived) {
+        std::string id = xmpp::new_stanza_id();
+        Element& sid = reflected.add_child(Element("stanza-id", std::string(xmpp::ns::stanza_id)));
+        sid.set_attr("id", id);
+        sid.set_attr("by", jid_.full());
+        archived_.push_back({std::move(id), unix_us(now), sender.nick, xmpp::to_string(reflected)});
+    }
     auto shared = share(reflected);
     to_all(shared, room_from, out);
 
-    const std::int64_t stamp = unix_seconds(now);
     if (subject) ++revision_;
     if (subject && !has_body) {
         subject_ = reflected;
     } else if (has_body || subject) {
-        Element kept = reflected;
-        Element& delay = kept.add_child(Element("delay", std::string(xmpp::ns::delay)));
-        delay.set_attr("from", jid_.full());
-        delay.set_attr("stamp", xmpp::xep82_datetime(stamp));
-        const std::size_t chars = xmpp::to_string(kept).size();
-        history_.add({std::move(kept), stamp, chars});
+        add_history(reflected, unix_us(now));
         if (subject) subject_ = reflected;
     }
+}
+
+void Room::add_history(Element message, std::int64_t stamp_us) {
+    const std::int64_t stamp = stamp_us / 1000000;
+    Element& delay = message.add_child(Element("delay", std::string(xmpp::ns::delay)));
+    delay.set_attr("from", jid_.full());
+    delay.set_attr("stamp", xmpp::xep82_datetime(stamp));
+    const std::size_t chars = xmpp::to_string(message).size();
+    history_.add({std::move(message), stamp, chars});
+}
+
+void Room::restore_history(Element message, std::int64_t stamp_us) {
+    if (message.name() != "message" || message.attr_or("type") != "groupchat") return;
+    message.remove_attr("to");
+    add_history(std::move(message), stamp_us);
 }
 
 void Room::private_message(const Element& stanza, Occupant& sender, const xmpp::Jid& from, const xmpp::Jid& to,
@@ -730,6 +765,7 @@ void Room::iq(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to,
         if (payload->attr("node")) return error(stanza, from, to, {StanzaError::item_not_found}, out);
         return result(stanza, from, to, Element("query", std::string(xmpp::ns::disco_items)), out);
     }
+    if (ns == xmpp::ns::mam) return archive_iq(stanza, *payload, from, out);
     if (ns == xmpp::ns::muc_owner) return type == "get" ? owner_get(stanza, from, out) : owner_set(stanza, from, out);
     if (ns == xmpp::ns::muc_admin) return type == "get" ? admin_get(stanza, from, out) : admin_set(stanza, from, out);
     if (ns == xmpp::ns::ping && type == "get") return result(stanza, from, to, std::nullopt, out);
@@ -786,6 +822,11 @@ Element Room::disco_info() const {
     feature(xmpp::ns::muc_self_ping);
     feature(xmpp::ns::occupant_id);
     feature(xmpp::ns::muc_request);
+    if (config_.archive) {
+        feature(xmpp::ns::mam);
+        feature(xmpp::ns::mam_extended);
+        feature(xmpp::ns::stanza_id);
+    }
     feature(config_.public_room ? "muc_public" : "muc_hidden");
     feature(config_.persistent ? "muc_persistent" : "muc_temporary");
     feature(config_.members_only ? "muc_membersonly" : "muc_open");
@@ -810,6 +851,41 @@ Element Room::disco_info() const {
     field("muc#roominfo_subject", "Subject", std::move(subject));
     field("muc#roomconfig_changesubject", "Occupants may change the subject", config_.change_subject ? "1" : "0");
     return query;
+}
+
+// --- archive (XEP-0313) --------------------------------------------------------
+
+bool Room::may_read_archive(const xmpp::Jid& from) const {
+    const Affiliation affiliation = affiliation_of(from.bare());
+    if (affiliation == Affiliation::outcast) return false;
+    if (has_session(from) || affiliation >= Affiliation::member) return true;
+    // Who may enter without a password and without membership.
+    return !config_.members_only && config_.password.empty();
+}
+
+void Room::archive_iq(const Element& iq, const Element& payload, const xmpp::Jid& from, Outbox& out) {
+    if (!config_.archive)
+        return error(iq, from, jid_, {StanzaError::feature_not_implemented, "The room keeps no archive"}, out);
+    if (!may_read_archive(from))
+        return error(iq, from, jid_, {StanzaError::forbidden, "Only those who may enter may read the archive"}, out);
+    const bool get = iq.attr_or("type") == "get";
+    if (get && payload.name() == "query") {
+        Element query("query", std::string(xmpp::ns::mam));
+        query.add_child(xmpp::mam_query_form());
+        return result(iq, from, jid_, std::move(query), out);
+    }
+    if (get && payload.name() == "metadata") {
+        archive_requests_.push_back({ArchiveRequest::Kind::metadata, iq, from, {}});
+        return;
+    }
+    if (!get && payload.name() == "query") {
+        auto query = xmpp::parse_mam_query(payload);
+        if (!query) return error(iq, from, jid_, {query.error().condition, query.error().text}, out);
+        archive_requests_.push_back({ArchiveRequest::Kind::query, iq, from, std::move(*query)});
+        return;
+    }
+    // Preferences belong to an account's archive, not a room's.
+    error(iq, from, jid_, {StanzaError::feature_not_implemented}, out);
 }
 
 // --- owner (§10) --------------------------------------------------------------

@@ -13,7 +13,12 @@
 // invitations (§7.8.2), the owner's configuration and destruction (§10), the
 // admin list and role changes (§8, §9: kick, ban, voice, membership,
 // moderator, admin, owner), voice requests (§7.13), queries passed on between occupants, self-ping
-// (XEP-0410) and occupant ids (XEP-0421).
+// (XEP-0410) and occupant ids (XEP-0421). The room's archive (XEP-0313 on
+// the room JID) is the service's: the room stamps each groupchat message it
+// archives with its <stanza-id by='room'/> (XEP-0359), hands it over
+// (take_archived()), checks who may read the archive and hands over the
+// queries it let through (take_archive_requests()) for the service to answer
+// from the store.
 //
 // The owner of a Room (the muc module keeps one per room behind a lock)
 // calls it from one thread at a time.
@@ -34,6 +39,7 @@
 #include "muc/roles.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/jid.hpp"
+#include "xmpp/mam_query.hpp"
 
 namespace muc {
 
@@ -72,6 +78,24 @@ struct RoomState {
     std::optional<xmpp::Element> subject;                           // the last subject message
 };
 
+// A groupchat message for the room's archive, as the occupants got it
+// (from room@service/nick, with its stanza-id; without 'to').
+struct ArchiveEntry {
+    std::string id;  // the stanza-id
+    std::int64_t stamp_us = 0;
+    std::string nick;
+    std::string xml;
+};
+
+// A query of the room's archive by someone the room lets read it.
+struct ArchiveRequest {
+    enum class Kind { query, metadata };
+    Kind kind = Kind::query;
+    xmpp::Element iq;
+    xmpp::Jid from;
+    xmpp::MamQuery query;  // Kind::query
+};
+
 class Room {
 public:
     // `jid`: the room's bare JID. `occupant_id_key`: the secret occupant ids
@@ -105,6 +129,14 @@ public:
     // Sets an affiliation without telling anyone (the creator's ownership,
     // rooms loaded from storage).
     void set_affiliation(const xmpp::Jid& bare, Affiliation affiliation);
+
+    // The messages archived and the archive queries let through since the
+    // last call, in the room's order.
+    std::vector<ArchiveEntry> take_archived() { return std::exchange(archived_, {}); }
+    std::vector<ArchiveRequest> take_archive_requests() { return std::exchange(archive_requests_, {}); }
+    // A message of the archive back in the discussion history (a stored
+    // room brought back after a restart), oldest first.
+    void restore_history(xmpp::Element message, std::int64_t stamp_us);
 
     // The sessions that left since the last call, whoever made them leave
     // (themselves, a kick, a ban, the room's destruction).
@@ -179,6 +211,14 @@ private:
     void voice_request(const xmpp::Element& stanza, const xmpp::Element& form, const xmpp::Jid& from,
                        Clock::time_point now, Outbox& out);
 
+    // XEP-0313 to the room JID: who may read (§5.1.2: whoever may enter
+    // the room at the time of the query), the query form, and the queries
+    // handed to the service.
+    void archive_iq(const xmpp::Element& iq, const xmpp::Element& payload, const xmpp::Jid& from, Outbox& out);
+    bool may_read_archive(const xmpp::Jid& from) const;
+    // With its <delay from='room'/>, into the discussion history.
+    void add_history(xmpp::Element message, std::int64_t stamp_us);
+
     void owner_get(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void owner_set(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void admin_get(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
@@ -229,6 +269,8 @@ private:
     std::map<std::string, PendingIq> pending_iqs_;  // by the room's id
     std::uint64_t next_iq_ = 0;
     std::vector<xmpp::Jid> departed_;
+    std::vector<ArchiveEntry> archived_;
+    std::vector<ArchiveRequest> archive_requests_;
     std::uint64_t revision_ = 0;
     bool fresh_ = true;                     // nobody has joined yet: the first joiner created it (201)
     bool destroyed_ = false;

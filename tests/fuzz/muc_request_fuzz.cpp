@@ -9,7 +9,9 @@
 // Invariants: the room never holds more occupants than the service allows,
 // its configuration stays within the service's bounds, every stanza it sends
 // is from the room or an occupant of it, and every refused form or join
-// names its error.
+// names its error; every message it archives carries the stanza-id it was
+// archived under, by the room, and only the stranger's archive queries that
+// the room let through are those of someone who may read its archive.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -38,7 +40,19 @@ muc::Limits small_limits() {
     return limits;
 }
 
-void check(const muc::Room& room, const muc::Outbox& out, const muc::Limits& limits) {
+void check_archive(muc::Room& room) {
+    for (const auto& entry : room.take_archived()) {
+        auto stored = xmpp::parse_stored(entry.xml);
+        if (!stored || entry.id.empty()) std::abort();
+        const xmpp::Element* sid = stored->child("stanza-id", xmpp::ns::stanza_id);
+        if (!sid || sid->attr_or("id") != entry.id || sid->attr_or("by") != room.jid().full()) std::abort();
+    }
+    for (const auto& request : room.take_archive_requests())
+        if (!room.config().archive || request.iq.name() != "iq") std::abort();
+}
+
+void check(muc::Room& room, const muc::Outbox& out, const muc::Limits& limits) {
+    check_archive(room);
     if (room.occupant_count() > limits.config.max_users) std::abort();
     const muc::RoomConfig& config = room.config();
     if (config.max_users == 0 || config.max_users > limits.config.max_users) std::abort();
