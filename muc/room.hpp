@@ -12,7 +12,8 @@
 // messages and the subject (§7.4, §8.1), private messages (§7.5), mediated
 // invitations (§7.8.2), the owner's configuration and destruction (§10), the
 // admin list and role changes (§8, §9: kick, ban, voice, membership,
-// moderator, admin, owner), voice requests (§7.13), queries passed on between occupants, self-ping
+// moderator, admin, owner), voice requests (§7.13), nick registration (§7.10, registration.hpp:
+// a registered nick is reserved in the room, its user a member), queries passed on between occupants, self-ping
 // (XEP-0410) and occupant ids (XEP-0421). The room's archive (XEP-0313 on
 // the room JID) is the service's: the room stamps each groupchat message it
 // archives with its <stanza-id by='room'/> (XEP-0359), hands it over
@@ -76,6 +77,7 @@ struct RoomState {
     RoomConfig config;
     std::vector<std::pair<std::string, Affiliation>> affiliations;  // bare JID -> other than none
     std::optional<xmpp::Element> subject;                           // the last subject message
+    std::vector<std::pair<std::string, std::string>> nicks;         // bare JID -> registered nick (§7.10)
 };
 
 // A groupchat message for the room's archive, as the occupants got it
@@ -219,11 +221,22 @@ private:
     // With its <delay from='room'/>, into the discussion history.
     void add_history(xmpp::Element message, std::int64_t stamp_us);
 
+    // §7.10: jabber:iq:register to the room; §7.12: the reserved nick
+    // (disco#info node x-roomuser-item).
+    void register_iq(const xmpp::Element& iq, const xmpp::Element& payload, const xmpp::Jid& from, Outbox& out);
+    // The bare JID that registered `nick`, or null.
+    const std::string* registrant_of(const std::string& nick) const;
+    std::optional<std::string> registered_nick(const xmpp::Jid& bare) const;
+
     void owner_get(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void owner_set(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void admin_get(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void admin_set(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void destroy(const xmpp::Element& destroy_element, Outbox& out);
+    // Sets an affiliation and tells the room: the user's occupants get their
+    // new role, or leave (banned; members-only room and no longer a member).
+    void affiliation_changed(const xmpp::Jid& bare, Affiliation affiliation, Outbox& out,
+                             const std::string& actor = {}, const std::string& reason = {});
     void configured(const RoomConfig& before, Outbox& out);
 
     // The occupant's presence as a viewer sees it (`with_jid`: its real
@@ -256,6 +269,7 @@ private:
     std::map<std::string, Occupant> occupants_;       // by nick
     std::map<std::string, std::string> nick_of_;      // full JID -> nick
     std::map<std::string, Affiliation> affiliations_;  // bare JID -> other than none
+    std::map<std::string, std::string> nicks_;         // bare JID (member or above) -> registered nick
     History history_;
     std::optional<xmpp::Element> subject_;  // the last subject message, without 'to'
     struct PendingIq {

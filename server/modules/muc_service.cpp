@@ -32,7 +32,8 @@ store::MucRoomRow row_of(const muc::Room& room, const muc::ConfigLimits& limits)
     xmpp::Element form = muc::config_form(state.config, limits);
     form.set_attr("type", "submit");
     store::MucRoomRow row{room.jid().domain(), room.jid().local(), xmpp::to_string(form),
-                          state.subject ? xmpp::to_string(*state.subject) : std::string(), room.occupant_id_key(), {}};
+                          state.subject ? xmpp::to_string(*state.subject) : std::string(), room.occupant_id_key(), {},
+                          std::move(state.nicks)};
     for (const auto& [jid, affiliation] : state.affiliations)
         row.affiliations.emplace_back(jid, std::string(muc::to_string(affiliation)));
     return row;
@@ -58,7 +59,7 @@ std::size_t MucService::load_stored(const std::vector<std::string>& domains) {
         auto jid = xmpp::Jid::from_parts(row.name, row.domain);
         if (!jid || rooms_per_domain_[row.domain] >= options_.max_rooms) continue;
         const muc::RoomConfig defaults = muc::default_config(options_.room.config, options_.history_default);
-        muc::RoomState state{defaults, {}, std::nullopt};
+        muc::RoomState state{defaults, {}, std::nullopt, {}};
         auto form = xmpp::parse_stored(row.config);
         auto config = form ? muc::apply_config_form(defaults, *form, options_.room.config)
                            : xmpp::Result<muc::RoomConfig, muc::Error>(xmpp::fail(muc::Error{}));
@@ -76,6 +77,7 @@ std::size_t MucService::load_stored(const std::vector<std::string>& domains) {
             if (auto a = muc::affiliation_from_string(affiliation); a && xmpp::Jid::parse(member))
                 state.affiliations.emplace_back(member, *a);
         if (!row.subject.empty()) state.subject = xmpp::parse_stored(row.subject);
+        state.nicks = std::move(row.nicks);
         const bool archived = state.config.archive;
         muc::Room room(*jid, std::move(state), row.occupant_key, options_.room);
         // Start-up, before the workers: the newest archived messages are

@@ -1,6 +1,7 @@
 // libFuzzer target: what a client can send a group chat room, through the
 // pure room core (muc/room.hpp) and its parsers (the muc#roomconfig form,
-// muc/config.hpp; the join request, muc/join.hpp). The input is one stanza
+// muc/config.hpp; the join request, muc/join.hpp; the nick registration,
+// muc/registration.hpp). The input is one stanza
 // (presence, message or iq, parsed as the store parses stanzas); it is said
 // to a room with two occupants (its owner and a participant) by the owner, the
 // participant and a stranger, to the address its 'to' names when that is in
@@ -19,6 +20,7 @@
 
 #include "muc/config.hpp"
 #include "muc/join.hpp"
+#include "muc/registration.hpp"
 #include "muc/room.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/stored_xml.hpp"
@@ -81,6 +83,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (auto join = muc::parse_join(*stanza); join && join->password && join->password->size() > muc::max_password_bytes)
         std::abort();
+
+    if (const xmpp::Element* q = stanza->child("query", xmpp::ns::register_query)) {
+        auto request = muc::parse_registration(*q, *xmpp::Jid::parse("hall@conference.example.org"), 16);
+        if (request && request->kind == muc::RegistrationRequest::Kind::register_nick &&
+            (request->nick.empty() || request->nick.size() > 16))
+            std::abort();
+    }
 
     const muc::Limits limits = small_limits();
     const auto room_jid = *xmpp::Jid::parse("hall@conference.example.org");

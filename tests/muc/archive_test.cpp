@@ -173,7 +173,7 @@ TEST_CASE("room archive: a members-only or password room lets only occupants and
 
 TEST_CASE("room archive: messages restored from the archive are the discussion history of a stored room") {
     const muc::Limits limits = test_limits();
-    muc::RoomState state{muc::default_config(limits.config, 10), {{"romeo@localhost", muc::Affiliation::owner}}, {}};
+    muc::RoomState state{muc::default_config(limits.config, 10), {{"romeo@localhost", muc::Affiliation::owner}}, {}, {}};
     state.config.persistent = true;
     muc::Room room(jid(room_jid), std::move(state), "key", limits);
     const std::int64_t stamp_us = 1'700'000'000'000'000;
