@@ -271,3 +271,21 @@ async def test_a_registered_nick_is_reserved_in_its_room(server):
         reserved = await bob.iq("get", room, f"<query xmlns='{DISCO_INFO}' node='x-roomuser-item'/>")
         identity = reserved.xml.find(f"{{{DISCO_INFO}}}query/{{{DISCO_INFO}}}identity")
         assert identity is not None and identity.get("name") == "Bobby"
+
+
+async def test_a_host_chooses_its_group_chat_domain(make_server):
+    server = make_server("muc-domain")
+    server.host_config["localhost"] = {"muc_domain": "rooms.localhost"}
+    server.write_config()
+    server.start()
+    try:
+        async with clients(server, "alice") as (alice,):
+            items = await alice.iq("get", server.domain, f"<query xmlns='{DISCO_ITEMS}'/>")
+            jids = [i.get("jid") for i in items.xml.find(f"{{{DISCO_ITEMS}}}query")]
+            assert "rooms.localhost" in jids and "conference.localhost" not in jids
+            own, *_ = await alice.muc.join_muc_wait("hall@rooms.localhost", "Alice", timeout=STEP_TIMEOUT)
+            assert 110 in status_codes(own)
+            gone = await alice.iq("get", "conference.localhost", f"<query xmlns='{DISCO_INFO}'/>")
+            assert gone["type"] == "error"
+    finally:
+        server.stop()
