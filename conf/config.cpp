@@ -111,12 +111,13 @@ private:
         const toml::array* a = r_.table_array(root, "", "hosts");
         if (!a) return;
         c_.hosts.clear();
+        std::vector<const toml::node*> muc_nodes;  // per accepted host: where its muc_domain was set
         if (a->empty()) r_.error(*a, "hosts", "at least one host is required");
         for (std::size_t i = 0; i < a->size(); ++i) {
             const toml::table* t = a->get(i)->as_table();
             if (!t) continue;
             const std::string path = TomlReader::index("hosts", i);
-            r_.check_keys(*t, path, {"domain", "registration", "certificate", "key"});
+            r_.check_keys(*t, path, {"domain", "registration", "certificate", "key", "muc_domain"});
             bool registration = false;
             r_.boolean(*t, path, "registration", registration);
             if (!r_.require(*t, path, "domain")) continue;
@@ -134,8 +135,42 @@ private:
                 host.registration = registration;
                 host_certificate(*t, path, host);
                 c_.hosts.push_back(std::move(host));
+                muc_nodes.push_back(muc_domain(*t, path, c_.hosts.back()));
             }
         }
+        // Once every host is known: a group chat domain is none of them, nor another host's.
+        for (std::size_t i = 0; i < c_.hosts.size(); ++i) {
+            const auto& m = c_.hosts[i].muc_domain;
+            if (!m || m->empty() || !muc_nodes[i]) continue;
+            if (c_.serves_host(*m)) {
+                r_.error(*muc_nodes[i], TomlReader::index("hosts", i) + ".muc_domain",
+                         in_quotes(*m) + " is a served host; group chat needs a domain of its own, such as " +
+                             in_quotes("conference." + c_.hosts[i].domain));
+                continue;
+            }
+            for (std::size_t j = 0; j < i; ++j)
+                if (c_.hosts[j].muc_domain == m)
+                    r_.error(*muc_nodes[i], TomlReader::index("hosts", i) + ".muc_domain",
+                             in_quotes(*m) + " is already the group chat domain of " + in_quotes(c_.hosts[j].domain));
+        }
+    }
+
+    // [[hosts]] muc_domain: a domain, or "" for no group chat on this host.
+    const toml::node* muc_domain(const toml::table& t, const std::string& path, HostConfig& host) {
+        std::string text;
+        const toml::node* n = r_.string(t, path, "muc_domain", text);
+        if (!n) return nullptr;
+        if (text.empty()) {
+            host.muc_domain = std::string();
+            return n;
+        }
+        const auto domain = xmpp::Jid::normalize_domain(text);
+        if (!domain || domain->empty()) {
+            r_.error(*n, path + ".muc_domain", in_quotes(text) + " is not a valid domain");
+            return nullptr;
+        }
+        host.muc_domain = *domain;
+        return n;
     }
 
     // A host's own certificate/key: both or neither, like [tls].

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,9 @@ struct HostConfig {
     // when both exist (what `xmqd cert import` writes), else the default pair.
     std::string certificate;
     std::string key;
+    // muc_domain: the domain of this host's group chat service (module muc).
+    // nullopt: "conference.<domain>"; empty: no group chat service for this host.
+    std::optional<std::string> muc_domain;
 
     friend bool operator==(const HostConfig&, const HostConfig&) = default;
 };

@@ -33,6 +33,8 @@ constexpr std::string_view kAllowPm = "muc#roomconfig_allowpm";
 constexpr std::string_view kChangeSubject = "muc#roomconfig_changesubject";
 constexpr std::string_view kAllowInvites = "muc#roomconfig_allowinvites";
 constexpr std::string_view kHistory = "muc#maxhistoryfetch";
+constexpr std::string_view kArchive = "muc#roomconfig_enablearchiving";
+constexpr std::string_view kArchiveEjabberd = "mam";
 
 Error not_acceptable(std::string_view var, std::string_view why) {
     return {StanzaError::not_acceptable, std::string(var) + ": " + std::string(why)};
@@ -138,7 +140,8 @@ xmpp::Result<RoomConfig, Error> apply_config_form(RoomConfig config, const xmpp:
     for (auto [var, out] : {std::pair{kPersistent, &config.persistent}, std::pair{kPublic, &config.public_room},
                             std::pair{kMembersOnly, &config.members_only}, std::pair{kModerated, &config.moderated},
                             std::pair{kChangeSubject, &config.change_subject},
-                            std::pair{kAllowInvites, &config.allow_invites}})
+                            std::pair{kAllowInvites, &config.allow_invites},
+                            std::pair{kArchiveEjabberd, &config.archive}, std::pair{kArchive, &config.archive}})
         if (auto error = boolean(var, *out)) return xmpp::fail(std::move(*error));
     for (auto [var, out] : {std::pair{kName, &config.name}, std::pair{kDescription, &config.description}}) {
         auto value = single(var);
@@ -242,6 +245,7 @@ xmpp::Element config_form(const RoomConfig& config, const ConfigLimits& limits) 
     x.add_child(text_field(kHistory, "text-single",
                            "Messages of history sent on entering (at most " + std::to_string(limits.max_history) + ")",
                            std::to_string(config.history_length)));
+    x.add_child(bool_field(kArchive, "Keep an archive of the room's messages", config.archive));
     return x;
 }
 

@@ -38,6 +38,10 @@ struct RoomConfig {
     bool change_subject = false;  // participants may change the subject (moderators always)
     bool allow_invites = false;   // members-only rooms: occupants below admin may invite
     std::size_t history_length = 0;  // muc#maxhistoryfetch: history messages sent on join at most
+    // muc#roomconfig_enablearchiving (Prosody's name; ejabberd's form says
+    // "mam"): groupchat messages go to the room's archive (XEP-0313). On by
+    // default, as Prosody has it.
+    bool archive = true;
 
     friend bool operator==(const RoomConfig&, const RoomConfig&) = default;
 };

@@ -8,10 +8,12 @@
 
 #include "muc/error.hpp"
 #include "muc/join.hpp"
+#include "muc/registration.hpp"
 #include "xmpp/datetime.hpp"
 #include "xmpp/errors.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
+#include "xmpp/stanza_id.hpp"
 
 namespace muc {
 
@@ -35,6 +37,15 @@ constexpr int status_error = 333;
 
 std::int64_t unix_seconds(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+std::int64_t unix_us(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+// XEP-0334: the sender asked that the message not be kept.
+bool no_store(const Element& message) {
+    return message.child("no-store", xmpp::ns::hints) || message.child("no-permanent-store", xmpp::ns::hints);
 }
 
 // What a client may not claim in what the room reflects: MUC's own
@@ -75,6 +86,9 @@ Room::Room(xmpp::Jid jid, RoomState state, std::string occupant_id_key, Limits l
         if (affiliation != Affiliation::none && affiliations_.size() < limits_.max_affiliations)
             affiliations_[bare] = affiliation;
     subject_ = std::move(state.subject);
+    for (auto& [bare, nick] : state.nicks)
+        if (auto it = affiliations_.find(bare); it != affiliations_.end() && it->second >= Affiliation::member)
+            nicks_[bare] = std::move(nick);
     fresh_ = false;
 }
 
@@ -83,6 +97,7 @@ RoomState Room::state() const {
     state.config = config_;
     state.affiliations.assign(affiliations_.begin(), affiliations_.end());
     state.subject = subject_;
+    state.nicks.assign(nicks_.begin(), nicks_.end());
     return state;
 }
 
@@ -97,6 +112,8 @@ void Room::set_affiliation(const xmpp::Jid& bare, Affiliation affiliation) {
         affiliations_.erase(bare.bare_string());
     else
         affiliations_[bare.bare_string()] = affiliation;
+    // A registered nick belongs to members and above (§7.10).
+    if (affiliation < Affiliation::member) nicks_.erase(bare.bare_string());
 }
 
 std::string Room::occupant_id(const xmpp::Jid& bare) const {
@@ -279,6 +296,8 @@ void Room::join(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& t
     Occupant* existing = occupant_named(nick);
     if (existing && existing->bare != bare)
         return error(stanza, from, to, {StanzaError::conflict, "That nickname is in use"}, out);
+    if (const std::string* owner = registrant_of(nick); owner && *owner != bare.bare_string())
+        return error(stanza, from, to, {StanzaError::conflict, "That nickname is registered to another user"}, out);
     if (config_.members_only && affiliation < Affiliation::member)
         return error(stanza, from, to, {StanzaError::registration_required, "The room is for members only"}, out);
     if (!config_.password.empty() && request->password != config_.password)
@@ -378,6 +397,8 @@ void Room::change_nick(const Element& stanza, const xmpp::Jid& from, const xmpp:
     Occupant* target = occupant_named(new_nick);
     if (target && target->bare != from.bare())
         return error(stanza, from, to, {StanzaError::conflict, "That nickname is in use"}, out);
+    if (const std::string* owner = registrant_of(new_nick); owner && *owner != from.bare().bare_string())
+        return error(stanza, from, to, {StanzaError::conflict, "That nickname is registered to another user"}, out);
     if (target && target->sessions.size() >= limits_.max_sessions_per_nick)
         return error(stanza, from, to,
                      {StanzaError::resource_constraint, "Too many sessions share this nickname"}, out);
@@ -540,25 +561,50 @@ void Room::groupchat(const Element& stanza, Occupant& sender, const xmpp::Jid& f
     reflected.set_attr("from", room_from.full());
     if (const std::string* id = stanza.attr("id")) reflected.set_attr("id", *id);
     if (const std::string* lang = stanza.attr("xml:lang")) reflected.set_attr("xml:lang", *lang);
-    for (const auto& child : stanza.children())
-        if (!child.is_text() && !is_room_owned(child)) reflected.add_child(child);
+    for (const auto& child : stanza.children()) {
+        if (child.is_text() || is_room_owned(child)) continue;
+        // XEP-0359 §5: only the room names its own archive ids.
+        if (child.name() == "stanza-id" && child.xmlns() == xmpp::ns::stanza_id &&
+            xmpp::Jid::parse(child.attr_or("by")).value_or(xmpp::Jid()) == jid_)
+            continue;
+        reflected.add_child(child);
+    }
     reflected.add_child(Element("occupant-id", std::string(xmpp::ns::occupant_id))).set_attr("id", sender.occupant_id);
+    // The archive keeps what has a body (subject changes are the room's
+    // state, not its discussion; as Prosody's archive).
+    const bool archived = config_.archive && has_body && !no_store(stanza);
+    if (archived) {
+        std::string id = xmpp::new_stanza_id();
+        Element& sid = reflected.add_child(Element("stanza-id", std::string(xmpp::ns::stanza_id)));
+        sid.set_attr("id", id);
+        sid.set_attr("by", jid_.full());
+        archived_.push_back({std::move(id), unix_us(now), sender.nick, xmpp::to_string(reflected)});
+    }
     auto shared = share(reflected);
     to_all(shared, room_from, out);
 
-    const std::int64_t stamp = unix_seconds(now);
     if (subject) ++revision_;
     if (subject && !has_body) {
         subject_ = reflected;
     } else if (has_body || subject) {
-        Element kept = reflected;
-        Element& delay = kept.add_child(Element("delay", std::string(xmpp::ns::delay)));
-        delay.set_attr("from", jid_.full());
-        delay.set_attr("stamp", xmpp::xep82_datetime(stamp));
-        const std::size_t chars = xmpp::to_string(kept).size();
-        history_.add({std::move(kept), stamp, chars});
+        add_history(reflected, unix_us(now));
         if (subject) subject_ = reflected;
     }
+}
+
+void Room::add_history(Element message, std::int64_t stamp_us) {
+    const std::int64_t stamp = stamp_us / 1000000;
+    Element& delay = message.add_child(Element("delay", std::string(xmpp::ns::delay)));
+    delay.set_attr("from", jid_.full());
+    delay.set_attr("stamp", xmpp::xep82_datetime(stamp));
+    const std::size_t chars = xmpp::to_string(message).size();
+    history_.add({std::move(message), stamp, chars});
+}
+
+void Room::restore_history(Element message, std::int64_t stamp_us) {
+    if (message.name() != "message" || message.attr_or("type") != "groupchat") return;
+    message.remove_attr("to");
+    add_history(std::move(message), stamp_us);
 }
 
 void Room::private_message(const Element& stanza, Occupant& sender, const xmpp::Jid& from, const xmpp::Jid& to,
@@ -723,6 +769,18 @@ void Room::iq(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to,
         return forward_iq(stanza, *asker, from, *target, now, out);
     }
     if (ns == xmpp::ns::disco_info && type == "get") {
+        if (payload->attr_or("node") == "x-roomuser-item") {
+            // §7.12: the asker's registered nick, if any.
+            Element query("query", std::string(xmpp::ns::disco_info));
+            query.set_attr("node", "x-roomuser-item");
+            if (auto nick = registered_nick(from.bare())) {
+                Element& identity = query.add_child(Element("identity", std::string(xmpp::ns::disco_info)));
+                identity.set_attr("category", "conference");
+                identity.set_attr("type", "text");
+                identity.set_attr("name", *nick);
+            }
+            return result(stanza, from, to, std::move(query), out);
+        }
         if (payload->attr("node")) return error(stanza, from, to, {StanzaError::item_not_found}, out);
         return result(stanza, from, to, disco_info(), out);
     }
@@ -730,6 +788,8 @@ void Room::iq(const Element& stanza, const xmpp::Jid& from, const xmpp::Jid& to,
         if (payload->attr("node")) return error(stanza, from, to, {StanzaError::item_not_found}, out);
         return result(stanza, from, to, Element("query", std::string(xmpp::ns::disco_items)), out);
     }
+    if (ns == xmpp::ns::mam) return archive_iq(stanza, *payload, from, out);
+    if (ns == xmpp::ns::register_query) return register_iq(stanza, *payload, from, out);
     if (ns == xmpp::ns::muc_owner) return type == "get" ? owner_get(stanza, from, out) : owner_set(stanza, from, out);
     if (ns == xmpp::ns::muc_admin) return type == "get" ? admin_get(stanza, from, out) : admin_set(stanza, from, out);
     if (ns == xmpp::ns::ping && type == "get") return result(stanza, from, to, std::nullopt, out);
@@ -786,6 +846,12 @@ Element Room::disco_info() const {
     feature(xmpp::ns::muc_self_ping);
     feature(xmpp::ns::occupant_id);
     feature(xmpp::ns::muc_request);
+    feature(xmpp::ns::register_query);
+    if (config_.archive) {
+        feature(xmpp::ns::mam);
+        feature(xmpp::ns::mam_extended);
+        feature(xmpp::ns::stanza_id);
+    }
     feature(config_.public_room ? "muc_public" : "muc_hidden");
     feature(config_.persistent ? "muc_persistent" : "muc_temporary");
     feature(config_.members_only ? "muc_membersonly" : "muc_open");
@@ -810,6 +876,93 @@ Element Room::disco_info() const {
     field("muc#roominfo_subject", "Subject", std::move(subject));
     field("muc#roomconfig_changesubject", "Occupants may change the subject", config_.change_subject ? "1" : "0");
     return query;
+}
+
+// --- archive (XEP-0313) --------------------------------------------------------
+
+bool Room::may_read_archive(const xmpp::Jid& from) const {
+    const Affiliation affiliation = affiliation_of(from.bare());
+    if (affiliation == Affiliation::outcast) return false;
+    if (has_session(from) || affiliation >= Affiliation::member) return true;
+    // Who may enter without a password and without membership.
+    return !config_.members_only && config_.password.empty();
+}
+
+void Room::archive_iq(const Element& iq, const Element& payload, const xmpp::Jid& from, Outbox& out) {
+    if (!config_.archive)
+        return error(iq, from, jid_, {StanzaError::feature_not_implemented, "The room keeps no archive"}, out);
+    if (!may_read_archive(from))
+        return error(iq, from, jid_, {StanzaError::forbidden, "Only those who may enter may read the archive"}, out);
+    const bool get = iq.attr_or("type") == "get";
+    if (get && payload.name() == "query") {
+        Element query("query", std::string(xmpp::ns::mam));
+        query.add_child(xmpp::mam_query_form());
+        return result(iq, from, jid_, std::move(query), out);
+    }
+    if (get && payload.name() == "metadata") {
+        archive_requests_.push_back({ArchiveRequest::Kind::metadata, iq, from, {}});
+        return;
+    }
+    if (!get && payload.name() == "query") {
+        auto query = xmpp::parse_mam_query(payload);
+        if (!query) return error(iq, from, jid_, {query.error().condition, query.error().text}, out);
+        archive_requests_.push_back({ArchiveRequest::Kind::query, iq, from, std::move(*query)});
+        return;
+    }
+    // Preferences belong to an account's archive, not a room's.
+    error(iq, from, jid_, {StanzaError::feature_not_implemented}, out);
+}
+
+// --- nick registration (§7.10) ------------------------------------------------
+
+const std::string* Room::registrant_of(const std::string& nick) const {
+    for (const auto& [bare, registered] : nicks_)
+        if (registered == nick) return &bare;
+    return nullptr;
+}
+
+std::optional<std::string> Room::registered_nick(const xmpp::Jid& bare) const {
+    auto it = nicks_.find(bare.bare_string());
+    return it == nicks_.end() ? std::nullopt : std::optional(it->second);
+}
+
+void Room::register_iq(const Element& iq, const Element& payload, const xmpp::Jid& from, Outbox& out) {
+    const xmpp::Jid bare = from.bare();
+    const Affiliation affiliation = affiliation_of(bare);
+    if (payload.name() != "query") return error(iq, from, jid_, {StanzaError::bad_request}, out);
+    if (affiliation == Affiliation::outcast)
+        return error(iq, from, jid_, {StanzaError::forbidden, "You are banned from this room"}, out);
+    // A members-only room admits its members; registering is no way in (§7.10 lets the room refuse).
+    if (config_.members_only && affiliation < Affiliation::member)
+        return error(iq, from, jid_, {StanzaError::registration_required, "The room is for members only"}, out);
+    if (iq.attr_or("type") == "get") return result(iq, from, jid_, registration_query(registered_nick(bare)), out);
+    auto request = parse_registration(payload, jid_, limits_.max_nick_bytes);
+    if (!request) return error(iq, from, jid_, request.error(), out);
+    switch (request->kind) {
+    case RegistrationRequest::Kind::cancel: return result(iq, from, jid_, std::nullopt, out);
+    case RegistrationRequest::Kind::remove: {
+        if (!nicks_.contains(bare.bare_string()))
+            return error(iq, from, jid_, {StanzaError::item_not_found, "No nickname is registered"}, out);
+        nicks_.erase(bare.bare_string());
+        ++revision_;
+        result(iq, from, jid_, std::nullopt, out);
+        // The membership registration gave goes with it; admins and owners stay.
+        if (affiliation == Affiliation::member) affiliation_changed(bare, Affiliation::none, out);
+        return;
+    }
+    case RegistrationRequest::Kind::register_nick: break;
+    }
+    const std::string& nick = request->nick;
+    const std::string* holder = registrant_of(nick);
+    const Occupant* occupant = occupant_named(nick);
+    if ((holder && *holder != bare.bare_string()) || (occupant && occupant->bare != bare))
+        return error(iq, from, jid_, {StanzaError::conflict, "That nickname is taken in this room"}, out);
+    if (affiliation < Affiliation::member && affiliations_.size() >= limits_.max_affiliations)
+        return error(iq, from, jid_, {StanzaError::not_acceptable, "The room's lists are full"}, out);
+    nicks_[bare.bare_string()] = nick;
+    ++revision_;
+    result(iq, from, jid_, std::nullopt, out);
+    if (affiliation < Affiliation::member) affiliation_changed(bare, Affiliation::member, out);
 }
 
 // --- owner (§10) --------------------------------------------------------------
@@ -897,6 +1050,7 @@ void Room::destroy(const Element& destroy_element, Outbox& out) {
         occupants_.erase(nick);
     }
     affiliations_.clear();
+    nicks_.clear();
     destroyed_ = true;
 }
 
@@ -934,6 +1088,7 @@ void Room::admin_get(const Element& iq, const xmpp::Jid& from, Outbox& out) {
         Element& i = answer.add_child(Element("item", std::string(xmpp::ns::muc_admin)));
         i.set_attr("affiliation", std::string(to_string(a)));
         i.set_attr("jid", bare);
+        if (auto it = nicks_.find(bare); it != nicks_.end()) i.set_attr("nick", it->second);
     }
     result(iq, from, jid_, std::move(answer), out);
 }
@@ -1012,22 +1167,25 @@ void Room::admin_set(const Element& iq, const xmpp::Jid& from, Outbox& out) {
         target->role = change.role;
         broadcast_presence(*target, target->sessions.back().presence, {.actor = actor, .reason = change.reason}, out);
     }
-    for (auto& change : affiliations) {
-        set_affiliation(change.bare, change.affiliation);
-        std::vector<std::string> nicks;
-        for (const auto& [nick, o] : occupants_)
-            if (o.bare == change.bare) nicks.push_back(nick);
-        for (const auto& nick : nicks) {
-            Occupant* o = occupant_named(nick);
-            if (change.affiliation == Affiliation::outcast) {
-                remove_occupant(nick, {.codes = {status_banned}, .actor = actor, .reason = change.reason}, out);
-            } else if (config_.members_only && change.affiliation == Affiliation::none) {
-                remove_occupant(nick, {.codes = {status_affiliation_changed}, .actor = actor, .reason = change.reason},
-                                out);
-            } else {
-                o->role = default_role(change.affiliation, config_.moderated);
-                broadcast_presence(*o, o->sessions.back().presence, {.reason = change.reason}, out);
-            }
+    for (auto& change : affiliations)
+        affiliation_changed(change.bare, change.affiliation, out, actor, change.reason);
+}
+
+void Room::affiliation_changed(const xmpp::Jid& bare, Affiliation affiliation, Outbox& out, const std::string& actor,
+                               const std::string& reason) {
+    set_affiliation(bare, affiliation);
+    std::vector<std::string> nicks;
+    for (const auto& [nick, o] : occupants_)
+        if (o.bare == bare) nicks.push_back(nick);
+    for (const auto& nick : nicks) {
+        Occupant* o = occupant_named(nick);
+        if (affiliation == Affiliation::outcast) {
+            remove_occupant(nick, {.codes = {status_banned}, .actor = actor, .reason = reason}, out);
+        } else if (config_.members_only && affiliation == Affiliation::none) {
+            remove_occupant(nick, {.codes = {status_affiliation_changed}, .actor = actor, .reason = reason}, out);
+        } else {
+            o->role = default_role(affiliation, config_.moderated);
+            broadcast_presence(*o, o->sessions.back().presence, {.reason = reason}, out);
         }
     }
 }

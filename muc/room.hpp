@@ -12,8 +12,14 @@
 // messages and the subject (§7.4, §8.1), private messages (§7.5), mediated
 // invitations (§7.8.2), the owner's configuration and destruction (§10), the
 // admin list and role changes (§8, §9: kick, ban, voice, membership,
-// moderator, admin, owner), voice requests (§7.13), queries passed on between occupants, self-ping
-// (XEP-0410) and occupant ids (XEP-0421).
+// moderator, admin, owner), voice requests (§7.13), nick registration (§7.10, registration.hpp:
+// a registered nick is reserved in the room, its user a member), queries passed on between occupants, self-ping
+// (XEP-0410) and occupant ids (XEP-0421). The room's archive (XEP-0313 on
+// the room JID) is the service's: the room stamps each groupchat message it
+// archives with its <stanza-id by='room'/> (XEP-0359), hands it over
+// (take_archived()), checks who may read the archive and hands over the
+// queries it let through (take_archive_requests()) for the service to answer
+// from the store.
 //
 // The owner of a Room (the muc module keeps one per room behind a lock)
 // calls it from one thread at a time.
@@ -34,6 +40,7 @@
 #include "muc/roles.hpp"
 #include "xmpp/element.hpp"
 #include "xmpp/jid.hpp"
+#include "xmpp/mam_query.hpp"
 
 namespace muc {
 
@@ -70,6 +77,25 @@ struct RoomState {
     RoomConfig config;
     std::vector<std::pair<std::string, Affiliation>> affiliations;  // bare JID -> other than none
     std::optional<xmpp::Element> subject;                           // the last subject message
+    std::vector<std::pair<std::string, std::string>> nicks;         // bare JID -> registered nick (§7.10)
+};
+
+// A groupchat message for the room's archive, as the occupants got it
+// (from room@service/nick, with its stanza-id; without 'to').
+struct ArchiveEntry {
+    std::string id;  // the stanza-id
+    std::int64_t stamp_us = 0;
+    std::string nick;
+    std::string xml;
+};
+
+// A query of the room's archive by someone the room lets read it.
+struct ArchiveRequest {
+    enum class Kind { query, metadata };
+    Kind kind = Kind::query;
+    xmpp::Element iq;
+    xmpp::Jid from;
+    xmpp::MamQuery query;  // Kind::query
 };
 
 class Room {
@@ -105,6 +131,14 @@ public:
     // Sets an affiliation without telling anyone (the creator's ownership,
     // rooms loaded from storage).
     void set_affiliation(const xmpp::Jid& bare, Affiliation affiliation);
+
+    // The messages archived and the archive queries let through since the
+    // last call, in the room's order.
+    std::vector<ArchiveEntry> take_archived() { return std::exchange(archived_, {}); }
+    std::vector<ArchiveRequest> take_archive_requests() { return std::exchange(archive_requests_, {}); }
+    // A message of the archive back in the discussion history (a stored
+    // room brought back after a restart), oldest first.
+    void restore_history(xmpp::Element message, std::int64_t stamp_us);
 
     // The sessions that left since the last call, whoever made them leave
     // (themselves, a kick, a ban, the room's destruction).
@@ -179,11 +213,30 @@ private:
     void voice_request(const xmpp::Element& stanza, const xmpp::Element& form, const xmpp::Jid& from,
                        Clock::time_point now, Outbox& out);
 
+    // XEP-0313 to the room JID: who may read (§5.1.2: whoever may enter
+    // the room at the time of the query), the query form, and the queries
+    // handed to the service.
+    void archive_iq(const xmpp::Element& iq, const xmpp::Element& payload, const xmpp::Jid& from, Outbox& out);
+    bool may_read_archive(const xmpp::Jid& from) const;
+    // With its <delay from='room'/>, into the discussion history.
+    void add_history(xmpp::Element message, std::int64_t stamp_us);
+
+    // §7.10: jabber:iq:register to the room; §7.12: the reserved nick
+    // (disco#info node x-roomuser-item).
+    void register_iq(const xmpp::Element& iq, const xmpp::Element& payload, const xmpp::Jid& from, Outbox& out);
+    // The bare JID that registered `nick`, or null.
+    const std::string* registrant_of(const std::string& nick) const;
+    std::optional<std::string> registered_nick(const xmpp::Jid& bare) const;
+
     void owner_get(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void owner_set(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void admin_get(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void admin_set(const xmpp::Element& iq, const xmpp::Jid& from, Outbox& out);
     void destroy(const xmpp::Element& destroy_element, Outbox& out);
+    // Sets an affiliation and tells the room: the user's occupants get their
+    // new role, or leave (banned; members-only room and no longer a member).
+    void affiliation_changed(const xmpp::Jid& bare, Affiliation affiliation, Outbox& out,
+                             const std::string& actor = {}, const std::string& reason = {});
     void configured(const RoomConfig& before, Outbox& out);
 
     // The occupant's presence as a viewer sees it (`with_jid`: its real
@@ -216,6 +269,7 @@ private:
     std::map<std::string, Occupant> occupants_;       // by nick
     std::map<std::string, std::string> nick_of_;      // full JID -> nick
     std::map<std::string, Affiliation> affiliations_;  // bare JID -> other than none
+    std::map<std::string, std::string> nicks_;         // bare JID (member or above) -> registered nick
     History history_;
     std::optional<xmpp::Element> subject_;  // the last subject message, without 'to'
     struct PendingIq {
@@ -229,6 +283,8 @@ private:
     std::map<std::string, PendingIq> pending_iqs_;  // by the room's id
     std::uint64_t next_iq_ = 0;
     std::vector<xmpp::Jid> departed_;
+    std::vector<ArchiveEntry> archived_;
+    std::vector<ArchiveRequest> archive_requests_;
     std::uint64_t revision_ = 0;
     bool fresh_ = true;                     // nobody has joined yet: the first joiner created it (201)
     bool destroyed_ = false;

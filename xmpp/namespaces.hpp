@@ -49,6 +49,7 @@ inline constexpr std::string_view muc_admin = "http://jabber.org/protocol/muc#ad
 inline constexpr std::string_view muc_roomconfig = "http://jabber.org/protocol/muc#roomconfig";
 inline constexpr std::string_view muc_roominfo = "http://jabber.org/protocol/muc#roominfo";
 inline constexpr std::string_view muc_request = "http://jabber.org/protocol/muc#request";  // voice requests
+inline constexpr std::string_view muc_register = "http://jabber.org/protocol/muc#register";  // §7.10
 // Room disco features: the room keeps the ids of the messages it reflects;
 // it answers a self-ping (XEP-0410) itself.
 inline constexpr std::string_view muc_stable_id = "http://jabber.org/protocol/muc#stable_id";

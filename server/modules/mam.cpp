@@ -31,8 +31,6 @@
 // most hourly, on the storage thread, when messages are archived.
 // Preferences live in memory (loaded at start-up; read by workers under a
 // shared lock) and are written through to the store.
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -49,7 +47,7 @@
 #include "xmpp/mam_query.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/serializer.hpp"
-#include "xmpp/stored_xml.hpp"
+#include "xmpp/stanza_id.hpp"
 
 namespace server::modules {
 
@@ -68,21 +66,6 @@ std::int64_t now_us() {
     return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-// 96 random bits, base64url: unique within an archive and not guessable
-// from the ids a client has seen.
-std::string new_archive_id() {
-    static constexpr char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char raw[12];
-    if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
-    std::string out;
-    out.reserve(16);
-    for (std::size_t i = 0; i < sizeof raw; i += 3) {
-        const unsigned v = (raw[i] << 16) | (raw[i + 1] << 8) | raw[i + 2];
-        for (int shift = 18; shift >= 0; shift -= 6) out.push_back(digits[(v >> shift) & 63]);
-    }
-    return out;
 }
 
 bool has_hint(const xmpp::Element& message, std::string_view name) {
@@ -209,14 +192,14 @@ void archive(Mam& m, xmpp::Element& message, const xmpp::Jid& from, const xmpp::
     if (!to_self && m.services.current_config()->serves_host(from.domain())) {
         const Mode mode = decide(m.prefs_of(from), to);
         if (mode != Mode::never)
-            pending.push_back({{from.local(), from.domain(), new_archive_id(), stamp, to.bare_string(), to.resource(),
-                                xmpp::to_string(message)},
+            pending.push_back({{from.local(), from.domain(), xmpp::new_stanza_id(), stamp, to.bare_string(),
+                                to.resource(), xmpp::to_string(message)},
                                mode == Mode::roster,
                                false});
     }
     const Mode mode = decide(m.prefs_of(to), from);
     if (mode != Mode::never) {
-        std::string id = new_archive_id();
+        std::string id = xmpp::new_stanza_id();
         xmpp::Element sid("stanza-id", std::string(xmpp::ns::stanza_id));
         sid.set_attr("by", to.bare_string());
         sid.set_attr("id", id);
@@ -240,39 +223,8 @@ void archive(Mam& m, xmpp::Element& message, const xmpp::Jid& from, const xmpp::
     m.services.storage->post(std::move(work));
 }
 
-xmpp::Element result_message(const IqRequest& request, const std::string& queryid, const store::ArchivedMessage& item,
-                             xmpp::Element stored) {
-    xmpp::Element out("message", std::string(xmpp::ns::client));
-    out.set_attr("to", request.from.full());
-    out.set_attr("from", request.to.bare_string());
-    out.set_attr("id", new_archive_id());
-    auto& result = out.add_child(xmpp::Element("result", std::string(mam_ns)));
-    if (!queryid.empty()) result.set_attr("queryid", queryid);
-    result.set_attr("id", item.id);
-    auto& forwarded = result.add_child(xmpp::Element("forwarded", std::string(xmpp::ns::forward)));
-    forwarded.add_child(xmpp::Element("delay", std::string(xmpp::ns::delay)))
-        .set_attr("stamp", xmpp::xep82_datetime_us(item.stamp_us));
-    forwarded.add_child(std::move(stored));
-    return out;
-}
-
 MamLimits limits_of(const Mam& m) {
     return {m.default_page, m.max_page, m.retention_us ? now_us() - m.retention_us : 0};
-}
-
-// Storage thread.
-void answer_query(Mam& m, const IqRequest& request, const xmpp::MamQuery& query, Router& router) {
-    const xmpp::Jid& owner = request.to;
-    auto page = fetch_page(m.store, owner.local(), owner.domain(), query, limits_of(m));
-    if (!page) return router.bounce(request.iq, page.error().condition, page.error().text);
-    for (const auto& item : page.value().items) {
-        auto stored = xmpp::parse_stored(item.xml);
-        if (!stored) continue;
-        router.send(result_message(request, query.queryid, item, std::move(*stored)));
-    }
-    auto result = make_iq_result(request);
-    result.add_child(fin_element(page.value()));
-    router.send(result);
 }
 
 xmpp::Element prefs_element(const Prefs& prefs) {
@@ -367,12 +319,7 @@ void load_mam(ModuleHost& host, Services& services, const conf::ModuleOptions& o
         }
         if (request.iq.child("metadata", mam_ns)) {
             auto work = [m, request = std::move(request), &router] {
-                const xmpp::Jid& owner = request.to;
-                auto metadata = archive_metadata(m->store, owner.local(), owner.domain(), limits_of(*m));
-                if (!metadata) return router.bounce(request.iq, metadata.error().condition, metadata.error().text);
-                auto result = make_iq_result(request);
-                result.add_child(std::move(metadata.value()));
-                router.send(result);
+                answer_metadata(m->store, request.iq, request.to, request.from, limits_of(*m), router);
             };
             return m->services.storage->post(std::move(work));
         }
@@ -398,7 +345,7 @@ void load_mam(ModuleHost& host, Services& services, const conf::ModuleOptions& o
         auto query = xmpp::parse_mam_query(*q);
         if (!query) return router.bounce(request.iq, query.error().condition, query.error().text);
         auto work = [m, request = std::move(request), query = std::move(query.value()), &router] {
-            answer_query(*m, request, query, router);
+            answer_query(m->store, request.iq, request.to, request.from, query, limits_of(*m), router);
         };
         m->services.storage->post(std::move(work));
     });

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "server/router/router.hpp"
 #include "xmpp/namespaces.hpp"
+#include "xmpp/stanza_id.hpp"
+#include "xmpp/stored_xml.hpp"
 
 namespace server::modules {
 
@@ -12,6 +15,31 @@ using xmpp::MamQueryError;
 using xmpp::StanzaError;
 
 MamQueryError storage_error() { return {StanzaError::internal_server_error, "the archive cannot be read"}; }
+
+xmpp::Element iq_result(const xmpp::Element& iq, const xmpp::Jid& archive, const xmpp::Jid& asker) {
+    xmpp::Element result("iq", std::string(xmpp::ns::client));
+    result.set_attr("type", "result");
+    if (const std::string* id = iq.attr("id")) result.set_attr("id", *id);
+    result.set_attr("from", archive.full());
+    result.set_attr("to", asker.full());
+    return result;
+}
+
+xmpp::Element result_message(const xmpp::Jid& archive, const xmpp::Jid& asker, const std::string& queryid,
+                             const store::ArchivedMessage& item, xmpp::Element stored) {
+    xmpp::Element out("message", std::string(xmpp::ns::client));
+    out.set_attr("to", asker.full());
+    out.set_attr("from", archive.full());
+    out.set_attr("id", xmpp::new_stanza_id());
+    auto& result = out.add_child(xmpp::Element("result", std::string(xmpp::ns::mam)));
+    if (!queryid.empty()) result.set_attr("queryid", queryid);
+    result.set_attr("id", item.id);
+    auto& forwarded = result.add_child(xmpp::Element("forwarded", std::string(xmpp::ns::forward)));
+    forwarded.add_child(xmpp::Element("delay", std::string(xmpp::ns::delay)))
+        .set_attr("stamp", xmpp::xep82_datetime_us(item.stamp_us));
+    forwarded.add_child(std::move(stored));
+    return out;
+}
 
 }  // namespace
 
@@ -124,6 +152,29 @@ xmpp::Result<xmpp::Element, MamQueryError> archive_metadata(store::ArchiveStore&
                 .set_attr("id", row->id)
                 .set_attr("timestamp", xmpp::xep82_datetime_us(row->stamp_us));
     return metadata;
+}
+
+void answer_query(store::ArchiveStore& store, const xmpp::Element& iq, const xmpp::Jid& archive,
+                  const xmpp::Jid& asker, const xmpp::MamQuery& query, const MamLimits& limits, Router& router) {
+    auto page = fetch_page(store, archive.local(), archive.domain(), query, limits);
+    if (!page) return router.bounce(iq, page.error().condition, page.error().text);
+    for (const auto& item : page.value().items) {
+        auto stored = xmpp::parse_stored(item.xml);
+        if (!stored) continue;
+        router.send(result_message(archive, asker, query.queryid, item, std::move(*stored)));
+    }
+    auto result = iq_result(iq, archive, asker);
+    result.add_child(fin_element(page.value()));
+    router.send(result);
+}
+
+void answer_metadata(store::ArchiveStore& store, const xmpp::Element& iq, const xmpp::Jid& archive,
+                     const xmpp::Jid& asker, const MamLimits& limits, Router& router) {
+    auto metadata = archive_metadata(store, archive.local(), archive.domain(), limits);
+    if (!metadata) return router.bounce(iq, metadata.error().condition, metadata.error().text);
+    auto result = iq_result(iq, archive, asker);
+    result.add_child(std::move(metadata.value()));
+    router.send(result);
 }
 
 }  // namespace server::modules

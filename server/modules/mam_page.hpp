@@ -11,8 +11,10 @@
 // of 100,000 messages would cost more than the page, and XEP-0313 leaves
 // them optional.
 //
-// fetch_page() and archive_metadata() call the store: storage thread.
-// assemble() is pure.
+// The archive is an account's (module mam) or a room's (module muc: rows
+// under the room's local part and service domain): the same store, paging
+// and answers. fetch_page(), archive_metadata() and the answer_*()
+// functions call the store: storage thread. assemble() is pure.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,10 @@
 #include "server/store/archive_store.hpp"
 #include "xmpp/mam_query.hpp"
 #include "xmpp/result.hpp"
+
+namespace server {
+class Router;
+}
 
 namespace server::modules {
 
@@ -63,5 +69,17 @@ xmpp::Element fin_element(const MamPage& page);
 // account can see (within retention); empty when it sees none.
 xmpp::Result<xmpp::Element, xmpp::MamQueryError> archive_metadata(store::ArchiveStore& store, const std::string& user,
                                                                   const std::string& domain, const MamLimits& limits);
+
+// Answers the query `iq` (already parsed as `query`) from `asker` of the
+// archive of `archive` (a bare JID: its local part and domain name the
+// store's rows): one <message from=archive><result/></message> per archived
+// message, the stored stanza forwarded with its <delay/>, then the iq result
+// with <fin/>; or the error the query deserves.
+void answer_query(store::ArchiveStore& store, const xmpp::Element& iq, const xmpp::Jid& archive,
+                  const xmpp::Jid& asker, const xmpp::MamQuery& query, const MamLimits& limits, Router& router);
+
+// Answers the metadata query `iq` (XEP-0313 §7) of the archive of `archive`.
+void answer_metadata(store::ArchiveStore& store, const xmpp::Element& iq, const xmpp::Jid& archive,
+                     const xmpp::Jid& asker, const MamLimits& limits, Router& router);
 
 }  // namespace server::modules

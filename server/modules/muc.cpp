@@ -1,5 +1,6 @@
 // Module "muc", Multi-User Chat (XEP-0045): a group chat service on
-// conference.HOST for every served host (the subdomain is fixed for now),
+// conference.HOST for every served host, or the [[hosts]] entry's
+// muc_domain (conf/config.hpp; "" for none on that host),
 // listed in the host's disco#items, with rooms made by whoever enters them
 // first (MucService, muc_service.hpp; the rooms themselves are muc/room.hpp);
 // persistent rooms are stored (store::MucStore) and loaded at start-up.
@@ -35,13 +36,18 @@ void load_muc(ModuleHost& host, Services& services, const conf::ModuleOptions& o
     o.room.message_burst = static_cast<std::size_t>(options.integer("message_burst"));
     auto service = std::make_shared<MucService>(services, std::move(o));
 
+    // Each host's service domain, in the order of the hosts.
+    std::vector<std::pair<std::string, std::string>> served;  // (service domain, host)
+    for (const auto& h : services.current_config()->hosts)
+        if (std::string domain = h.muc_domain.value_or("conference." + h.domain); !domain.empty())
+            served.emplace_back(std::move(domain), h.domain);
     std::vector<std::string> domains;
-    for (const auto& h : services.current_config()->hosts) domains.push_back("conference." + h.domain);
+    for (const auto& [domain, h] : served) domains.push_back(domain);
     if (const std::size_t loaded = service->load_stored(domains)) {
         XLOG(info) << "muc: " << loaded << " persistent rooms loaded";
     }
-    for (const auto& h : services.current_config()->hosts)
-        host.add_service_domain({"conference." + h.domain, h.domain, "Chat rooms",
+    for (const auto& [domain, h] : served)
+        host.add_service_domain({domain, h, "Chat rooms",
                                  [service](xmpp::Element&& stanza, const xmpp::Jid& from, const xmpp::Jid& to,
                                            Router& router) { service->handle(std::move(stanza), from, to, router); }});
     host.hooks().session_ended.push_back([service](const xmpp::Jid& full) { service->session_ended(full); });

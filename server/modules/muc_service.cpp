@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "server/core/storage_executor.hpp"
+#include "server/modules/mam_page.hpp"
 #include "server/router/router.hpp"
 #include "server/store/storage.hpp"
 #include "server/system/log.hpp"
@@ -31,7 +32,8 @@ store::MucRoomRow row_of(const muc::Room& room, const muc::ConfigLimits& limits)
     xmpp::Element form = muc::config_form(state.config, limits);
     form.set_attr("type", "submit");
     store::MucRoomRow row{room.jid().domain(), room.jid().local(), xmpp::to_string(form),
-                          state.subject ? xmpp::to_string(*state.subject) : std::string(), room.occupant_id_key(), {}};
+                          state.subject ? xmpp::to_string(*state.subject) : std::string(), room.occupant_id_key(), {},
+                          std::move(state.nicks)};
     for (const auto& [jid, affiliation] : state.affiliations)
         row.affiliations.emplace_back(jid, std::string(muc::to_string(affiliation)));
     return row;
@@ -57,7 +59,7 @@ std::size_t MucService::load_stored(const std::vector<std::string>& domains) {
         auto jid = xmpp::Jid::from_parts(row.name, row.domain);
         if (!jid || rooms_per_domain_[row.domain] >= options_.max_rooms) continue;
         const muc::RoomConfig defaults = muc::default_config(options_.room.config, options_.history_default);
-        muc::RoomState state{defaults, {}, std::nullopt};
+        muc::RoomState state{defaults, {}, std::nullopt, {}};
         auto form = xmpp::parse_stored(row.config);
         auto config = form ? muc::apply_config_form(defaults, *form, options_.room.config)
                            : xmpp::Result<muc::RoomConfig, muc::Error>(xmpp::fail(muc::Error{}));
@@ -75,8 +77,17 @@ std::size_t MucService::load_stored(const std::vector<std::string>& domains) {
             if (auto a = muc::affiliation_from_string(affiliation); a && xmpp::Jid::parse(member))
                 state.affiliations.emplace_back(member, *a);
         if (!row.subject.empty()) state.subject = xmpp::parse_stored(row.subject);
-        rooms_.emplace(jid->bare_string(),
-                       std::make_shared<Slot>(muc::Room(*jid, std::move(state), row.occupant_key, options_.room)));
+        state.nicks = std::move(row.nicks);
+        const bool archived = state.config.archive;
+        muc::Room room(*jid, std::move(state), row.occupant_key, options_.room);
+        // Start-up, before the workers: the newest archived messages are
+        // the discussion history again.
+        if (archived && options_.room.config.max_history > 0)
+            if (auto rows = services_.stores->archive().select(row.name, row.domain, {}, true,
+                                                                options_.room.config.max_history))
+                for (auto& r : *rows)
+                    if (auto message = xmpp::parse_stored(r.xml)) room.restore_history(std::move(*message), r.stamp_us);
+        rooms_.emplace(jid->bare_string(), std::make_shared<Slot>(std::move(room)));
         ++rooms_per_domain_[row.domain];
         ++loaded;
     }
@@ -228,6 +239,7 @@ void MucService::to_room(const xmpp::Element& stanza, const xmpp::Jid& from, con
         muc::Outbox out;
         slot->room.handle(stanza, from, to, muc::Clock::now(), out);
         deliver(out, router);
+        archive(*slot, router);
         persist(*slot, revision, persistent);
         after(*slot, room, from, was_in);
         return;
@@ -247,6 +259,17 @@ void MucService::after(Slot& slot, const std::string& room, const xmpp::Jid& ses
             }
     }
     if (slot.room.destroyed() || (slot.room.empty() && !slot.room.config().persistent)) {
+        if (services_.stores && services_.storage) {
+            // After any of its messages (the storage thread runs jobs in order).
+            services_.storage->post([&store = services_.stores->archive(), jid = slot.room.jid()] {
+                const bool removed = store.remove_all(jid.local(), jid.domain());
+                return [removed, jid](bool committed) {
+                    if (!removed || !committed) {
+                        XLOG(warning) << "muc: the archive of " << jid.full() << " not deleted";
+                    }
+                };
+            });
+        }
         std::unique_lock lock(rooms_mutex_);
         if (auto it = rooms_.find(room); it != rooms_.end() && it->second.get() == &slot) {
             rooms_.erase(it);
@@ -287,6 +310,40 @@ void MucService::deliver(const muc::Outbox& out, Router& router) {
                                                               : DeliveryKind::routed;
         delivery.to_resource(stanza, o.from, o.to, delivery_kind);
     }
+}
+
+void MucService::archive(Slot& slot, Router& router) {
+    std::vector<muc::ArchiveEntry> entries = slot.room.take_archived();
+    std::vector<muc::ArchiveRequest> requests = slot.room.take_archive_requests();
+    if (!services_.stores || !services_.storage) {
+        for (const auto& r : requests) router.bounce(r.iq, xmpp::StanzaError::service_unavailable);
+        return;
+    }
+    const xmpp::Jid& room = slot.room.jid();
+    store::ArchiveStore& store = services_.stores->archive();
+    if (!entries.empty()) {
+        std::vector<store::ArchiveRow> rows;
+        rows.reserve(entries.size());
+        for (auto& e : entries)
+            rows.push_back({room.local(), room.domain(), std::move(e.id), e.stamp_us, room.bare_string(),
+                            std::move(e.nick), std::move(e.xml)});
+        services_.storage->post([&store, rows = std::move(rows)] {
+            const bool written = store.add(rows);
+            return [written, room = rows.front().with_bare](bool committed) {
+                if (!written || !committed) {
+                    XLOG(error) << "muc: cannot archive a message of " << room;
+                }
+            };
+        });
+    }
+    const MamLimits limits{options_.mam_default_page, options_.mam_max_page, 0};
+    for (auto& r : requests)
+        services_.storage->post([&store, r = std::move(r), room, limits, &router] {
+            if (r.kind == muc::ArchiveRequest::Kind::metadata)
+                answer_metadata(store, r.iq, room, r.from, limits, router);
+            else
+                answer_query(store, r.iq, room, r.from, r.query, limits, router);
+        });
 }
 
 void MucService::account_removed(const xmpp::Jid& bare) {

@@ -8,6 +8,14 @@
 // (unless configured persistent, which keeps them in memory until a
 // restart) or an owner destroys them.
 //
+// Room archives (XEP-0313 on the room JID) live in the account archive's
+// store (store::ArchiveStore, rows under the room's local part and service
+// domain): the messages a room archived are written in its order, grouped
+// with other writes; queries it let through are answered on the storage
+// thread with the account archive's paging (mam_page.hpp); a room that is
+// gone (destroyed, or temporary and empty) takes its archive with it. A
+// stored room's discussion history comes back from its archive at start-up.
+//
 // Thread safety: any worker at once. Lock order: a room's lock, then the
 // table of rooms (shared to look up, exclusive to add or remove); the table
 // of joined rooms per session is locked alone, never while waiting for
@@ -38,6 +46,8 @@ namespace server::modules {
 
 struct MucOptions {
     std::size_t max_rooms = 10000;         // per service domain
+    std::size_t mam_default_page = 50;     // a room archive query without <max/>
+    std::size_t mam_max_page = 250;        // a larger <max/> is cut down to it
     std::size_t max_rooms_per_user = 100;  // rooms one bare JID is in at once
     std::size_t history_default = 20;      // muc#maxhistoryfetch of a new room
     muc::Limits room;
@@ -77,6 +87,9 @@ private:
     // step and drop a room nobody keeps.
     void after(Slot& slot, const std::string& room, const xmpp::Jid& session, bool was_in);
     void deliver(const muc::Outbox& out, Router& router);
+    // With the slot's lock held, after a stanza: what the room archived to
+    // the store, its archive queries to the storage thread.
+    void archive(Slot& slot, Router& router);
     // With the slot's lock held, after a stanza: writes a persistent room
     // that changed, or deletes one that stopped being persistent or is gone.
     void persist(Slot& slot, std::uint64_t revision_before, bool persistent_before);

@@ -82,6 +82,8 @@ public:
     // Every row of the account (placeholders left out), oldest first, as
     // rows to add() again (the XEP-0227 export).
     virtual std::vector<ArchiveRow> all(const std::string& user, const std::string& domain) = 0;
+    // Deletes every row of one archive (a room that is gone); false on error.
+    virtual bool remove_all(const std::string& user, const std::string& domain) = 0;
     // Deletes every row older than `stamp_us` (retention); how many went.
     virtual std::optional<std::size_t> remove_older_than(std::int64_t stamp_us) = 0;
 

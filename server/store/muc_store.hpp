@@ -1,7 +1,8 @@
 // MucStore: the persistent group chat rooms (XEP-0045, muc#roomconfig_
 // persistentroom) of the muc module, whatever the storage backend: each
-// room's configuration, affiliations, subject and the key its occupant ids
-// (XEP-0421) are made from. Occupants and discussion history are not kept:
+// room's configuration, affiliations (with the nicks registered by members,
+// XEP-0045 §7.10), subject and the key its occupant ids (XEP-0421) are made
+// from. Occupants and discussion history are not kept:
 // a restart empties the rooms, as their users' sessions end with it.
 //
 // Owned by the backend's Storage (storage.hpp). Calls are thread-safe and
@@ -23,6 +24,7 @@ struct MucRoomRow {
     std::string subject;       // the last subject message, as XML; empty: none set
     std::string occupant_key;  // the XEP-0421 key
     std::vector<std::pair<std::string, std::string>> affiliations;  // (bare JID, "owner"|"admin"|"member"|"outcast")
+    std::vector<std::pair<std::string, std::string>> nicks;  // (bare JID, registered nick), each JID also affiliated
 
     friend bool operator==(const MucRoomRow&, const MucRoomRow&) = default;
 };

@@ -1,6 +1,7 @@
 // libFuzzer target: what a client can send a group chat room, through the
 // pure room core (muc/room.hpp) and its parsers (the muc#roomconfig form,
-// muc/config.hpp; the join request, muc/join.hpp). The input is one stanza
+// muc/config.hpp; the join request, muc/join.hpp; the nick registration,
+// muc/registration.hpp). The input is one stanza
 // (presence, message or iq, parsed as the store parses stanzas); it is said
 // to a room with two occupants (its owner and a participant) by the owner, the
 // participant and a stranger, to the address its 'to' names when that is in
@@ -9,7 +10,9 @@
 // Invariants: the room never holds more occupants than the service allows,
 // its configuration stays within the service's bounds, every stanza it sends
 // is from the room or an occupant of it, and every refused form or join
-// names its error.
+// names its error; every message it archives carries the stanza-id it was
+// archived under, by the room, and only the stranger's archive queries that
+// the room let through are those of someone who may read its archive.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,6 +20,7 @@
 
 #include "muc/config.hpp"
 #include "muc/join.hpp"
+#include "muc/registration.hpp"
 #include "muc/room.hpp"
 #include "xmpp/namespaces.hpp"
 #include "xmpp/stored_xml.hpp"
@@ -38,7 +42,19 @@ muc::Limits small_limits() {
     return limits;
 }
 
-void check(const muc::Room& room, const muc::Outbox& out, const muc::Limits& limits) {
+void check_archive(muc::Room& room) {
+    for (const auto& entry : room.take_archived()) {
+        auto stored = xmpp::parse_stored(entry.xml);
+        if (!stored || entry.id.empty()) std::abort();
+        const xmpp::Element* sid = stored->child("stanza-id", xmpp::ns::stanza_id);
+        if (!sid || sid->attr_or("id") != entry.id || sid->attr_or("by") != room.jid().full()) std::abort();
+    }
+    for (const auto& request : room.take_archive_requests())
+        if (!room.config().archive || request.iq.name() != "iq") std::abort();
+}
+
+void check(muc::Room& room, const muc::Outbox& out, const muc::Limits& limits) {
+    check_archive(room);
     if (room.occupant_count() > limits.config.max_users) std::abort();
     const muc::RoomConfig& config = room.config();
     if (config.max_users == 0 || config.max_users > limits.config.max_users) std::abort();
@@ -67,6 +83,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (auto join = muc::parse_join(*stanza); join && join->password && join->password->size() > muc::max_password_bytes)
         std::abort();
+
+    if (const xmpp::Element* q = stanza->child("query", xmpp::ns::register_query)) {
+        auto request = muc::parse_registration(*q, *xmpp::Jid::parse("hall@conference.example.org"), 16);
+        if (request && request->kind == muc::RegistrationRequest::Kind::register_nick &&
+            (request->nick.empty() || request->nick.size() > 16))
+            std::abort();
+    }
 
     const muc::Limits limits = small_limits();
     const auto room_jid = *xmpp::Jid::parse("hall@conference.example.org");

@@ -243,3 +243,49 @@ async def test_deleted_owner_leaves_and_admins_inherit_the_room(fresh_server):
         assert gone["type"] == "unavailable"
         owners = await bob.muc.get_affiliation_list(room, "owner", timeout=STEP_TIMEOUT)
         assert [str(j) for j in owners] == [bob.bare]
+
+
+async def test_a_registered_nick_is_reserved_in_its_room(server):
+    room = room_of(server, "registry")
+    register = "jabber:iq:register"
+    async with clients(server, "alice", "bob", "carol") as (alice, bob, carol):
+        await alice.muc.join_muc_wait(room, "Alice", timeout=STEP_TIMEOUT)
+        info = await bob.iq("get", room, f"<query xmlns='{DISCO_INFO}'/>")
+        assert register in {f.get("var") for f in info.xml.find(f"{{{DISCO_INFO}}}query")
+                            .findall(f"{{{DISCO_INFO}}}feature")}
+        form = await bob.iq("get", room, f"<query xmlns='{register}'/>")
+        fields = [f.get("var") for f in form.xml.iter("{jabber:x:data}field")]
+        assert "muc#register_roomnick" in fields
+        answer = await bob.iq("set", room, f"<query xmlns='{register}'><x xmlns='jabber:x:data' type='submit'>"
+                                           "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#register"
+                                           "</value></field><field var='muc#register_roomnick'><value>Bobby</value>"
+                                           "</field></x></query>")
+        assert answer["type"] == "result"
+        members = await alice.muc.get_affiliation_list(room, "member", timeout=STEP_TIMEOUT)
+        assert [str(j) for j in members] == [bob.bare]
+        with pytest.raises(PresenceError) as refused:
+            await carol.muc.join_muc_wait(room, "Bobby", timeout=STEP_TIMEOUT)
+        assert refused.value.condition == "conflict"
+        own, *_ = await bob.muc.join_muc_wait(room, "Bobby", timeout=STEP_TIMEOUT)
+        assert 110 in status_codes(own)
+        reserved = await bob.iq("get", room, f"<query xmlns='{DISCO_INFO}' node='x-roomuser-item'/>")
+        identity = reserved.xml.find(f"{{{DISCO_INFO}}}query/{{{DISCO_INFO}}}identity")
+        assert identity is not None and identity.get("name") == "Bobby"
+
+
+async def test_a_host_chooses_its_group_chat_domain(make_server):
+    server = make_server("muc-domain")
+    server.host_config["localhost"] = {"muc_domain": "rooms.localhost"}
+    server.write_config()
+    server.start()
+    try:
+        async with clients(server, "alice") as (alice,):
+            items = await alice.iq("get", server.domain, f"<query xmlns='{DISCO_ITEMS}'/>")
+            jids = [i.get("jid") for i in items.xml.find(f"{{{DISCO_ITEMS}}}query")]
+            assert "rooms.localhost" in jids and "conference.localhost" not in jids
+            own, *_ = await alice.muc.join_muc_wait("hall@rooms.localhost", "Alice", timeout=STEP_TIMEOUT)
+            assert 110 in status_codes(own)
+            gone = await alice.iq("get", "conference.localhost", f"<query xmlns='{DISCO_INFO}'/>")
+            assert gone["type"] == "error"
+    finally:
+        server.stop()

@@ -173,6 +173,12 @@ std::vector<ArchiveRow> SqliteArchiveStore::all(const std::string& user, const s
     return out;
 }
 
+bool SqliteArchiveStore::remove_all(const std::string& user, const std::string& domain) {
+    auto l = db_.lock();
+    Statement s = l.prepare("DELETE FROM archive_messages WHERE user = ?1 AND domain = ?2");
+    return s.valid() && s.bind(1, user).bind(2, domain).run();
+}
+
 std::optional<std::size_t> SqliteArchiveStore::remove_older_than(std::int64_t stamp_us) {
     auto l = db_.lock();
     Statement s = l.prepare("DELETE FROM archive_messages WHERE stamp_us < ?1");

@@ -33,6 +33,7 @@ public:
     std::optional<std::size_t> count(const std::string& user, const std::string& domain,
                                      const ArchiveRange& range) override;
     std::vector<ArchiveRow> all(const std::string& user, const std::string& domain) override;
+    bool remove_all(const std::string& user, const std::string& domain) override;
     std::optional<std::size_t> remove_older_than(std::int64_t stamp_us) override;
 
     std::optional<ArchivePrefs> prefs(const std::string& user, const std::string& domain, bool& ok) override;

@@ -23,6 +23,8 @@ MigrationSet SqliteMucStore::schema() {
                  " affiliation TEXT NOT NULL,"
                  " PRIMARY KEY (domain, name, jid)"
                  ") WITHOUT ROWID;"},
+                // Nicks registered with a room (XEP-0045 §7.10); '': none.
+                {2, "ALTER TABLE muc_affiliations ADD COLUMN nick TEXT NOT NULL DEFAULT '';"},
             }};
 }
 
@@ -36,13 +38,16 @@ std::vector<MucRoomRow> SqliteMucStore::load(std::size_t max_rooms) {
     std::map<std::pair<std::string, std::string>, std::size_t> index;
     while (rooms.step() == Statement::Step::row) {
         index[{rooms.text(0), rooms.text(1)}] = out.size();
-        out.push_back({rooms.text(0), rooms.text(1), rooms.text(2), rooms.text(3), rooms.text(4), {}});
+        out.push_back({rooms.text(0), rooms.text(1), rooms.text(2), rooms.text(3), rooms.text(4), {}, {}});
     }
-    Statement affiliations = l.prepare("SELECT domain, name, jid, affiliation FROM muc_affiliations");
+    Statement affiliations = l.prepare("SELECT domain, name, jid, affiliation, nick FROM muc_affiliations");
     if (!affiliations.valid()) return out;
     while (affiliations.step() == Statement::Step::row) {
         auto it = index.find({affiliations.text(0), affiliations.text(1)});
-        if (it != index.end()) out[it->second].affiliations.emplace_back(affiliations.text(2), affiliations.text(3));
+        if (it == index.end()) continue;
+        out[it->second].affiliations.emplace_back(affiliations.text(2), affiliations.text(3));
+        if (std::string nick = affiliations.text(4); !nick.empty())
+            out[it->second].nicks.emplace_back(affiliations.text(2), std::move(nick));
     }
     return out;
 }
@@ -62,12 +67,20 @@ bool SqliteMucStore::save(const MucRoomRow& room) {
         return false;
     Statement clear = l.prepare("DELETE FROM muc_affiliations WHERE domain = ?1 AND name = ?2");
     if (!clear.valid() || !clear.bind(1, room.domain).bind(2, room.name).run()) return false;
-    Statement insert =
-        l.prepare("INSERT OR REPLACE INTO muc_affiliations (domain, name, jid, affiliation) VALUES (?1, ?2, ?3, ?4)");
+    Statement insert = l.prepare(
+        "INSERT OR REPLACE INTO muc_affiliations (domain, name, jid, affiliation, nick) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!insert.valid()) return false;
+    const std::map<std::string, std::string> nicks(room.nicks.begin(), room.nicks.end());
     for (const auto& [jid, affiliation] : room.affiliations) {
         insert.reset();
-        if (!insert.bind(1, room.domain).bind(2, room.name).bind(3, jid).bind(4, affiliation).run()) return false;
+        auto nick = nicks.find(jid);
+        if (!insert.bind(1, room.domain)
+                 .bind(2, room.name)
+                 .bind(3, jid)
+                 .bind(4, affiliation)
+                 .bind(5, nick == nicks.end() ? std::string() : nick->second)
+                 .run())
+            return false;
     }
     return tx.commit();
 }

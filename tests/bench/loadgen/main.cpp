@@ -10,7 +10,8 @@ namespace {
 const char* usage =
     "usage: xmq-loadgen SCENARIO [options]\n"
     "scenarios: login | ws-login | idle | msg | msg-sm-mam | resume | hibernated-memory | mam-query |\n"
-    "           xmq-any | xmq-all | xmq-any-acked | xmq-any-durable | pep-roster | pep-publish | register\n"
+    "           xmq-any | xmq-all | xmq-any-acked | xmq-any-durable | pep-roster | pep-publish | muc-room |\n"
+    "           muc-join | register\n"
     "  --host ADDR --port N --domain D   server (127.0.0.1, 5222, localhost)\n"
     "  --direct-tls                      TLS from the first byte instead of STARTTLS\n"
     "  --raw                             talk to the raw TLS relay (no XMPP)\n"
@@ -33,6 +34,9 @@ const char* usage =
     "  --fill-timeout S                  pep-roster: bound on the subscription handshake\n"
     "  --items K --rate R --caps-timeout S   pep-publish: K measured publishes, one at a time (R = 0) or R\n"
     "                                    per second (200, 0); bound on the caps warm-up (60)\n"
+    "  --room NAME                       muc-*: the room NAME@conference.DOMAIN (bench)\n"
+    "  --n N --publishers P --window W   muc-room: N occupants, P of them talking, W messages in flight each\n"
+    "  --n N --queries K --history H     muc-join: N joiners, K joins in all, H history messages asked for (50)\n"
     "  --timeout S                       bound on one login (30)\n"
     "  --scram-cache FILE                cache of salted passwords (read and extended)\n";
 
@@ -92,6 +96,8 @@ int main(int argc, char** argv) {
         else if (a == "--page") o.page = count();
         else if (a == "--items") o.items = count();
         else if (a == "--caps-timeout") o.caps_timeout = number();
+        else if (a == "--room") o.room = value();
+        else if (a == "--history") o.history = count();
         else {
             std::cerr << "xmq-loadgen: unknown option " << a << "\n" << usage;
             return 2;

@@ -152,6 +152,8 @@ public:
         if (s == "xmq-any-acked" || s == "xmq-any-durable") return xmq(false, true);
         if (s == "pep-roster") return pep_roster();
         if (s == "pep-publish") return pep_publish();
+        if (s == "muc-room") return muc_room();
+        if (s == "muc-join") return muc_join();
         std::cerr << "loadgen: unknown scenario '" << s << "'\n";
         return 2;
     }
@@ -1277,6 +1279,183 @@ private:
 
     const Options& opt_;
     asio::ssl::context tls_;
+    // --- group chat (muc-room, muc-join) --------------------------------------------
+
+    std::string room_jid() const { return opt_.room + "@conference." + opt_.target.domain; }
+
+    static bool has_status(std::string_view element, int code) {
+        const std::string c = std::to_string(code);
+        return element.find("code='" + c + "'") != std::string_view::npos ||
+               element.find("code=\"" + c + "\"") != std::string_view::npos;
+    }
+
+    // Runs `task` on the connection's thread and waits for it; false (printed) when it threw.
+    bool run_on(Connection& c, std::function<asio::awaitable<void>()> task, const std::string& what) {
+        std::promise<std::string> done;
+        auto finished = done.get_future();
+        asio::co_spawn(workers_[c.worker()]->io, task(), [&done](std::exception_ptr e) {
+            std::string error;
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& x) {
+                    error = x.what();
+                    if (error.empty()) error = "failed";
+                }
+            }
+            done.set_value(error);
+        });
+        const std::string error = finished.get();
+        if (error.empty()) return true;
+        std::cerr << "loadgen: " << what << ": " << error.substr(0, 300) << "\n";
+        return false;
+    }
+
+    // Enters the room as `nick` asking for `history` messages; returns once its own presence
+    // (status 110) came; a presence error throws.
+    asio::awaitable<void> enter(Connection& c, std::string nick, unsigned history) {
+        c.send("<presence to='" + room_jid() + "/" + nick + "'><x xmlns='http://jabber.org/protocol/muc'>"
+               "<history maxstanzas='" + std::to_string(history) + "'/></x></presence>");
+        for (;;) {
+            auto [name, element] = co_await c.next_element(opt_.timeout);
+            if (name != "presence") continue;
+            if (attribute(element, "type") == "error") throw std::runtime_error("join refused: " + element);
+            if (has_status(element, 110)) co_return;
+        }
+    }
+
+    // The first occupant makes the room, unlocks it with the instant-room form (XEP-0045
+    // §10.1.2, as ejabberd and Prosody lock new rooms until then), sets a subject and sends
+    // `messages` groupchat messages ("hist-K"), waiting for the echo of the last.
+    asio::awaitable<void> make_room(Connection& c, unsigned messages) {
+        co_await enter(c, "owner", 0);
+        const std::string room = room_jid();
+        if (!co_await c.iq("<iq type='set' id='cfg' to='" + room + "'><query xmlns='http://jabber.org/protocol/"
+                           "muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>",
+                           "cfg", opt_.timeout))
+            throw std::runtime_error("the instant room was refused");
+        std::string batch = "<message to='" + room + "' type='groupchat' id='s'><subject>bench</subject></message>";
+        for (unsigned i = 0; i < messages; ++i)
+            batch += "<message to='" + room + "' type='groupchat' id='h" + std::to_string(i) + "'><body>hist-" +
+                     std::to_string(i) + " " + std::string(90, 'x') + "</body></message>";
+        c.send(batch);
+        const std::string last = messages ? "hist-" + std::to_string(messages - 1) + " " : "<subject>bench<";
+        for (;;) {
+            auto [name, element] = co_await c.next_element(opt_.timeout);
+            if (name == "message" && attribute(element, "type") == "error")
+                throw std::runtime_error("groupchat refused: " + element);
+            if (name == "message" && element.find(last) != std::string::npos) co_return;
+        }
+    }
+
+    // muc-room: --n occupants enter one room one after another; the first --publishers of
+    // them talk (W messages each in flight, a message being n deliveries: every occupant,
+    // the sender too, gets it).
+    int muc_room() {
+        const std::uint32_t count = opt_.n;
+        connect_all(count, true, false, "r", round_robin);
+        if (errors()) {
+            print("\"error\":\"login failed\",\"errors\":" + std::to_string(errors()));
+            return 1;
+        }
+        if (!run_on(*conns_[0], [this] { return make_room(*conns_[0], 0); }, "making the room")) {
+            print("\"error\":\"room not made\"");
+            return 1;
+        }
+        for (std::uint32_t j = 1; j < count; ++j)
+            if (!run_on(*conns_[j], [this, j] { return enter(*conns_[j], "o" + std::to_string(j), 0); }, "joining")) {
+                print("\"error\":\"join failed\",\"joined\":" + std::to_string(j));
+                return 1;
+            }
+        head_.assign(count, "<message to='" + room_jid() + "' type='groupchat' id='b'><body>");
+        tail_ = std::string(100 - token_size, 'x') + "</body></message>";
+        copies_ = count;
+        flight_ = static_cast<std::int64_t>(opt_.window) * count;
+        std::vector<std::uint32_t> senders;
+        for (std::uint32_t j = 0; j < std::min(opt_.publishers, count); ++j) senders.push_back(j);
+        print(flow(senders, "\"occupants\":" + std::to_string(count) + ",\"talkers\":" +
+                                std::to_string(senders.size())));
+        return 0;
+    }
+
+    // One joiner of muc-join: enters with --history messages asked for, timed until the
+    // subject that ends the join (after the history), then leaves; until --queries joins were made.
+    asio::awaitable<void> join_loop(Connection& c, std::atomic<unsigned>& next, std::atomic<unsigned>& wrong_history) {
+        Worker& w = *workers_[c.worker()];
+        const std::string occupant = room_jid() + "/j" + std::to_string(c.index());
+        const std::string join = "<presence to='" + occupant + "'><x xmlns='http://jabber.org/protocol/muc'>"
+                                 "<history maxstanzas='" + std::to_string(opt_.history) + "'/></x></presence>";
+        while (next.fetch_add(1) < opt_.queries) {
+            const std::uint64_t t0 = now_ns();
+            c.send(join);
+            unsigned history = 0;
+            bool in = false;
+            for (;;) {
+                auto [name, element] = co_await c.next_element(opt_.timeout);
+                if (name == "presence") {
+                    if (attribute(element, "type") == "error") throw std::runtime_error("join refused: " + element);
+                    in = in || has_status(element, 110);
+                } else if (name == "message") {
+                    if (element.find("hist-") != std::string::npos)
+                        ++history;
+                    else if (in && history >= opt_.history && element.find("<subject") != std::string::npos)
+                        break;
+                }
+            }
+            w.latencies.push_back(now_ns() - t0);
+            if (history != opt_.history) wrong_history.fetch_add(1);
+            c.send("<presence type='unavailable' to='" + occupant + "'/>");
+            for (;;) {
+                auto [name, element] = co_await c.next_element(opt_.timeout);
+                if (name == "presence" && attribute(element, "type") == "unavailable" && has_status(element, 110))
+                    break;
+            }
+        }
+    }
+
+    // muc-join: a room with --history messages (its owner stays in it); --n joiners enter and
+    // leave it, --queries joins in all.
+    int muc_join() {
+        const std::uint32_t count = opt_.n + 1;
+        connect_all(count, true, false, "j", round_robin);
+        if (errors()) {
+            print("\"error\":\"login failed\",\"errors\":" + std::to_string(errors()));
+            return 1;
+        }
+        // More than the history holds, so that it is all "hist-" messages whatever else a server keeps.
+        if (!run_on(*conns_[0], [this] { return make_room(*conns_[0], opt_.history + 10); }, "making the room")) {
+            print("\"error\":\"room not made\"");
+            return 1;
+        }
+        asio::co_spawn(workers_[conns_[0]->worker()]->io, conns_[0]->read_tokens(static_cast<TokenSink&>(*this)),
+                       asio::detached);
+        for (auto& w : workers_) w->latencies.clear();
+        std::atomic<unsigned> next{0}, wrong_history{0};
+        std::latch done(opt_.n);
+        const double cpu0 = cpu_seconds();
+        const std::uint64_t t0 = now_ns();
+        for (std::uint32_t j = 1; j < count; ++j)
+            asio::co_spawn(workers_[conns_[j]->worker()]->io, join_loop(*conns_[j], next, wrong_history),
+                           [this, &done](std::exception_ptr e) {
+                               if (e) workers_[0]->errors.fetch_add(1);
+                               done.count_down();
+                           });
+        done.wait();
+        const double elapsed = static_cast<double>(now_ns() - t0) / 1e9;
+        const double cpu = cpu_seconds() - cpu0;
+        for (auto& w : workers_) w->io.stop();
+        for (auto& w : workers_) w->thread.join();
+        auto lat = all_latencies();
+        std::ostringstream o;
+        o << "\"joiners\":" << opt_.n << ",\"history\":" << opt_.history << ",\"joins\":" << lat.size()
+          << ",\"errors\":" << errors() << ",\"wrong_history\":" << wrong_history.load()
+          << ",\"joins_per_s\":" << static_cast<double>(lat.size()) / elapsed
+          << ",\"p50_ms\":" << percentile_ms(lat, 0.5) << ",\"p99_ms\":" << percentile_ms(lat, 0.99)
+          << ",\"client_cpu_pct\":" << 100 * cpu / elapsed;
+        print(o.str());
+        return errors() || wrong_history.load() ? 1 : 0;
+    }
+
     ScramCache cache_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<std::shared_ptr<Connection>> conns_;

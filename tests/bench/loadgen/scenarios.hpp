@@ -1,6 +1,6 @@
 // The load generator's scenarios (login, ws-login, idle, msg, msg-sm-mam,
 // resume, hibernated-memory, mam-query, xmq-any, xmq-all, xmq-any-acked,
-// xmq-any-durable, pep-roster, pep-publish, register) over a pool of worker threads, each with its own io_context. Every
+// xmq-any-durable, pep-roster, pep-publish, muc-room, muc-join, register) over a pool of worker threads, each with its own io_context. Every
 // scenario prints one JSON object on stdout with its figures and the
 // generator's own CPU use, so that a script can collect it.
 #pragma once
@@ -46,6 +46,8 @@ struct Options {
     double fill_timeout = 1800;  // mam-query: bound on filling the archive; pep-roster: on the handshake
     unsigned items = 200;        // pep-publish: measured publishes (--rate: per second; 0 = one at a time)
     double caps_timeout = 60;    // pep-publish: bound on the warm-up (until every receiver had a notification)
+    std::string room = "bench";  // muc-*: the room, on conference.<domain>
+    unsigned history = 50;       // muc-join: messages of history in the room, all asked for on each join
 };
 
 int run_scenario(const Options& options);

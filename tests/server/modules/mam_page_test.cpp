@@ -224,4 +224,31 @@ TEST_CASE("mam archive metadata: first and last message the account sees; empty 
     CHECK(none.value().element_count() == 0);
 }
 
+TEST_CASE("room archives share the store: a room's rows page apart from accounts' and go with remove_all") {
+    Archive a(3);  // alice@localhost's
+    auto& store = a.store;
+    for (int i = 1; i <= 4; ++i)
+        REQUIRE(store.add({{"hall", "conference.localhost", "r" + std::to_string(i), i * std::int64_t{1000000},
+                            "hall@conference.localhost", i % 2 ? "Romeo" : "Juliet", "<message/>"}}));
+    xmpp::MamQuery q = query(10);
+    auto room = server::modules::fetch_page(store, "hall", "conference.localhost", q, a.limits);
+    REQUIRE(room.ok());
+    CHECK(ids(room.value()) == std::vector<std::string>{"r1", "r2", "r3", "r4"});
+    // `with` an occupant JID: that nick's messages.
+    q.with = xmpp::Jid::parse("hall@conference.localhost/Juliet");
+    room = server::modules::fetch_page(store, "hall", "conference.localhost", q, a.limits);
+    REQUIRE(room.ok());
+    CHECK(ids(room.value()) == std::vector<std::string>{"r2", "r4"});
+    // An account's id is no anchor in the room's archive.
+    q = query(10);
+    q.after = "m1";
+    CHECK_FALSE(server::modules::fetch_page(store, "hall", "conference.localhost", q, a.limits).ok());
+
+    CHECK(store.remove_all("hall", "conference.localhost"));
+    room = server::modules::fetch_page(store, "hall", "conference.localhost", query(10), a.limits);
+    REQUIRE(room.ok());
+    CHECK(room.value().items.empty());
+    CHECK(ids(a.page(query(10)).value()) == std::vector<std::string>{"m1", "m2", "m3"});
+}
+
 }  // namespace mam_page_test

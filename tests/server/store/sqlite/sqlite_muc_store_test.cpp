@@ -1,5 +1,5 @@
 // SqliteMucStore against a database: a room written whole (its affiliations
-// replaced), read back with its affiliations, bounded in count, removed, and
+// replaced), read back with its affiliations and registered nicks, bounded in count, removed, and
 // surviving a reopen of the file.
 #include "server/store/sqlite/sqlite_muc_store.hpp"
 
@@ -15,7 +15,8 @@ using server::store::MucRoomRow;
 MucRoomRow room(std::string name) {
     return {"conference.localhost", std::move(name), "<x xmlns='jabber:x:data' type='submit'/>",
             "<message type='groupchat'><subject>Hi</subject></message>", "k3y",
-            {{"juliet@localhost", "owner"}, {"romeo@localhost", "member"}}};
+            {{"juliet@localhost", "owner"}, {"romeo@localhost", "member"}},
+            {{"romeo@localhost", "Romeo"}}};
 }
 
 TEST_CASE("sqlite muc store: a room is saved whole, read back, replaced and removed") {
@@ -32,6 +33,7 @@ TEST_CASE("sqlite muc store: a room is saved whole, read back, replaced and remo
 
     MucRoomRow changed = room("hall");
     changed.affiliations = {{"nurse@localhost", "outcast"}};
+    changed.nicks.clear();
     changed.subject.clear();
     REQUIRE(store.save(changed));
     rows = store.load(10);
