@@ -80,7 +80,11 @@ async def test_an_offline_account_pushes_to_its_app_server_until_the_app_server_
         assert [f.findtext(f"{{{DATA}}}value") for f in secret] == [f"{PUBSUB}#publish-options", "tok-42"]
         # Answered: still registered. Refused: no more.
         bob.send_message("alice@localhost", "hello?")
+        since = len(server.lines)
         await app.notification("error")
+        # The server has taken the refusal (and queued the removal before any later
+        # message's notification) once it logs it.
+        await asyncio.to_thread(server.wait_for_log, "push: the app server refused", since)
         bob.send_message("alice@localhost", "anyone?")
         await app.nothing()
 

@@ -9,7 +9,9 @@
 
 #include "fixture.hpp"
 
-namespace muc_test {
+namespace muc_archive_test {
+
+using namespace muc_test;
 
 namespace {
 
@@ -199,4 +201,4 @@ TEST_CASE("room archive: messages restored from the archive are the discussion h
     CHECK(bodies == std::vector<std::string>{"b1", "b2"});
 }
 
-}  // namespace muc_test
+}  // namespace muc_archive_test

@@ -10,7 +10,9 @@
 #include "fixture.hpp"
 #include "muc/registration.hpp"
 
-namespace muc_test {
+namespace muc_registration_test {
+
+using namespace muc_test;
 
 namespace {
 
@@ -140,4 +142,4 @@ TEST_CASE("registration: parse_registration resourcepreps the nick") {
     CHECK_FALSE(muc::parse_registration(xml(form("a/b@c\x7f")), room, 64));
 }
 
-}  // namespace muc_test
+}  // namespace muc_registration_test
