@@ -46,8 +46,16 @@ void check_archive(muc::Room& room) {
     for (const auto& entry : room.take_archived()) {
         auto stored = xmpp::parse_stored(entry.xml);
         if (!stored || entry.id.empty()) std::abort();
-        const xmpp::Element* sid = stored->child("stanza-id", xmpp::ns::stanza_id);
-        if (!sid || sid->attr_or("id") != entry.id || sid->attr_or("by") != room.jid().full()) std::abort();
+        // Exactly one stanza-id by the room, with the entry's id; others' (by other
+        // JIDs) may pass through (XEP-0359 §5 strips only one's own).
+        std::size_t own = 0;
+        for (const auto& child : stored->children()) {
+            if (child.is_text() || child.name() != "stanza-id" || child.xmlns() != xmpp::ns::stanza_id) continue;
+            if (child.attr_or("by") != room.jid().full()) continue;
+            if (child.attr_or("id") != entry.id) std::abort();
+            ++own;
+        }
+        if (own != 1) std::abort();
     }
     for (const auto& request : room.take_archive_requests())
         if (!room.config().archive || request.iq.name() != "iq") std::abort();
